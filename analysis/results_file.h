@@ -1,0 +1,73 @@
+// The results file: HDF5 laid out as INTERFACE.md says, readable as
+// netCDF-4 (dimensions are HDF5 dimension scales).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "scenario_results.h"
+#include "tally.h"
+
+namespace shortfall {
+
+// Major.minor. Readers refuse a major version they do not know.
+inline constexpr int k_format_version_major = 1;
+inline constexpr int k_format_version_minor = 0;
+inline constexpr const char* k_format_name = "shortfall-results";
+
+struct ResultsMetadata {
+  std::string program_version;
+  std::string git_revision;
+  std::uint64_t seed = 0;
+  std::int64_t runs = 0;  // runs asked per scenario
+  int horizon_months = 0;
+  std::string created_utc;
+  std::string scenario_toml;  // the resolved scenario, TOML text
+  std::string command_line;
+  int complete = 0;
+  double elapsed_seconds = 0.0;
+  std::string host;
+  std::string format_version;  // filled by the reader, "1.0"
+
+  std::vector<std::string> structure_names;
+  std::vector<double> withhold_fraction;
+  std::vector<std::string> indicator_ids;
+  std::vector<std::string> indicator_names;
+};
+
+// A swept key: one coordinate variable along `scenario`, named as the key.
+struct SweptKey {
+  std::string key;
+  bool is_text = false;
+  std::vector<double> numbers;     // !is_text
+  std::vector<std::string> texts;  // is_text
+};
+
+struct ResultsData {
+  ResultsMetadata meta;
+  std::vector<SweptKey> swept_keys;
+  std::vector<ScenarioResults> scenarios;  // [scenario]
+};
+
+// A results file that cannot be read, is not ours, or is of an unknown major
+// version. The message names the file.
+class ResultsFileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Writes `data` to `path` atomically: the file is written under a temporary
+// name in the same folder and renamed over `path` only when complete, so an
+// existing file is never left damaged. With `kept_runs` (one tally per
+// scenario) the group `runs` holds the per-run records and cash paths.
+// Throws ResultsFileError (I/O) on failure, leaving `path` untouched.
+void write_results_file(const std::filesystem::path& path, const ResultsData& data,
+                        const std::vector<const ScenarioTally*>* kept_runs = nullptr);
+
+// Reads the statistics and metadata back (not the per-run group).
+ResultsData read_results_file(const std::filesystem::path& path);
+
+}  // namespace shortfall

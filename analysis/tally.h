@@ -1,0 +1,97 @@
+// Partial results of work units, merged in a fixed order.
+//
+// A work unit is one block of consecutive runs of one scenario. Its tally
+// keeps what merges exactly: counts, and sums accumulated in run order, plus
+// the per-run values that exact quantiles need (cash in every month, minimum
+// and end cash). Blocks are merged in block order, so any thread count, rank
+// count or shard split gives the same bits.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "run_outcome.h"
+#include "scenario_results.h"
+
+namespace shortfall {
+
+struct TallyShape {
+  int structures = 0;
+  int months = 0;      // T
+  int indicators = 0;  // K
+  bool keep_runs = false;  // also keep every RunOutcome (for --keep-runs)
+};
+
+class BlockTally {
+ public:
+  BlockTally(TallyShape shape, std::int64_t first_run, int run_count);
+
+  // Record run `run_in_block` (0-based within the block) under `structure`.
+  // Runs of one structure must be recorded in increasing order, and structure
+  // 0 of a run before the other structures of that run (the paired difference
+  // compares against it); `cash_path`
+  // holds Cash_1..Cash_T, `achievement_mean` the per-indicator mean
+  // achievement of the run.
+  void record(int structure, int run_in_block, const RunOutcome& outcome,
+              std::span<const double> cash_path, std::span<const double> achievement_mean);
+
+  const TallyShape& shape() const { return shape_; }
+  std::int64_t first_run() const { return first_run_; }
+  int run_count() const { return run_count_; }
+
+  // Read access for merging, serialising (MPI, checkpoints) and --keep-runs.
+  // Per structure s:
+  std::int64_t shortfall_count(int s) const;
+  // Cash of run j in month t (1-based) under structure s.
+  double cash(int s, int t, int j) const;
+  double min_cash(int s, int j) const;
+  double end_cash(int s, int j) const;
+  const RunOutcome& outcome(int s, int j) const;  // keep_runs only
+
+  // Everything is public to the merge; the layout is documented here:
+  struct Sums {
+    std::int64_t shortfalls = 0;
+    std::int64_t diff_plus = 0;   // runs short here but not under structure 0
+    std::int64_t diff_minus = 0;  // runs short under structure 0 but not here
+    std::int64_t first_shortfall_month_sum = 0;
+    std::int64_t months_in_shortfall_sum = 0;
+    double min_cash_sum = 0.0;
+    double support_sum = 0.0;
+    double earned_fraction_sum = 0.0;
+    double received_sum = 0.0;
+    double receivable_sum = 0.0;
+    double commissioner_cost_sum = 0.0;
+    std::vector<std::int64_t> first_shortfall_by_month;  // [T+1], index = month (0 unused)
+    std::vector<double> achievement_sum;                 // [K]
+  };
+  std::vector<Sums> sums;                 // [structure]
+  std::vector<double> cash_by_month;      // [structure][month][run], months 1..T at index 0..T-1
+  std::vector<double> min_cash_by_run;    // [structure][run]
+  std::vector<double> end_cash_by_run;    // [structure][run]
+  std::vector<RunOutcome> outcomes;       // [structure][run], keep_runs only
+  std::vector<unsigned char> shortfall_flags;  // [structure][run], for the paired difference
+
+ private:
+  TallyShape shape_;
+  std::int64_t first_run_;
+  int run_count_;
+};
+
+// Merge of a scenario's blocks, in block order, and the final statistics.
+class ScenarioTally {
+ public:
+  explicit ScenarioTally(TallyShape shape);
+  // Blocks must arrive in increasing first_run order, without gaps.
+  void add(BlockTally block);
+  std::int64_t runs() const { return runs_; }
+  const std::vector<BlockTally>& blocks() const { return blocks_; }
+  ScenarioResults finalize() const;
+
+ private:
+  TallyShape shape_;
+  std::int64_t runs_ = 0;
+  std::vector<BlockTally> blocks_;
+};
+
+}  // namespace shortfall

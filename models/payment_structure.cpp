@@ -1,0 +1,53 @@
+#include "payment_structure.h"
+
+#include <cmath>
+
+#include "calendar.h"
+
+namespace shortfall {
+
+double contract_value_in_year(const Contract& contract, int year) {
+  return contract.annual_value * std::pow(1.0 + contract.income_growth, year);
+}
+
+double efficient_cost_payment(const Contract& contract, const DemandModel& demand, int month,
+                              double activity) {
+  const double monthly = contract_value_in_year(contract, financial_year(month)) / 12.0;
+  switch (contract.basis) {
+    case Basis::block: return monthly;
+    case Basis::capitation: return monthly * demand.trend(month);
+    case Basis::episodic: return monthly * activity;
+  }
+  return monthly;
+}
+
+PaymentSchedule::PaymentSchedule(const Contract& contract, const PaymentStructure& structure,
+                                 const DemandModel& demand, int horizon_months)
+    : follows_activity_(contract.basis == Basis::episodic),
+      is_advance_(structure.advance),
+      period_months_(contract.assessment_months),
+      settlement_lag_(contract.settlement_lag_months) {
+  const auto months = static_cast<std::size_t>(horizon_months);
+  base_fixed_.resize(months);
+  advance_.assign(months, 0.0);
+  for (int t = 1; t <= horizon_months; ++t) {
+    const int year = financial_year(t);
+    const double share = contract.outcome_share_in_year(year);
+    const double monthly_value = contract_value_in_year(contract, year) / 12.0;
+    const double withheld = structure.withhold_fraction * share;  // h p_y
+    double base = (1.0 - withheld) * monthly_value;
+    if (contract.basis == Basis::capitation) base *= demand.trend(t);
+    base_fixed_[static_cast<std::size_t>(t - 1)] = base;
+    if (is_advance_) advance_[static_cast<std::size_t>(t - 1)] = share * monthly_value;
+  }
+  const int periods = horizon_months / period_months_;
+  pot_.resize(static_cast<std::size_t>(periods));
+  for (int k = 1; k <= periods; ++k) {
+    const int year = financial_year(last_month_of_period(k, period_months_));
+    pot_[static_cast<std::size_t>(k - 1)] = contract.outcome_share_in_year(year) *
+                                            contract_value_in_year(contract, year) *
+                                            period_months_ / 12.0;
+  }
+}
+
+}  // namespace shortfall

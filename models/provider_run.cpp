@@ -1,0 +1,233 @@
+#include "provider_run.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "calendar.h"
+
+namespace shortfall {
+
+namespace {
+
+std::size_t index(int i) { return static_cast<std::size_t>(i); }
+
+// The effort term's withhold fraction: advance counts as h = 1 (MODEL.md 5).
+double effort_fraction(const PaymentStructure& structure) {
+  return structure.advance ? 1.0 : structure.withhold_fraction;
+}
+
+}  // namespace
+
+double financial_stress(const ProviderFinance& provider, double cash) {
+  const double stress = (provider.stress_start_cash - cash) /
+                        (provider.stress_start_cash - provider.shortfall_threshold);
+  return std::clamp(stress, 0.0, 1.0);
+}
+
+ProviderRunModel::ProviderRunModel(const Scenario& scenario)
+    : scenario_(scenario),
+      months_(scenario.simulation.horizon_months),
+      periods_(scenario.simulation.horizon_months / scenario.contract.assessment_months),
+      demand_(scenario.demand, months_),
+      operating_cost_(scenario.provider, scenario.contract.annual_value, months_),
+      correlation_(scenario.correlation) {
+  for (const auto& indicator : scenario.indicators) indicators_.emplace_back(indicator);
+  for (const auto& structure : scenario.contract.structures) {
+    schedules_.emplace_back(scenario.contract, structure, demand_, months_);
+  }
+  efficient_payment_fixed_.resize(index(months_));
+  for (int t = 1; t <= months_; ++t) {
+    efficient_payment_fixed_[index(t - 1)] = efficient_cost_payment(scenario.contract, demand_, t, 1.0);
+  }
+  // Without stress feedback an indicator path depends on the structure only
+  // through the effort term delta_w h, so structures with equal h share it.
+  const auto& structures = scenario.contract.structures;
+  shares_outcomes_with_.assign(structures.size(), -1);
+  if (scenario.provider.stress_penalty == 0.0) {
+    for (std::size_t s = 1; s < structures.size(); ++s) {
+      for (std::size_t earlier = 0; earlier < s; ++earlier) {
+        const bool same_effort = scenario.contract.withhold_effort_effect == 0.0 ||
+                                 effort_fraction(structures[s]) == effort_fraction(structures[earlier]);
+        if (same_effort) {
+          shares_outcomes_with_[s] = static_cast<int>(earlier);
+          break;
+        }
+      }
+    }
+  }
+}
+
+int ProviderRunModel::structure_sharing_outcomes(int structure) const {
+  return shares_outcomes_with_[index(structure)];
+}
+
+ProviderRunModel::Workspace ProviderRunModel::make_workspace() const {
+  const auto months = index(months_);
+  const auto k = index(indicator_count());
+  const auto s = index(structure_count());
+  Workspace work;
+  work.activity.resize(months);
+  work.cost.resize(months);
+  work.risk_transfer.resize(months);
+  work.correlated_shocks.resize(months * k);
+  work.settlements_due.resize(months);
+  work.latent.resize(k);
+  work.rate_sum.resize(k);
+  work.achievement.resize(k);
+  work.earned_by_period.resize(s * index(periods_));
+  work.outcomes.resize(s);
+  work.cash.resize(s * months);
+  work.achievement_mean.resize(s * k);
+  return work;
+}
+
+void ProviderRunModel::simulate(const RunShocks& shocks, MeasurementSampler& sampler,
+                                Workspace& work) const {
+  demand_.activity_path(shocks.demand, work.activity);
+  operating_cost_.cost_path(work.activity, shocks.cost, work.cost);
+
+  const auto k = index(indicator_count());
+  for (int t = 0; t < months_; ++t) {
+    correlation_.apply(std::span(shocks.performance).subspan(index(t) * k, k),
+                       std::span(work.correlated_shocks).subspan(index(t) * k, k));
+  }
+
+  // Risk share (MODEL.md 2): the same for every structure, since it compares
+  // costs with the efficient-cost payment before any withhold.
+  std::fill(work.risk_transfer.begin(), work.risk_transfer.end(), 0.0);
+  double risk_receivable = 0.0;
+  if (const auto& risk = scenario_.contract.risk_share) {
+    const bool follows_activity = scenario_.contract.basis == Basis::episodic;
+    for (int year_end = 12; year_end <= months_; year_end += 12) {
+      double variance = 0.0;  // e: the year's costs minus its efficient-cost payment
+      for (int t = year_end - 11; t <= year_end; ++t) {
+        const double payment = efficient_payment_fixed_[index(t - 1)] *
+                               (follows_activity ? work.activity[index(t - 1)] : 1.0);
+        variance += work.cost[index(t - 1)] - payment;
+      }
+      const double corridor =
+          risk->corridor * contract_value_in_year(scenario_.contract, financial_year(year_end));
+      if (std::abs(variance) <= corridor) continue;
+      const double transfer =
+          risk->commissioner_share * (std::abs(variance) - corridor) * (variance > 0 ? 1.0 : -1.0);
+      const int month = year_end + scenario_.contract.settlement_lag_months;
+      if (month <= months_) {
+        work.risk_transfer[index(month - 1)] += transfer;
+      } else {
+        risk_receivable += transfer;
+      }
+    }
+  }
+
+  for (int s = 0; s < structure_count(); ++s) {
+    simulate_structure(s, sampler, work);
+    work.outcomes[index(s)].receivable += risk_receivable;
+  }
+}
+
+void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Workspace& work) const {
+  const auto& provider = scenario_.provider;
+  const auto& contract = scenario_.contract;
+  const auto& schedule = schedules_[index(s)];
+  const auto k = index(indicator_count());
+  const int period_months = contract.assessment_months;
+  const double effort = contract.withhold_effort_effect * effort_fraction(contract.structures[index(s)]);
+  const int shared_with = structure_sharing_outcomes(s);
+  std::span<double> earned_by_period(work.earned_by_period.data() + index(s) * index(periods_),
+                                     index(periods_));
+  std::span<double> achievement_mean(work.achievement_mean.data() + index(s) * k, k);
+  std::span<double> cash_path(work.cash.data() + index(s) * index(months_), index(months_));
+
+  RunOutcome outcome;
+  std::fill(work.settlements_due.begin(), work.settlements_due.end(), 0.0);
+  if (shared_with >= 0) {
+    const auto* source = work.earned_by_period.data() + index(shared_with) * index(periods_);
+    std::copy(source, source + periods_, earned_by_period.begin());
+    const auto* source_mean = work.achievement_mean.data() + index(shared_with) * k;
+    std::copy(source_mean, source_mean + k, achievement_mean.begin());
+  } else {
+    for (std::size_t i = 0; i < k; ++i) work.latent[i] = indicators_[i].logit_baseline;  // x_{i,0}
+    std::fill(work.rate_sum.begin(), work.rate_sum.end(), 0.0);
+    std::fill(achievement_mean.begin(), achievement_mean.end(), 0.0);
+  }
+
+  double cash = provider.opening_cash;
+  double stress = financial_stress(provider, cash);  // s_0
+  double min_cash = std::numeric_limits<double>::infinity();
+  for (int t = 1; t <= months_; ++t) {
+    const auto month_index = index(t - 1);
+    if (shared_with < 0) {
+      // Latent performance, then the period's measurement (MODEL.md 5).
+      const double feedback = effort - provider.stress_penalty * stress;
+      const double* shock = work.correlated_shocks.data() + month_index * k;
+      for (std::size_t i = 0; i < k; ++i) {
+        const auto& process = indicators_[i];
+        work.latent[i] = process.step(work.latent[i], process.target_level(t, feedback), shock[i]);
+        work.rate_sum[i] += logistic(work.latent[i]);
+      }
+      if (is_period_end(t, period_months)) {
+        const int period = t / period_months;
+        double weighted = 0.0;
+        for (std::size_t i = 0; i < k; ++i) {
+          const auto& indicator = scenario_.indicators[i];
+          const double mean_rate = work.rate_sum[i] / period_months;  // pi-bar
+          double observed = mean_rate;
+          if (indicator.cases_per_month > 0) {
+            const int cases = indicator.cases_per_month * period_months;
+            observed = static_cast<double>(sampler.cases_met(period, static_cast<int>(i), cases, mean_rate)) / cases;
+          }
+          const double a = achievement(indicator, contract.payment_rule, observed);
+          achievement_mean[i] += a;
+          weighted += indicator.weight * a;
+          work.rate_sum[i] = 0.0;
+        }
+        earned_by_period[index(period - 1)] = schedule.outcome_pot(period) * weighted;  // E_k
+      }
+    }
+    if (is_period_end(t, period_months)) {
+      const int period = t / period_months;
+      const double earned = earned_by_period[index(period - 1)];
+      const double settlement = schedule.settlement(period, earned);
+      const int due = schedule.settlement_month(period);
+      if (due <= months_) {
+        work.settlements_due[index(due - 1)] += settlement;
+      } else {
+        outcome.receivable += settlement;
+      }
+      outcome.pot += schedule.outcome_pot(period);
+      outcome.earned += earned;
+    }
+
+    // Cash (MODEL.md 4): base + outcome money + risk share - cost - overdraft interest.
+    const double base = schedule.base_income(t, work.activity[month_index]);
+    const double outcome_money = schedule.advance_payment(t) + work.settlements_due[month_index];
+    const double risk_transfer = work.risk_transfer[month_index];
+    const double interest = provider.overdraft_rate / 12.0 * std::max(0.0, -cash);
+    cash += base + outcome_money + risk_transfer - work.cost[month_index] - interest;
+    cash_path[month_index] = cash;
+    stress = financial_stress(provider, cash);
+
+    outcome.received += outcome_money;
+    outcome.commissioner_cost += base + outcome_money + risk_transfer;
+    min_cash = std::min(min_cash, cash);
+    if (cash < provider.shortfall_threshold) {
+      ++outcome.months_in_shortfall;
+      if (outcome.first_shortfall_month == 0) outcome.first_shortfall_month = t;
+    }
+  }
+
+  if (shared_with < 0) {
+    for (auto& mean : achievement_mean) mean /= periods_;
+  }
+  outcome.shortfall = outcome.months_in_shortfall > 0;
+  outcome.min_cash = min_cash;
+  outcome.end_cash = cash;
+  outcome.support = std::max(0.0, provider.shortfall_threshold - min_cash);
+  // With no pot (outcome share 0) there is nothing to earn: the fraction is undefined.
+  outcome.earned_fraction =
+      outcome.pot > 0.0 ? outcome.earned / outcome.pot : std::numeric_limits<double>::quiet_NaN();
+  work.outcomes[index(s)] = outcome;
+}
+
+}  // namespace shortfall

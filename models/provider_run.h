@@ -1,0 +1,87 @@
+// One provider's run under every payment structure of a scenario: the
+// monthly loop of MODEL.md sections 2-6.
+//
+// The kernel is plain arithmetic. The engine hands it the run's standard
+// normal shocks and a sampler for the binomial measurement draws, both
+// taken from counter-based streams, so every structure sees the same random
+// future (MODEL.md section 8).
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "demand.h"
+#include "indicator.h"
+#include "operating_cost.h"
+#include "payment_structure.h"
+#include "run_outcome.h"
+#include "scenario.h"
+#include "shock_correlation.h"
+
+namespace shortfall {
+
+// The standard normal shocks of one run, month t at index t-1.
+struct RunShocks {
+  std::vector<double> demand;       // eta_t [T]
+  std::vector<double> cost;         // zeta_t [T]
+  std::vector<double> performance;  // independent z_{t,i} [T][K]; correlated by the kernel
+};
+
+// Binomial measurement: Y ~ Binomial(cases, probability) for (period,
+// indicator). The engine's sampler takes its uniforms from the stream of
+// (run, period, indicator), so equal probabilities give equal draws.
+class MeasurementSampler {
+ public:
+  virtual ~MeasurementSampler() = default;
+  virtual int cases_met(int period, int indicator, int cases, double probability) = 0;
+};
+
+class ProviderRunModel {
+ public:
+  explicit ProviderRunModel(const Scenario& scenario);
+
+  int months() const { return months_; }
+  int indicator_count() const { return static_cast<int>(indicators_.size()); }
+  int structure_count() const { return static_cast<int>(schedules_.size()); }
+  int period_count() const { return periods_; }
+
+  // Scratch and outputs of one run, allocated once and reused for every run.
+  struct Workspace {
+    std::vector<double> activity, cost, risk_transfer;   // [T]
+    std::vector<double> correlated_shocks;               // [T][K]
+    std::vector<double> settlements_due;                 // [T], outcome money due in month t
+    std::vector<double> latent, rate_sum, achievement;   // [K]
+    std::vector<double> earned_by_period;                // [S][P]
+    // Outputs:
+    std::vector<RunOutcome> outcomes;     // [S]
+    std::vector<double> cash;             // [S][T], Cash_1..Cash_T
+    std::vector<double> achievement_mean; // [S][K]
+  };
+  Workspace make_workspace() const;
+
+  // Simulates the run under every structure; results land in the workspace.
+  void simulate(const RunShocks& shocks, MeasurementSampler& sampler, Workspace& work) const;
+
+ private:
+  void simulate_structure(int structure, MeasurementSampler& sampler, Workspace& work) const;
+  // Outcome money of one structure period by period: reused by later
+  // structures whose indicator paths cannot differ (no stress feedback, same
+  // effort term).
+  int structure_sharing_outcomes(int structure) const;
+
+  Scenario scenario_;
+  int months_;
+  int periods_;
+  DemandModel demand_;
+  OperatingCostModel operating_cost_;
+  ShockCorrelation correlation_;
+  std::vector<IndicatorProcess> indicators_;
+  std::vector<PaymentSchedule> schedules_;
+  std::vector<int> shares_outcomes_with_;  // [S]: earlier structure with identical outcomes, or -1
+  std::vector<double> efficient_payment_fixed_;  // [T] V_y/12 (times G_t for capitation)
+};
+
+// Financial stress s = clamp((Z - cash)/(Z - S), 0, 1) (MODEL.md section 4).
+double financial_stress(const ProviderFinance& provider, double cash);
+
+}  // namespace shortfall

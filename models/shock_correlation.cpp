@@ -1,0 +1,42 @@
+#include "shock_correlation.h"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
+
+namespace shortfall {
+
+ShockCorrelation::ShockCorrelation(const Eigen::MatrixXd& correlation) {
+  const auto k = correlation.rows();
+  identity_ = correlation.isIdentity(0.0);
+  if (identity_) {
+    factor_ = Eigen::MatrixXd::Identity(k, k);
+    return;
+  }
+  Eigen::LLT<Eigen::MatrixXd> cholesky(correlation);
+  if (cholesky.info() == Eigen::Success) {
+    factor_ = cholesky.matrixL();
+    lower_triangular_ = true;
+    return;
+  }
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(correlation);
+  const Eigen::VectorXd roots = eigen.eigenvalues().cwiseMax(0.0).cwiseSqrt();
+  factor_ = eigen.eigenvectors() * roots.asDiagonal();
+}
+
+void ShockCorrelation::apply(std::span<const double> independent,
+                             std::span<double> correlated) const {
+  const auto k = static_cast<Eigen::Index>(independent.size());
+  if (identity_) {
+    for (Eigen::Index i = 0; i < k; ++i) correlated[static_cast<std::size_t>(i)] = independent[static_cast<std::size_t>(i)];
+    return;
+  }
+  for (Eigen::Index i = 0; i < k; ++i) {
+    // A Cholesky factor is lower triangular: skip the zeros above the diagonal.
+    const Eigen::Index columns = lower_triangular_ ? i + 1 : k;
+    double sum = 0.0;
+    for (Eigen::Index j = 0; j < columns; ++j) sum += factor_(i, j) * independent[static_cast<std::size_t>(j)];
+    correlated[static_cast<std::size_t>(i)] = sum;
+  }
+}
+
+}  // namespace shortfall

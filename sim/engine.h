@@ -1,0 +1,58 @@
+// The engine: work units, the parallel loop and the ordered merge.
+//
+// Work is cut into units of (scenario, block of runs). A unit's result
+// depends only on its identity: its runs draw from counter-based streams
+// addressed by run number. Units run in parallel under TBB; their tallies
+// are merged in unit order, so the results are the same bits for any thread
+// count, and later for any rank count, shard split or resumed run.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "analysis/tally.h"
+#include "models/provider_run.h"
+#include "models/scenario.h"
+#include "random_streams.h"
+
+namespace shortfall {
+
+// Runs per work unit. Fixed (not derived from the thread count) so that
+// block boundaries, and with them the order of every sum, never change.
+inline constexpr int k_runs_per_block = 1000;
+
+struct WorkUnit {
+  int scenario = 0;
+  std::int64_t block = 0;
+  std::int64_t first_run = 0;
+  int run_count = 0;
+};
+
+// The units of one scenario's runs 0..runs-1, in block order.
+std::vector<WorkUnit> plan_work_units(int scenario, std::int64_t runs,
+                                      int runs_per_block = k_runs_per_block);
+
+// Draws the standard normal shocks of one run into `shocks` (sized for the
+// scenario): demand and cost per month, performance per month and indicator.
+void draw_run_shocks(const StreamKey& key, std::uint64_t run, int months, int indicators,
+                     RunShocks& shocks);
+
+// Simulates one unit: every run of the block under every structure.
+BlockTally simulate_block(const Scenario& scenario, const ProviderRunModel& model,
+                          const WorkUnit& unit, bool keep_runs);
+
+struct EngineOptions {
+  int threads = 0;  // 0: all cores
+  bool keep_runs = false;
+  // Called from worker threads with the number of run-structures just
+  // finished; must be thread-safe and cheap.
+  std::function<void(std::int64_t)> on_progress;
+};
+
+// Simulates all runs of one scenario and merges the blocks in order.
+ScenarioTally simulate_scenario(const Scenario& scenario, const EngineOptions& options);
+
+TallyShape tally_shape(const Scenario& scenario, bool keep_runs);
+
+}  // namespace shortfall

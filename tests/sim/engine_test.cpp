@@ -1,0 +1,209 @@
+// The engine against answers that do not come from it (MODEL.md section 11)
+// and its reproducibility guarantees (section 8).
+#include "sim/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "support/scenario_fixture.h"
+
+using namespace shortfall;
+using shortfall::testing::quiet_scenario;
+
+namespace {
+
+// A noisy scenario with every mechanism on: stress feedback, effort effect,
+// correlated indicators, binomial measurement, demand and cost noise.
+Scenario noisy_scenario() {
+  auto scenario = quiet_scenario(3);
+  scenario.simulation.runs = 2500;
+  scenario.provider.opening_cash = 1.0e6;
+  scenario.provider.underlying_deficit = 0.01;
+  scenario.provider.stress_penalty = 0.5;
+  scenario.provider.cost_noise = 0.02;
+  scenario.provider.overdraft_rate = 0.035;
+  scenario.demand.volatility = 0.05;
+  scenario.demand.persistence = 0.7;
+  scenario.contract.payment_rule = PaymentRule::linear;
+  scenario.contract.withhold_effort_effect = 0.1;
+  for (auto& indicator : scenario.indicators) {
+    indicator.baseline = 0.8;
+    indicator.cases_per_month = 20;
+    indicator.volatility = 0.1;
+    indicator.reversion = 0.2;
+  }
+  scenario.indicators[2].cases_per_month = 3;
+  scenario.correlation = Eigen::MatrixXd::Constant(3, 3, 0.3);
+  scenario.correlation.diagonal().setOnes();
+  return scenario;
+}
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+void require_identical(const ScenarioResults& a, const ScenarioResults& b) {
+  REQUIRE(a.runs_done == b.runs_done);
+  for (auto member : {&ScenarioResults::p_shortfall, &ScenarioResults::p_shortfall_ci_low,
+                      &ScenarioResults::p_shortfall_diff, &ScenarioResults::p_shortfall_diff_se,
+                      &ScenarioResults::min_cash_mean, &ScenarioResults::min_cash_cvar05,
+                      &ScenarioResults::support_mean, &ScenarioResults::support_p95,
+                      &ScenarioResults::first_shortfall_month_mean,
+                      &ScenarioResults::earned_fraction_mean, &ScenarioResults::outcome_received_mean,
+                      &ScenarioResults::receivable_mean, &ScenarioResults::commissioner_cost_mean,
+                      &ScenarioResults::shortfall_by_month, &ScenarioResults::cash_quantiles,
+                      &ScenarioResults::min_cash_quantiles, &ScenarioResults::end_cash_quantiles,
+                      &ScenarioResults::indicator_achievement_mean}) {
+    REQUIRE(same_bits(a.*member, b.*member));
+  }
+}
+
+double binomial_pmf(int n, int k, double p) {
+  return std::exp(std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0) +
+                  k * std::log(p) + (n - k) * std::log1p(-p));
+}
+
+}  // namespace
+
+TEST_CASE("work units cover the runs in fixed blocks", "[engine]") {
+  const auto units = plan_work_units(0, 2500, 1000);
+  REQUIRE(units.size() == 3);
+  CHECK(units[2].first_run == 2000);
+  CHECK(units[2].run_count == 500);
+  CHECK(plan_work_units(0, 1000, 1000).size() == 1);
+}
+
+TEST_CASE("1, 2 and 8 threads give bit-identical statistics", "[engine][reproducibility]") {
+  const auto scenario = noisy_scenario();
+  EngineOptions options;
+  options.threads = 1;
+  const auto one = simulate_scenario(scenario, options).finalize();
+  options.threads = 2;
+  const auto two = simulate_scenario(scenario, options).finalize();
+  options.threads = 8;
+  const auto eight = simulate_scenario(scenario, options).finalize();
+  require_identical(one, two);
+  require_identical(one, eight);
+}
+
+TEST_CASE("a run gives the same bits alone, out of order, or among others", "[engine][reproducibility]") {
+  // The pbrt test: run 17, then 3, then 17 again, and run 17 inside a block.
+  const auto scenario = noisy_scenario();
+  const ProviderRunModel model(scenario);
+  const auto alone = [&](std::int64_t run) {
+    return simulate_block(scenario, model, {0, 0, run, 1}, true);
+  };
+  const auto first = alone(17);
+  const auto other = alone(3);
+  const auto again = alone(17);
+  const auto among = simulate_block(scenario, model, {0, 0, 0, 40}, true);
+  for (int s = 0; s < scenario.structure_count(); ++s) {
+    for (int t = 1; t <= scenario.simulation.horizon_months; ++t) {
+      CHECK(first.cash(s, t, 0) == again.cash(s, t, 0));
+      CHECK(first.cash(s, t, 0) == among.cash(s, t, 17));
+      CHECK(other.cash(s, t, 0) == among.cash(s, t, 3));
+    }
+    CHECK(first.outcome(s, 0).earned == among.outcome(s, 17).earned);
+  }
+}
+
+TEST_CASE("structures share their draws: without feedback they earn identical amounts", "[engine][crn]") {
+  auto scenario = noisy_scenario();
+  scenario.provider.stress_penalty = 0.0;
+  scenario.contract.withhold_effort_effect = 0.0;
+  scenario.simulation.runs = 300;
+  const ProviderRunModel model(scenario);
+  const auto block = simulate_block(scenario, model, {0, 0, 0, 300}, true);
+  for (int j = 0; j < 300; ++j) {
+    CHECK(block.outcome(1, j).earned == block.outcome(0, j).earned);
+    CHECK(block.outcome(2, j).earned == block.outcome(0, j).earned);
+  }
+}
+
+TEST_CASE("binomial tail of earning the pot gives P(shortfall) = 1 - q^P'", "[engine][known-answer]") {
+  // MODEL.md 11.3: one indicator, threshold rule, constant performance, n
+  // cases a month, annual assessment, withhold, no deficit, no other noise.
+  // Cash_0 - S = 13.5 w lies in [w(12m + L - 1), w(12m + L)) with m = 1, L = 2:
+  // a shortfall happens exactly when one of the P' = 2 periods settled by
+  // month 36 (months 14 and 26) misses.
+  auto scenario = quiet_scenario(1);
+  scenario.simulation.runs = 20000;
+  scenario.contract.assessment_months = 12;
+  scenario.contract.settlement_lag_months = 2;
+  scenario.contract.structures = {PaymentStructure::withhold()};
+  auto& indicator = scenario.indicators[0];
+  indicator.baseline = 0.8;
+  indicator.target = 0.78;
+  indicator.cases_per_month = 5;
+  const double w = 0.03 * 120.0e6 / 12.0;
+  scenario.provider.opening_cash = 13.5 * w;
+  EngineOptions options;
+  options.threads = 2;
+  const auto results = simulate_scenario(scenario, options).finalize();
+
+  const int cases = 12 * 5;
+  const double rate = logistic(logit(0.8));
+  const int needed = threshold_count(0.78, cases);  // 47
+  double q = 0.0;  // binomial tail, exact sum
+  for (int y = needed; y <= cases; ++y) q += binomial_pmf(cases, y, rate);
+  const double expected = 1.0 - q * q;
+  const double n = static_cast<double>(scenario.simulation.runs);
+  const double standard_error = std::sqrt(expected * (1.0 - expected) / n);
+  INFO("q = " << q << ", expected " << expected << ", got " << results.p_shortfall[0]);
+  CHECK(std::abs(results.p_shortfall[0] - expected) < 4.0 * standard_error);
+}
+
+TEST_CASE("linear rule: mean earned fraction equals the exact binomial sum", "[engine][known-answer]") {
+  // Constant independent indicators under the linear rule: E[a_i] =
+  // sum_y pmf(y) clamp((y/N - floor)/(target - floor), 0, 1); the earned
+  // fraction's mean is sum_i w_i E[a_i], checked within 4 standard errors.
+  auto scenario = quiet_scenario(2);
+  scenario.simulation.runs = 5000;
+  scenario.contract.payment_rule = PaymentRule::linear;
+  scenario.contract.structures = {PaymentStructure::bonus()};
+  scenario.indicators[0].weight = 0.75;
+  scenario.indicators[0].baseline = 0.7;
+  scenario.indicators[0].target = 0.75;
+  scenario.indicators[0].floor = 0.6;
+  scenario.indicators[0].cases_per_month = 10;
+  scenario.indicators[1].weight = 0.25;
+  scenario.indicators[1].direction = Direction::lower;
+  scenario.indicators[1].baseline = 0.1;
+  scenario.indicators[1].target = 0.08;
+  scenario.indicators[1].floor = 0.14;
+  scenario.indicators[1].cases_per_month = 40;
+
+  double expected = 0.0;
+  for (const auto& indicator : scenario.indicators) {
+    const int cases = 3 * indicator.cases_per_month;
+    const double rate = logistic(logit(indicator.baseline));
+    double mean_achievement = 0.0;
+    for (int y = 0; y <= cases; ++y) {
+      const double share = static_cast<double>(y) / cases;
+      const double a = std::clamp((share - indicator.floor) / (indicator.target - indicator.floor), 0.0, 1.0);
+      mean_achievement += binomial_pmf(cases, y, rate) * a;
+    }
+    expected += indicator.weight * mean_achievement;
+  }
+
+  EngineOptions options;
+  options.keep_runs = true;
+  const auto tally = simulate_scenario(scenario, options);
+  const auto results = tally.finalize();
+  double sum_squares = 0.0;
+  const double mean = results.earned_fraction_mean[0];
+  for (const auto& block : tally.blocks()) {
+    for (int j = 0; j < block.run_count(); ++j) {
+      const double d = block.outcome(0, j).earned_fraction - mean;
+      sum_squares += d * d;
+    }
+  }
+  const double n = static_cast<double>(scenario.simulation.runs);
+  const double standard_error = std::sqrt(sum_squares / (n - 1) / n);
+  INFO("expected " << expected << ", got " << mean << " +- " << standard_error);
+  CHECK(std::abs(mean - expected) < 4.0 * standard_error);
+}

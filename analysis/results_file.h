@@ -67,6 +67,10 @@ class ResultsFileError : public std::runtime_error {
 void write_results_file(const std::filesystem::path& path, const ResultsData& data,
                         const std::vector<const ScenarioTally*>* kept_runs = nullptr);
 
+// The name write_results_file writes under before renaming over `path`:
+// `.<name>.tmp-<pid>` in the same folder (hidden, one per process).
+std::filesystem::path results_temporary_path(const std::filesystem::path& path);
+
 // Reads the statistics and metadata back (not the per-run group).
 ResultsData read_results_file(const std::filesystem::path& path);
 

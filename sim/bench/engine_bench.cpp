@@ -1,0 +1,149 @@
+// scripts/bench: run-structures per second per thread on a scenario, beside
+// the floor - the time to draw the same random variates alone.
+//
+// The floor draws, per run, every standard normal the engine draws (demand
+// and cost per month, performance per month and indicator) and, per
+// structure, every binomial measurement draw, with a probability that
+// changes from draw to draw as it does in the engine. The engine cannot be
+// faster than its draws; the ratio engine / floor says how much of the run
+// time is the model itself.
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "sim/engine.h"
+#include "sim/scenario_loader.h"
+
+using namespace shortfall;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct FloorTiming {
+  double seconds = 0.0;  // normals + binomials
+  double normal_seconds = 0.0;
+  double binomial_seconds = 0.0;
+  std::int64_t normals = 0;
+  std::int64_t binomials = 0;
+  double checksum = 0.0;  // keeps the draws from being optimised away
+};
+
+FloorTiming time_random_variates_alone(const Scenario& scenario, std::int64_t runs) {
+  const int months = scenario.simulation.horizon_months;
+  const int indicators = scenario.indicator_count();
+  const int period_months = scenario.contract.assessment_months;
+  const StreamKey key{scenario.simulation.seed, scenario.shock_key};
+  RunShocks shocks{std::vector<double>(static_cast<std::size_t>(months)),
+                   std::vector<double>(static_cast<std::size_t>(months)),
+                   std::vector<double>(static_cast<std::size_t>(months * indicators))};
+  FloorTiming timing;
+  auto start = Clock::now();
+  for (std::int64_t r = 0; r < runs; ++r) {
+    draw_run_shocks(key, static_cast<std::uint64_t>(r), months, indicators, shocks);
+    timing.checksum += shocks.performance[0];
+  }
+  timing.normal_seconds = seconds_since(start);
+  start = Clock::now();
+  for (std::int64_t r = 0; r < runs; ++r) {
+    const auto run = static_cast<std::uint64_t>(r);
+    for (int s = 0; s < scenario.structure_count(); ++s) {
+      for (int period = 1; period <= months / period_months; ++period) {
+        for (int i = 0; i < indicators; ++i) {
+          const auto& indicator = scenario.indicators[static_cast<std::size_t>(i)];
+          if (indicator.cases_per_month == 0) continue;
+          // A probability that differs in every draw, near the baseline.
+          const double probability =
+              indicator.baseline * (1.0 - 1e-3 * static_cast<double>((r + s + period) % 17));
+          RandomStream stream(key, {run, 0, static_cast<std::uint32_t>(period),
+                                    static_cast<std::uint32_t>(i), Purpose::measurement});
+          timing.checksum += binomial(stream, indicator.cases_per_month * period_months, probability);
+          ++timing.binomials;
+        }
+      }
+    }
+  }
+  timing.binomial_seconds = seconds_since(start);
+  timing.seconds = timing.normal_seconds + timing.binomial_seconds;
+  timing.normals = runs * months * (2 + indicators);
+  return timing;
+}
+
+double time_engine(const Scenario& scenario, int threads) {
+  EngineOptions options;
+  options.threads = threads;
+  const auto start = Clock::now();
+  const auto tally = simulate_scenario(scenario, options);
+  const auto results = tally.finalize();
+  const double elapsed = seconds_since(start);
+  if (results.runs_done != scenario.simulation.runs) std::fputs("bench: runs missing\n", stderr);
+  return elapsed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"shortfall_bench: engine speed against the floor of its random draws"};
+  std::string scenario_path = "scenarios/struggling-trust.toml";
+  std::int64_t runs = 30000;
+  std::vector<int> thread_counts{1, 2};
+  int repeats = 3;
+  app.add_option("scenario", scenario_path, "scenario file");
+  app.add_option("--runs", runs, "runs per measurement")->check(CLI::PositiveNumber);
+  app.add_option("--threads", thread_counts, "thread counts to measure")->check(CLI::PositiveNumber);
+  app.add_option("--repeats", repeats, "best of this many timings")->check(CLI::PositiveNumber);
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    auto scenario = load_scenario_file(scenario_path, {}).scenario;
+    scenario.simulation.runs = runs;
+    const auto run_structures = static_cast<double>(runs * scenario.structure_count());
+    std::printf("scenario: %s\n", scenario_path.c_str());
+    std::printf("  %d indicators, %d months, assessment every %d months, %d structures, stress penalty %g\n",
+                scenario.indicator_count(), scenario.simulation.horizon_months,
+                scenario.contract.assessment_months, scenario.structure_count(),
+                scenario.provider.stress_penalty);
+    std::printf("  %lld runs: %.0f run-structures per measurement, best of %d\n\n",
+                static_cast<long long>(runs), run_structures, repeats);
+
+    FloorTiming floor;
+    floor.seconds = 1e300;
+    for (int k = 0; k < repeats; ++k) {
+      const auto timing = time_random_variates_alone(scenario, runs);
+      if (timing.seconds < floor.seconds) floor = timing;
+    }
+    const double floor_rate = run_structures / floor.seconds;
+    std::printf("floor, 1 thread (random variates alone): %10.0f run-structures/s\n", floor_rate);
+    std::printf("  %.1f ns per normal (%lld per run), %.1f ns per binomial (%lld per run)\n",
+                1e9 * floor.normal_seconds / static_cast<double>(floor.normals),
+                static_cast<long long>(floor.normals / runs),
+                1e9 * floor.binomial_seconds / static_cast<double>(floor.binomials),
+                static_cast<long long>(floor.binomials / runs));
+
+    double one_thread_rate = 0.0;
+    for (const int threads : thread_counts) {
+      double best = 1e300;
+      for (int k = 0; k < repeats; ++k) best = std::min(best, time_engine(scenario, threads));
+      const double rate = run_structures / best;
+      if (threads == 1) one_thread_rate = rate;
+      std::printf("engine, %d thread%s: %10.0f run-structures/s (%.0f per thread)", threads,
+                  threads == 1 ? " " : "s", rate, rate / threads);
+      if (threads == 1) std::printf(", %.2f x the floor's time", floor_rate / rate);
+      if (threads > 1 && one_thread_rate > 0) std::printf(", %.2f x one thread", rate / one_thread_rate);
+      std::printf("\n");
+    }
+    std::printf("(checksum %g)\n", floor.checksum);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "shortfall_bench: %s\n", error.what());
+    return 1;
+  }
+  return 0;
+}

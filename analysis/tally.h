@@ -1,16 +1,18 @@
 // Partial results of work units, merged in a fixed order.
 //
 // A work unit is one block of consecutive runs of one scenario. Its tally
-// keeps what merges exactly: counts, and sums accumulated in run order, plus
-// the per-run values that exact quantiles need (cash in every month, minimum
-// and end cash). Blocks are merged in block order, so any thread count, rank
-// count or shard split gives the same bits.
+// keeps what merges exactly: counts, and exact sums accumulated in run order,
+// plus the per-run values that exact quantiles need (cash in every month,
+// minimum and end cash, support). Blocks are merged in block order, so any
+// thread count, rank count or shard split gives the same bits; as the sums
+// are exact, so does any choice of block sizes.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "estimators.h"
 #include "run_outcome.h"
 #include "scenario_results.h"
 
@@ -18,8 +20,8 @@ namespace shortfall {
 
 struct TallyShape {
   int structures = 0;
-  int months = 0;      // T
-  int indicators = 0;  // K
+  int months = 0;          // T
+  int indicators = 0;      // K
   bool keep_runs = false;  // also keep every RunOutcome (for --keep-runs)
 };
 
@@ -32,13 +34,16 @@ class BlockTally {
   // 0 of a run before the other structures of that run (the paired difference
   // compares against it); `cash_path`
   // holds Cash_1..Cash_T, `achievement_mean` the per-indicator mean
-  // achievement of the run.
+  // achievement of the run. Each structure records every run of the block
+  // once, in order 0, 1, 2, ...: anything else throws std::logic_error.
   void record(int structure, int run_in_block, const RunOutcome& outcome,
               std::span<const double> cash_path, std::span<const double> achievement_mean);
 
   const TallyShape& shape() const { return shape_; }
   std::int64_t first_run() const { return first_run_; }
   int run_count() const { return run_count_; }
+  // Every structure has recorded every run of the block.
+  bool complete() const;
 
   // Read access for merging, serialising (MPI, checkpoints) and --keep-runs.
   // Per structure s:
@@ -49,28 +54,32 @@ class BlockTally {
   double end_cash(int s, int j) const;
   const RunOutcome& outcome(int s, int j) const;  // keep_runs only
 
-  // Everything is public to the merge; the layout is documented here:
+  // Everything is public to the merge; the layout is documented here.
+  // Money and fractions are summed exactly (ExactSum), so the totals, and
+  // every mean, are the same bits however the runs were split into blocks.
   struct Sums {
     std::int64_t shortfalls = 0;
     std::int64_t diff_plus = 0;   // runs short here but not under structure 0
     std::int64_t diff_minus = 0;  // runs short under structure 0 but not here
     std::int64_t first_shortfall_month_sum = 0;
     std::int64_t months_in_shortfall_sum = 0;
-    double min_cash_sum = 0.0;
-    double support_sum = 0.0;
-    double earned_fraction_sum = 0.0;
-    double received_sum = 0.0;
-    double receivable_sum = 0.0;
-    double commissioner_cost_sum = 0.0;
+    ExactSum min_cash_sum;
+    ExactSum support_sum;
+    ExactSum earned_fraction_sum;
+    ExactSum received_sum;
+    ExactSum receivable_sum;
+    ExactSum commissioner_cost_sum;
     std::vector<std::int64_t> first_shortfall_by_month;  // [T+1], index = month (0 unused)
-    std::vector<double> achievement_sum;                 // [K]
+    std::vector<ExactSum> achievement_sum;               // [K]
   };
-  std::vector<Sums> sums;                 // [structure]
-  std::vector<double> cash_by_month;      // [structure][month][run], months 1..T at index 0..T-1
-  std::vector<double> min_cash_by_run;    // [structure][run]
-  std::vector<double> end_cash_by_run;    // [structure][run]
-  std::vector<RunOutcome> outcomes;       // [structure][run], keep_runs only
+  std::vector<Sums> sums;               // [structure]
+  std::vector<double> cash_by_month;    // [structure][month][run], months 1..T at index 0..T-1
+  std::vector<double> min_cash_by_run;  // [structure][run]
+  std::vector<double> end_cash_by_run;  // [structure][run]
+  std::vector<double> support_by_run;   // [structure][run], for the 95th percentile of support
+  std::vector<RunOutcome> outcomes;     // [structure][run], keep_runs only
   std::vector<unsigned char> shortfall_flags;  // [structure][run], for the paired difference
+  std::vector<int> recorded_runs;              // [structure], runs recorded so far
 
  private:
   TallyShape shape_;
@@ -81,15 +90,27 @@ class BlockTally {
 // Merge of a scenario's blocks, in block order, and the final statistics.
 class ScenarioTally {
  public:
-  explicit ScenarioTally(TallyShape shape);
-  // Blocks must arrive in increasing first_run order, without gaps.
+  // The first block must start at `first_run` (a shard's tally starts
+  // where its share of the runs does).
+  explicit ScenarioTally(TallyShape shape, std::int64_t first_run = 0);
+  // Blocks must arrive in increasing first_run order, without gaps, complete
+  // and of this tally's shape; otherwise std::logic_error.
   void add(BlockTally block);
+  std::int64_t first_run() const { return first_run_; }
   std::int64_t runs() const { return runs_; }
+  // Runs short under `structure` so far: enough for a stopping rule on the
+  // Wilson half-width without finalising.
+  std::int64_t shortfalls(int structure) const;
   const std::vector<BlockTally>& blocks() const { return blocks_; }
+  // Every statistic of MODEL.md section 7, a pure function of the blocks.
+  // A mean over no runs is NaN (with no runs at all, every statistic is);
+  // the paired standard error needs N >= 2 (NaN at N = 1), except for
+  // structure 0, whose difference with itself is 0 with standard error 0.
   ScenarioResults finalize() const;
 
  private:
   TallyShape shape_;
+  std::int64_t first_run_ = 0;
   std::int64_t runs_ = 0;
   std::vector<BlockTally> blocks_;
 };

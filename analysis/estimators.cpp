@@ -1,0 +1,258 @@
+#include "analysis/estimators.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace shortfall {
+
+namespace {
+
+constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
+
+bool holds_nan(std::span<const double> values) {
+  return std::any_of(values.begin(), values.end(), [](double v) { return std::isnan(v); });
+}
+
+// NumPy's _lerp: from the nearer end, so a quantile never leaves [a, b].
+double interpolate(double a, double b, double gamma) {
+  const double difference = b - a;
+  return gamma >= 0.5 ? b - difference * (1.0 - gamma) : a + difference * gamma;
+}
+
+// Fixed-point integer arithmetic on ExactSum's limbs. `low` lands at limb
+// `index`, `high` at the next one; the carry (or borrow) runs up as far as
+// it goes.
+void add_at(ExactSum::Limbs& limbs, int index, std::uint64_t low, std::uint64_t high) {
+  std::uint64_t carry = 0;
+  auto add_limb = [&](int i, std::uint64_t addend) {
+    const std::uint64_t partial = limbs[i] + addend;
+    const std::uint64_t total = partial + carry;
+    carry =
+        static_cast<std::uint64_t>(partial < addend) | static_cast<std::uint64_t>(total < carry);
+    limbs[i] = total;
+  };
+  add_limb(index, low);
+  add_limb(index + 1, high);
+  for (int i = index + 2; carry != 0 && i < ExactSum::k_limb_count; ++i) add_limb(i, 0);
+}
+
+void subtract_at(ExactSum::Limbs& limbs, int index, std::uint64_t low, std::uint64_t high) {
+  std::uint64_t borrow = 0;
+  auto subtract_limb = [&](int i, std::uint64_t subtrahend) {
+    const std::uint64_t partial = limbs[i] - subtrahend;
+    const std::uint64_t total = partial - borrow;
+    borrow = static_cast<std::uint64_t>(limbs[i] < subtrahend) |
+             static_cast<std::uint64_t>(partial < borrow);
+    limbs[i] = total;
+  };
+  subtract_limb(index, low);
+  subtract_limb(index + 1, high);
+  for (int i = index + 2; borrow != 0 && i < ExactSum::k_limb_count; ++i) subtract_limb(i, 0);
+}
+
+void negate(ExactSum::Limbs& limbs) {
+  for (auto& limb : limbs) limb = ~limb;
+  add_at(limbs, 0, 1, 0);
+}
+
+}  // namespace
+
+std::pair<double, double> wilson_interval(std::int64_t successes, std::int64_t trials, double z) {
+  if (trials <= 0 || successes < 0 || successes > trials) {
+    throw std::invalid_argument(fmt::format(
+        "wilson_interval: {} successes out of {} trials is not a proportion", successes, trials));
+  }
+  const double n = static_cast<double>(trials);
+  const double p = static_cast<double>(successes) / n;
+  const double z2 = z * z;
+  // Wilson (1927): centre and half-width of the score interval.
+  const double shrink = 1.0 + z2 / n;
+  const double centre = (p + z2 / (2.0 * n)) / shrink;
+  const double half_width = z / shrink * std::sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n));
+  // At 0 and N the closed form gives the end exactly; rounding would leave a
+  // speck of probability that is not there.
+  const double low = successes == 0 ? 0.0 : std::max(0.0, centre - half_width);
+  const double high = successes == trials ? 1.0 : std::min(1.0, centre + half_width);
+  return {low, high};
+}
+
+void quantiles_linear(std::span<double> values, std::span<const double> qs, std::span<double> out) {
+  if (qs.size() != out.size()) {
+    throw std::invalid_argument(
+        fmt::format("quantiles_linear: {} quantiles asked but room for {}", qs.size(), out.size()));
+  }
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    if (!(qs[i] >= 0.0 && qs[i] <= 1.0) || (i > 0 && qs[i] < qs[i - 1])) {
+      throw std::invalid_argument(
+          fmt::format("quantiles_linear: q = {} is outside [0, 1] or below the previous q", qs[i]));
+    }
+  }
+  const std::size_t n = values.size();
+  if (n == 0 || holds_nan(values)) {
+    std::fill(out.begin(), out.end(), k_nan);
+    return;
+  }
+  // Everything before `placed` is no larger than anything from `placed` on,
+  // and values[placed - 1] is its order statistic: ascending quantiles only
+  // partition what lies above the previous one.
+  std::size_t placed = 0;
+  const double last_position = static_cast<double>(n - 1);
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    const double position = last_position * qs[i];  // NumPy: (n - 1) * quantiles
+    const double floor_position = std::floor(position);
+    const auto lower = std::min(static_cast<std::size_t>(floor_position), n - 1);
+    const double gamma = position - floor_position;
+    if (lower >= placed) {
+      std::nth_element(values.begin() + static_cast<std::ptrdiff_t>(placed),
+                       values.begin() + static_cast<std::ptrdiff_t>(lower), values.end());
+      placed = lower + 1;
+    }
+    const double below = values[lower];
+    if (gamma == 0.0 || lower + 1 >= n) {
+      out[i] = below;
+    } else {
+      // The next order statistic is the smallest value above the placed one.
+      const double above =
+          *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(lower + 1), values.end());
+      out[i] = interpolate(below, above, gamma);
+    }
+  }
+}
+
+double quantile_linear(std::span<double> values, double q) {
+  double result = k_nan;
+  quantiles_linear(values, std::span<const double>(&q, 1), std::span<double>(&result, 1));
+  return result;
+}
+
+std::int64_t lower_tail_count(std::int64_t n, double share) {
+  if (!(share > 0.0 && share <= 1.0)) {
+    throw std::invalid_argument(
+        fmt::format("lower_tail_count: share = {} is outside (0, 1]", share));
+  }
+  if (n < 0) throw std::invalid_argument(fmt::format("lower_tail_count: N = {} is negative", n));
+  if (n == 0) return 0;
+  const double tail = share * static_cast<double>(n);
+  // share N carries at most a couple of roundings (share itself and the
+  // product), a few ulps; a gap 64 ulps wide absorbs them and is far below
+  // the 1/N steps a decimal share can genuinely fall short of a whole number.
+  const double whole = std::round(tail);
+  const double tolerance = 64.0 * std::numeric_limits<double>::epsilon() * std::max(1.0, tail);
+  const double count = std::abs(tail - whole) <= tolerance ? whole : std::ceil(tail);
+  return std::clamp(static_cast<std::int64_t>(count), std::int64_t{1}, n);
+}
+
+double lower_tail_mean(std::span<double> values, double share) {
+  const auto n = static_cast<std::int64_t>(values.size());
+  const std::int64_t tail_count = lower_tail_count(n, share);
+  if (n == 0 || holds_nan(values)) return k_nan;
+  const auto tail_end = values.begin() + static_cast<std::ptrdiff_t>(tail_count);
+  std::nth_element(values.begin(), tail_end - 1, values.end());
+  // The tail arrives in whatever order the partition left it; an exact sum
+  // makes the mean a function of the values alone.
+  ExactSum tail_sum;
+  for (auto it = values.begin(); it != tail_end; ++it) tail_sum += *it;
+  return tail_sum.value() / static_cast<double>(tail_count);
+}
+
+ExactSum::ExactSum(const Limbs& limbs, std::uint8_t special_flags)
+    : limbs_(limbs), special_flags_(special_flags) {}
+
+void ExactSum::add(double x) {
+  if (std::isnan(x)) {
+    special_flags_ |= k_has_nan;
+    return;
+  }
+  if (std::isinf(x)) {
+    special_flags_ |= x > 0.0 ? k_has_plus_infinity : k_has_minus_infinity;
+    return;
+  }
+  // IEEE 754 binary64: x = mantissa * 2^(offset - 1074), offset = biased
+  // exponent - 1 for normal numbers (with the hidden bit), 0 for subnormals.
+  const auto bits = std::bit_cast<std::uint64_t>(x);
+  const bool negative = (bits >> 63) != 0;
+  const auto biased_exponent = static_cast<int>((bits >> 52) & 0x7FF);
+  std::uint64_t mantissa = bits & ((std::uint64_t{1} << 52) - 1);
+  int offset = 0;
+  if (biased_exponent != 0) {
+    mantissa |= std::uint64_t{1} << 52;
+    offset = biased_exponent - 1;
+  }
+  if (mantissa == 0) return;
+  const int index = offset / 64;
+  const int shift = offset % 64;
+  const std::uint64_t low = mantissa << shift;
+  const std::uint64_t high = shift == 0 ? 0 : mantissa >> (64 - shift);
+  if (negative) {
+    subtract_at(limbs_, index, low, high);
+  } else {
+    add_at(limbs_, index, low, high);
+  }
+}
+
+ExactSum& ExactSum::operator+=(const ExactSum& other) {
+  std::uint64_t carry = 0;
+  for (int i = 0; i < k_limb_count; ++i) {
+    const std::uint64_t partial = limbs_[i] + other.limbs_[i];
+    const std::uint64_t total = partial + carry;
+    carry = static_cast<std::uint64_t>(partial < other.limbs_[i]) |
+            static_cast<std::uint64_t>(total < carry);
+    limbs_[i] = total;
+  }
+  special_flags_ |= other.special_flags_;
+  return *this;
+}
+
+double ExactSum::value() const {
+  const bool plus_infinity = (special_flags_ & k_has_plus_infinity) != 0;
+  const bool minus_infinity = (special_flags_ & k_has_minus_infinity) != 0;
+  if ((special_flags_ & k_has_nan) != 0 || (plus_infinity && minus_infinity)) return k_nan;
+  if (plus_infinity) return std::numeric_limits<double>::infinity();
+  if (minus_infinity) return -std::numeric_limits<double>::infinity();
+
+  Limbs magnitude = limbs_;
+  const bool negative = (limbs_.back() >> 63) != 0;
+  if (negative) negate(magnitude);
+  int top = k_limb_count - 1;
+  while (top >= 0 && magnitude[top] == 0) --top;
+  if (top < 0) return 0.0;
+
+  double rounded = 0.0;
+  if (top == 0 && magnitude[0] < (std::uint64_t{1} << 53)) {
+    // At most 53 significant bits: exact, including every subnormal.
+    rounded = std::ldexp(static_cast<double>(magnitude[0]), -1074);
+  } else {
+    // The leading 64 bits, then round to 53 with the bits below deciding:
+    // round half to even, as IEEE addition would round the true sum.
+    const int leading_zeros = std::countl_zero(magnitude[top]);
+    std::uint64_t window = magnitude[top] << leading_zeros;
+    bool below_window_nonzero = false;
+    if (top > 0) {
+      if (leading_zeros > 0) {
+        window |= magnitude[top - 1] >> (64 - leading_zeros);
+        below_window_nonzero = (magnitude[top - 1] << leading_zeros) != 0;
+      } else {
+        below_window_nonzero = magnitude[top - 1] != 0;
+      }
+      for (int i = 0; i < top - 1 && !below_window_nonzero; ++i) {
+        below_window_nonzero = magnitude[i] != 0;
+      }
+    }
+    const int top_bit = top * 64 + 63 - leading_zeros;  // weighs 2^(top_bit - 1074)
+    std::uint64_t significand = window >> 11;
+    const bool half_bit = ((window >> 10) & 1) != 0;
+    const bool sticky = below_window_nonzero || (window & 0x3FF) != 0;
+    if (half_bit && (sticky || (significand & 1) != 0)) ++significand;
+    // Normal range here, so scaling a 53-bit integer is exact (or overflows
+    // to infinity, as the true sum rounded would).
+    rounded = std::ldexp(static_cast<double>(significand), top_bit - 52 - 1074);
+  }
+  return negative ? -rounded : rounded;
+}
+
+}  // namespace shortfall

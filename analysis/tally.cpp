@@ -1,0 +1,345 @@
+#include "analysis/tally.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <tuple>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace shortfall {
+
+namespace {
+
+constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
+constexpr double k_support_quantile = 0.95;  // MODEL.md section 7: 95th percentile of support
+
+BlockTally::Sums empty_sums(const TallyShape& shape) {
+  BlockTally::Sums sums;
+  sums.first_shortfall_by_month.assign(static_cast<std::size_t>(shape.months) + 1, 0);
+  sums.achievement_sum.assign(static_cast<std::size_t>(shape.indicators), ExactSum{});
+  return sums;
+}
+
+void add_sums(BlockTally::Sums& total, const BlockTally::Sums& block) {
+  total.shortfalls += block.shortfalls;
+  total.diff_plus += block.diff_plus;
+  total.diff_minus += block.diff_minus;
+  total.first_shortfall_month_sum += block.first_shortfall_month_sum;
+  total.months_in_shortfall_sum += block.months_in_shortfall_sum;
+  total.min_cash_sum += block.min_cash_sum;
+  total.support_sum += block.support_sum;
+  total.earned_fraction_sum += block.earned_fraction_sum;
+  total.received_sum += block.received_sum;
+  total.receivable_sum += block.receivable_sum;
+  total.commissioner_cost_sum += block.commissioner_cost_sum;
+  for (std::size_t m = 0; m < total.first_shortfall_by_month.size(); ++m) {
+    total.first_shortfall_by_month[m] += block.first_shortfall_by_month[m];
+  }
+  for (std::size_t k = 0; k < total.achievement_sum.size(); ++k) {
+    total.achievement_sum[k] += block.achievement_sum[k];
+  }
+}
+
+bool same_shape(const TallyShape& a, const TallyShape& b) {
+  return a.structures == b.structures && a.months == b.months && a.indicators == b.indicators &&
+         a.keep_runs == b.keep_runs;
+}
+
+// Row `row` of a [row][run] array of a block with `run_count` runs.
+std::span<const double> row_of(const std::vector<double>& values, std::size_t row,
+                               std::size_t run_count) {
+  return std::span<const double>(values).subspan(row * run_count, run_count);
+}
+
+}  // namespace
+
+BlockTally::BlockTally(TallyShape shape, std::int64_t first_run, int run_count)
+    : shape_(shape), first_run_(first_run), run_count_(run_count) {
+  if (shape.structures < 1 || shape.months < 1 || shape.indicators < 0) {
+    throw std::invalid_argument(fmt::format(
+        "BlockTally: shape of {} structures, {} months, {} indicators is not a tally shape",
+        shape.structures, shape.months, shape.indicators));
+  }
+  if (first_run < 0 || run_count < 0) {
+    throw std::invalid_argument(fmt::format(
+        "BlockTally: a block of {} runs from run {} is not a block", run_count, first_run));
+  }
+  const auto structures = static_cast<std::size_t>(shape.structures);
+  const auto runs = static_cast<std::size_t>(run_count);
+  sums.assign(structures, empty_sums(shape));
+  cash_by_month.assign(structures * static_cast<std::size_t>(shape.months) * runs, 0.0);
+  min_cash_by_run.assign(structures * runs, 0.0);
+  end_cash_by_run.assign(structures * runs, 0.0);
+  support_by_run.assign(structures * runs, 0.0);
+  if (shape.keep_runs) outcomes.assign(structures * runs, RunOutcome{});
+  shortfall_flags.assign(structures * runs, 0);
+  recorded_runs.assign(structures, 0);
+}
+
+void BlockTally::record(int structure, int run_in_block, const RunOutcome& outcome,
+                        std::span<const double> cash_path,
+                        std::span<const double> achievement_mean) {
+  if (structure < 0 || structure >= shape_.structures || run_in_block < 0 ||
+      run_in_block >= run_count_) {
+    throw std::out_of_range(
+        fmt::format("BlockTally::record: structure {} run {} is outside {} structures x {} runs",
+                    structure, run_in_block, shape_.structures, run_count_));
+  }
+  // Sums follow run order, and the paired difference reads structure 0's
+  // flag of the same run: both need this order.
+  if (run_in_block != recorded_runs[structure]) {
+    throw std::logic_error(fmt::format(
+        "BlockTally::record: structure {} got run {} of the block from run {}, expected run {}",
+        structure, run_in_block, first_run_, recorded_runs[structure]));
+  }
+  if (structure > 0 && recorded_runs[0] <= run_in_block) {
+    throw std::logic_error(
+        fmt::format("BlockTally::record: structure {} got run {} before structure 0 did", structure,
+                    run_in_block));
+  }
+  if (cash_path.size() != static_cast<std::size_t>(shape_.months) ||
+      achievement_mean.size() != static_cast<std::size_t>(shape_.indicators)) {
+    throw std::invalid_argument(fmt::format(
+        "BlockTally::record: {} months of cash and {} indicators given, {} and {} expected",
+        cash_path.size(), achievement_mean.size(), shape_.months, shape_.indicators));
+  }
+  const bool first_month_fits =
+      outcome.shortfall
+          ? outcome.first_shortfall_month >= 1 && outcome.first_shortfall_month <= shape_.months
+          : outcome.first_shortfall_month == 0;
+  if (!first_month_fits) {
+    throw std::invalid_argument(fmt::format(
+        "BlockTally::record: first_shortfall_month = {} with shortfall = {} (expected 1..{} with a "
+        "shortfall, 0 without)",
+        outcome.first_shortfall_month, outcome.shortfall, shape_.months));
+  }
+
+  const auto runs = static_cast<std::size_t>(run_count_);
+  const auto run_index = static_cast<std::size_t>(structure) * runs + run_in_block;
+  Sums& sum = sums[structure];
+  if (outcome.shortfall) {
+    ++sum.shortfalls;
+    sum.first_shortfall_month_sum += outcome.first_shortfall_month;
+    ++sum.first_shortfall_by_month[outcome.first_shortfall_month];
+  }
+  sum.months_in_shortfall_sum += outcome.months_in_shortfall;
+  if (structure > 0) {
+    const bool short_under_reference = shortfall_flags[run_in_block] != 0;
+    if (outcome.shortfall && !short_under_reference) ++sum.diff_plus;
+    if (!outcome.shortfall && short_under_reference) ++sum.diff_minus;
+  }
+  sum.min_cash_sum += outcome.min_cash;
+  sum.support_sum += outcome.support;
+  sum.earned_fraction_sum += outcome.earned_fraction;
+  sum.received_sum += outcome.received;
+  sum.receivable_sum += outcome.receivable;
+  sum.commissioner_cost_sum += outcome.commissioner_cost;
+  for (std::size_t k = 0; k < achievement_mean.size(); ++k) {
+    sum.achievement_sum[k] += achievement_mean[k];
+  }
+
+  for (int t = 1; t <= shape_.months; ++t) {
+    cash_by_month[(static_cast<std::size_t>(structure) * shape_.months + (t - 1)) * runs +
+                  run_in_block] = cash_path[t - 1];
+  }
+  min_cash_by_run[run_index] = outcome.min_cash;
+  end_cash_by_run[run_index] = outcome.end_cash;
+  support_by_run[run_index] = outcome.support;
+  shortfall_flags[run_index] = outcome.shortfall ? 1 : 0;
+  if (shape_.keep_runs) outcomes[run_index] = outcome;
+  ++recorded_runs[structure];
+}
+
+bool BlockTally::complete() const {
+  return std::all_of(recorded_runs.begin(), recorded_runs.end(),
+                     [this](int recorded) { return recorded == run_count_; });
+}
+
+std::int64_t BlockTally::shortfall_count(int s) const { return sums.at(s).shortfalls; }
+
+double BlockTally::cash(int s, int t, int j) const {
+  if (s < 0 || s >= shape_.structures || t < 1 || t > shape_.months || j < 0 || j >= run_count_) {
+    throw std::out_of_range(
+        fmt::format("BlockTally::cash: structure {} month {} run {} is outside "
+                    "{} structures x {} months x {} runs",
+                    s, t, j, shape_.structures, shape_.months, run_count_));
+  }
+  return cash_by_month[(static_cast<std::size_t>(s) * shape_.months + (t - 1)) *
+                           static_cast<std::size_t>(run_count_) +
+                       j];
+}
+
+double BlockTally::min_cash(int s, int j) const {
+  return min_cash_by_run.at(static_cast<std::size_t>(s) * run_count_ + j);
+}
+
+double BlockTally::end_cash(int s, int j) const {
+  return end_cash_by_run.at(static_cast<std::size_t>(s) * run_count_ + j);
+}
+
+const RunOutcome& BlockTally::outcome(int s, int j) const {
+  if (!shape_.keep_runs) {
+    throw std::logic_error("BlockTally::outcome: the runs were not kept (keep_runs is off)");
+  }
+  return outcomes.at(static_cast<std::size_t>(s) * run_count_ + j);
+}
+
+ScenarioTally::ScenarioTally(TallyShape shape, std::int64_t first_run)
+    : shape_(shape), first_run_(first_run) {
+  if (first_run < 0) {
+    throw std::invalid_argument(fmt::format("ScenarioTally: first run {} is negative", first_run));
+  }
+}
+
+void ScenarioTally::add(BlockTally block) {
+  if (!same_shape(block.shape(), shape_)) {
+    throw std::logic_error(fmt::format(
+        "ScenarioTally::add: block of {} structures, {} months, {} indicators (keep_runs {}) "
+        "does not match the scenario's {}, {}, {} ({})",
+        block.shape().structures, block.shape().months, block.shape().indicators,
+        block.shape().keep_runs, shape_.structures, shape_.months, shape_.indicators,
+        shape_.keep_runs));
+  }
+  const std::int64_t expected_first_run = first_run_ + runs_;
+  if (block.first_run() != expected_first_run) {
+    throw std::logic_error(
+        fmt::format("ScenarioTally::add: block from run {} arrived when run {} was next ({})",
+                    block.first_run(), expected_first_run,
+                    block.first_run() > expected_first_run ? "a gap" : "out of order or twice"));
+  }
+  if (!block.complete()) {
+    throw std::logic_error(fmt::format(
+        "ScenarioTally::add: block from run {} is incomplete (not every structure recorded its {} "
+        "runs)",
+        block.first_run(), block.run_count()));
+  }
+  runs_ += block.run_count();
+  blocks_.push_back(std::move(block));
+}
+
+std::int64_t ScenarioTally::shortfalls(int structure) const {
+  std::int64_t count = 0;
+  for (const auto& block : blocks_) count += block.shortfall_count(structure);
+  return count;
+}
+
+ScenarioResults ScenarioTally::finalize() const {
+  const int structure_count = shape_.structures;
+  const int month_count = shape_.months;
+  const int indicator_count = shape_.indicators;
+  const auto structures = static_cast<std::size_t>(structure_count);
+  const auto months = static_cast<std::size_t>(month_count);
+  const auto indicators = static_cast<std::size_t>(indicator_count);
+  const auto quantile_count = static_cast<std::size_t>(k_quantile_count);
+
+  ScenarioResults results;
+  results.runs_done = runs_;
+  results.structure_count = structure_count;
+  results.month_count = month_count;
+  results.indicator_count = indicator_count;
+  for (auto* per_structure :
+       {&results.p_shortfall, &results.p_shortfall_ci_low, &results.p_shortfall_ci_high,
+        &results.p_shortfall_diff, &results.p_shortfall_diff_se, &results.min_cash_mean,
+        &results.min_cash_cvar05, &results.support_mean, &results.support_p95,
+        &results.first_shortfall_month_mean, &results.earned_fraction_mean,
+        &results.outcome_received_mean, &results.receivable_mean,
+        &results.commissioner_cost_mean}) {
+    per_structure->assign(structures, k_nan);
+  }
+  results.shortfall_by_month.assign(structures * months, k_nan);
+  results.cash_quantiles.assign(structures * months * quantile_count, k_nan);
+  results.min_cash_quantiles.assign(structures * quantile_count, k_nan);
+  results.end_cash_quantiles.assign(structures * quantile_count, k_nan);
+  results.indicator_achievement_mean.assign(structures * indicators, k_nan);
+  if (runs_ == 0) return results;
+
+  // Block order; exact sums make it immaterial, but it is the documented order.
+  std::vector<BlockTally::Sums> totals(structures, empty_sums(shape_));
+  for (const auto& block : blocks_) {
+    for (std::size_t s = 0; s < structures; ++s) add_sums(totals[s], block.sums[s]);
+  }
+
+  const double n = static_cast<double>(runs_);
+  // The one scratch array: at a million runs a copy per statistic would cost
+  // as much memory as the tally itself.
+  std::vector<double> scratch(static_cast<std::size_t>(runs_));
+  // Fills the scratch, in run order, with row `row` of a [row][run] array of
+  // every block.
+  auto gather = [&](const std::vector<double> BlockTally::*array, std::size_t row) {
+    auto destination = scratch.begin();
+    for (const auto& block : blocks_) {
+      const auto column = row_of(block.*array, row, static_cast<std::size_t>(block.run_count()));
+      destination = std::copy(column.begin(), column.end(), destination);
+    }
+  };
+  auto quantiles_into = [&](std::vector<double>& out, std::size_t offset) {
+    quantiles_linear(scratch, k_reported_quantiles,
+                     std::span<double>(out).subspan(offset, quantile_count));
+  };
+
+  for (std::size_t s = 0; s < structures; ++s) {
+    const BlockTally::Sums& total = totals[s];
+
+    results.p_shortfall[s] = static_cast<double>(total.shortfalls) / n;
+    std::tie(results.p_shortfall_ci_low[s], results.p_shortfall_ci_high[s]) =
+        wilson_interval(total.shortfalls, runs_);
+
+    // d = short_s - short_0 takes the values +1 (diff_plus runs), -1
+    // (diff_minus runs) and 0; the sum of squared deviations from the mean
+    // is written per value, so it is a function of the counts alone.
+    if (s == 0) {
+      results.p_shortfall_diff[s] = 0.0;
+      results.p_shortfall_diff_se[s] = 0.0;
+    } else {
+      const auto plus = static_cast<double>(total.diff_plus);
+      const auto minus = static_cast<double>(total.diff_minus);
+      const double mean = (plus - minus) / n;
+      results.p_shortfall_diff[s] = mean;
+      if (runs_ >= 2) {
+        const double squared_deviations = plus * (1.0 - mean) * (1.0 - mean) +
+                                          minus * (1.0 + mean) * (1.0 + mean) +
+                                          (n - plus - minus) * mean * mean;
+        const double variance = squared_deviations / (n - 1.0);  // MODEL.md: sd with N - 1
+        results.p_shortfall_diff_se[s] = std::sqrt(variance / n);
+      }
+    }
+
+    if (total.shortfalls > 0) {
+      results.first_shortfall_month_mean[s] = static_cast<double>(total.first_shortfall_month_sum) /
+                                              static_cast<double>(total.shortfalls);
+    }
+    results.min_cash_mean[s] = total.min_cash_sum.value() / n;
+    results.support_mean[s] = total.support_sum.value() / n;
+    results.earned_fraction_mean[s] = total.earned_fraction_sum.value() / n;
+    results.outcome_received_mean[s] = total.received_sum.value() / n;
+    results.receivable_mean[s] = total.receivable_sum.value() / n;
+    results.commissioner_cost_mean[s] = total.commissioner_cost_sum.value() / n;
+    for (std::size_t k = 0; k < indicators; ++k) {
+      results.indicator_achievement_mean[s * indicators + k] = total.achievement_sum[k].value() / n;
+    }
+
+    std::int64_t short_by_now = 0;
+    for (std::size_t t = 1; t <= months; ++t) {
+      short_by_now += total.first_shortfall_by_month[t];
+      results.shortfall_by_month[s * months + (t - 1)] = static_cast<double>(short_by_now) / n;
+    }
+
+    for (std::size_t t = 0; t < months; ++t) {
+      gather(&BlockTally::cash_by_month, s * months + t);
+      quantiles_into(results.cash_quantiles, (s * months + t) * quantile_count);
+    }
+    gather(&BlockTally::min_cash_by_run, s);
+    quantiles_into(results.min_cash_quantiles, s * quantile_count);
+    results.min_cash_cvar05[s] = lower_tail_mean(scratch, k_cvar_share);
+    gather(&BlockTally::end_cash_by_run, s);
+    quantiles_into(results.end_cash_quantiles, s * quantile_count);
+    gather(&BlockTally::support_by_run, s);
+    results.support_p95[s] = quantile_linear(scratch, k_support_quantile);
+  }
+  return results;
+}
+
+}  // namespace shortfall

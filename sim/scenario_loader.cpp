@@ -1,0 +1,1339 @@
+// Scenario TOML -> validated Scenario. The keys, defaults and ranges here are
+// documented one for one in docs/scenario-keys.md; change both together.
+#include "sim/scenario_loader.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <toml++/toml.h>
+#include <Eigen/Eigenvalues>
+
+namespace shortfall {
+namespace {
+
+using KeyList = std::span<const std::string_view>;
+
+// ---------------------------------------------------------------------------
+// The schema: which keys each table may hold.
+
+constexpr std::array<std::string_view, 7> k_top_level_keys{
+    "title", "simulation", "provider", "demand", "contract", "performance", "indicator"};
+constexpr std::array<std::string_view, 5> k_section_names{"simulation", "provider", "demand",
+                                                          "contract", "performance"};
+constexpr std::array<std::string_view, 3> k_simulation_keys{"runs", "horizon_months", "seed"};
+constexpr std::array<std::string_view, 9> k_provider_keys{
+    "opening_cash",   "shortfall_threshold", "stress_start_cash",
+    "stress_penalty", "underlying_deficit",  "fixed_cost_share",
+    "cost_growth",    "cost_noise",          "overdraft_rate"};
+constexpr std::array<std::string_view, 4> k_demand_keys{"volatility", "persistence", "growth",
+                                                        "seasonality"};
+constexpr std::array<std::string_view, 10> k_contract_keys{"annual_value",
+                                                           "basis",
+                                                           "income_growth",
+                                                           "outcome_share",
+                                                           "structures",
+                                                           "assessment",
+                                                           "settlement_lag_months",
+                                                           "payment_rule",
+                                                           "withhold_effort_effect",
+                                                           "risk_share"};
+constexpr std::array<std::string_view, 2> k_risk_share_keys{"corridor", "commissioner_share"};
+constexpr std::array<std::string_view, 1> k_performance_keys{"correlation"};
+constexpr std::array<std::string_view, 12> k_indicator_keys{
+    "id",     "name",  "measure",         "weight",     "direction", "baseline",
+    "target", "floor", "cases_per_month", "volatility", "reversion", "trend"};
+
+// Planned by INTERFACE.md but not built yet: rejected by name rather than as
+// misspellings, so users know the key is right and the version is old.
+constexpr std::array<std::string_view, 3> k_later_simulation_keys{"target_halfwidth", "min_runs",
+                                                                  "max_runs"};
+constexpr std::array<std::string_view, 2> k_later_tables{"sweep", "network"};
+
+KeyList keys_of_section(std::string_view section) {
+  if (section == "simulation") return k_simulation_keys;
+  if (section == "provider") return k_provider_keys;
+  if (section == "demand") return k_demand_keys;
+  if (section == "contract") return k_contract_keys;
+  if (section == "performance") return k_performance_keys;
+  return {};
+}
+
+bool contains(KeyList keys, std::string_view key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+template <typename Value>
+struct Named {
+  std::string_view name;
+  Value value;
+};
+
+constexpr std::array<Named<Basis>, 3> k_bases{
+    {{"block", Basis::block}, {"capitation", Basis::capitation}, {"episodic", Basis::episodic}}};
+constexpr std::array<Named<int>, 3> k_assessments{
+    {{"monthly", 1}, {"quarterly", 3}, {"annual", 12}}};
+constexpr std::array<Named<PaymentRule>, 2> k_payment_rules{
+    {{"threshold", PaymentRule::threshold}, {"linear", PaymentRule::linear}}};
+constexpr std::array<Named<Direction>, 2> k_directions{
+    {{"higher", Direction::higher}, {"lower", Direction::lower}}};
+
+template <typename Value, std::size_t N>
+std::string_view name_of(const std::array<Named<Value>, N>& options, Value value) {
+  for (const auto& option : options) {
+    if (option.value == value) return option.name;
+  }
+  return options.front().name;
+}
+
+// ---------------------------------------------------------------------------
+// Defaults and tolerances (docs/scenario-keys.md).
+
+constexpr std::int64_t k_default_runs = 10000;
+constexpr int k_default_horizon_months = 36;        // MODEL.md section 1
+constexpr std::uint64_t k_default_seed = 20170401;  // April 2017: the guidance's first contracts
+constexpr double k_default_outcome_share = 0.03;    // middle of the guidance's 2-4 %
+// Staff and estate do not follow the month's activity.
+constexpr double k_default_fixed_cost_share = 0.75;
+constexpr double k_mean_tolerance = 1e-9;         // weights and seasonality (MODEL.md 3, 5)
+constexpr double k_symmetry_tolerance = 1e-12;    // correlation matrix entries
+constexpr double k_eigenvalue_tolerance = 1e-10;  // rounding in a PSD matrix's eigenvalues
+constexpr double k_guidance_share_low = 0.02;
+constexpr double k_guidance_share_high = 0.04;
+constexpr int k_guidance_measures_low = 3;
+constexpr int k_guidance_measures_high = 7;
+constexpr int k_guidance_indicators_low = 6;
+constexpr int k_guidance_indicators_high = 15;
+
+constexpr double k_infinity = std::numeric_limits<double>::infinity();
+
+// ---------------------------------------------------------------------------
+// Text.
+
+// Shortest text that reads back as the same double.
+std::string shortest(double value) { return fmt::format("{}", value); }
+
+// TOML reads "2000000" as an integer; a float literal keeps the type visible.
+std::string toml_float(double value) {
+  std::string text = shortest(value);
+  if (std::isfinite(value) && text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text;
+}
+
+std::string toml_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          out += fmt::format("\\u{:04X}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// A value as the user would recognise it from the file.
+std::string describe(const toml::node& node) {
+  if (const auto* integer = node.as_integer()) return std::to_string(integer->get());
+  if (const auto* floating = node.as_floating_point()) return shortest(floating->get());
+  if (const auto* text = node.as_string()) return toml_string(text->get());
+  if (const auto* boolean = node.as_boolean()) return boolean->get() ? "true" : "false";
+  if (const auto* array = node.as_array()) {
+    std::vector<std::string> items;
+    for (const auto& element : *array) items.push_back(describe(element));
+    return fmt::format("[{}]", fmt::join(items, ", "));
+  }
+  if (const auto* table = node.as_table()) {
+    std::vector<std::string> items;
+    for (const auto& [key, value] : *table)
+      items.push_back(fmt::format("{} = {}", key.str(), describe(value)));
+    return items.empty() ? "{}" : fmt::format("{{ {} }}", fmt::join(items, ", "));
+  }
+  std::ostringstream out;  // dates and times, printed as TOML writes them
+  node.visit([&out](const auto& value) { out << value; });
+  return out.str();
+}
+
+std::string joined(KeyList names) { return fmt::format("{}", fmt::join(names, ", ")); }
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// Optimal string alignment distance: a transposition ("wieght") costs one edit,
+// as a typist would count it.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t substitution = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + substitution});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// " (did you mean 'x'?)" when a known name is within a third of its length
+// in edits, else "": far-fetched suggestions mislead more than they help.
+std::string did_you_mean(std::string_view name, KeyList candidates) {
+  const std::string wanted = lowercase(name);
+  std::string_view best;
+  std::size_t best_distance = std::numeric_limits<std::size_t>::max();
+  for (const auto candidate : candidates) {
+    const std::size_t distance = edit_distance(wanted, lowercase(candidate));
+    const std::size_t allowed = std::max<std::size_t>(1, candidate.size() / 3);
+    if (distance <= allowed && distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best);
+}
+
+std::string dotted(std::string_view path, std::string_view key) {
+  return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
+}
+
+std::vector<std::string> split(std::string_view text, char separator) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = text.find(separator, start);
+    parts.emplace_back(text.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) return parts;
+    start = end + 1;
+  }
+}
+
+bool is_valid_indicator_id(std::string_view id) {
+  return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Allowed ranges, printed in interval notation.
+
+struct Interval {
+  double low;
+  double high;
+  bool low_open;
+  bool high_open;
+
+  static Interval closed(double low, double high) { return {low, high, false, false}; }
+  static Interval open(double low, double high) { return {low, high, true, true}; }
+  static Interval left_open(double low, double high) { return {low, high, true, false}; }
+  static Interval right_open(double low, double high) { return {low, high, false, true}; }
+  static Interval at_least(double low) { return {low, k_infinity, false, true}; }
+  static Interval above(double low) { return {low, k_infinity, true, true}; }
+  static Interval finite() { return {-k_infinity, k_infinity, true, true}; }
+
+  // NaN fails both comparisons, so it is outside every interval.
+  bool contains(double value) const {
+    return (low_open ? value > low : value >= low) && (high_open ? value < high : value <= high);
+  }
+  std::string text() const {
+    return fmt::format("{}{}, {}{}", low_open ? '(' : '[', shortest(low), shortest(high),
+                       high_open ? ')' : ']');
+  }
+};
+
+// ---------------------------------------------------------------------------
+// Where a value came from: FILE:LINE, or the --set argument that put it there.
+
+class Context {
+ public:
+  explicit Context(std::string source) : source_(std::move(source)) {}
+
+  const std::string& source() const { return source_; }
+
+  std::string where(const toml::node* node) const {
+    if (node != nullptr) {
+      if (const auto found = override_of_.find(node); found != override_of_.end()) {
+        return "--set " + found->second;
+      }
+      if (node->source().begin.line > 0) {
+        return fmt::format("{}:{}", source_, node->source().begin.line);
+      }
+    }
+    return source_;
+  }
+
+  [[noreturn]] void fail(const toml::node* node, const std::string& message) const {
+    throw ScenarioError(where(node) + ": " + message);
+  }
+
+  void warn(const toml::node* node, const std::string& message) {
+    warnings_.push_back(where(node) + ": warning: " + message);
+  }
+
+  // Nodes copied in by --set have no line; remember the argument instead.
+  void mark_override(const toml::node& node, const std::string& argument) {
+    override_of_[&node] = argument;
+    if (const auto* array = node.as_array()) {
+      for (const auto& element : *array) mark_override(element, argument);
+    }
+    if (const auto* table = node.as_table()) {
+      for (const auto& [key, value] : *table) mark_override(value, argument);
+    }
+  }
+
+  std::vector<std::string> take_warnings() { return std::move(warnings_); }
+
+ private:
+  std::string source_;
+  std::unordered_map<const toml::node*, std::string> override_of_;
+  std::vector<std::string> warnings_;
+};
+
+// " (at WHERE)" when `other` was set somewhere else than `blamed`: a rule
+// between two keys may be broken by a --set of either.
+std::string origin_note(const Context& context, const toml::node* other, const toml::node* blamed) {
+  if (other == nullptr || context.where(other) == context.where(blamed)) return "";
+  return fmt::format(" (at {})", context.where(other));
+}
+
+// ---------------------------------------------------------------------------
+// Typed values from nodes. `label` is the full dotted key used in messages.
+
+double number_value(const Context& context, const toml::node& node, const std::string& label) {
+  if (const auto* integer = node.as_integer()) return static_cast<double>(integer->get());
+  if (const auto* floating = node.as_floating_point()) return floating->get();
+  context.fail(&node, fmt::format("{} = {} must be a number", label, describe(node)));
+}
+
+double number_within(const Context& context, const toml::node& node, const std::string& label,
+                     const Interval& allowed) {
+  const double value = number_value(context, node, label);
+  if (!allowed.contains(value)) {
+    context.fail(&node,
+                 fmt::format("{} = {} is outside {}", label, describe(node), allowed.text()));
+  }
+  return value;
+}
+
+// Integral floats (1e5) are accepted: they name an integer exactly.
+std::int64_t integer_within(const Context& context, const toml::node& node,
+                            const std::string& label, const Interval& allowed) {
+  double value = 0.0;
+  if (const auto* integer = node.as_integer()) {
+    value = static_cast<double>(integer->get());
+  } else if (const auto* floating = node.as_floating_point()) {
+    value = floating->get();
+    if (std::isfinite(value) && value != std::trunc(value)) {
+      context.fail(&node, fmt::format("{} = {} must be an integer", label, describe(node)));
+    }
+  } else {
+    context.fail(&node, fmt::format("{} = {} must be an integer", label, describe(node)));
+  }
+  if (!allowed.contains(value)) {
+    context.fail(&node,
+                 fmt::format("{} = {} is outside {}", label, describe(node), allowed.text()));
+  }
+  if (const auto* integer = node.as_integer()) return integer->get();
+  return static_cast<std::int64_t>(value);
+}
+
+// One table of the scenario, named by its dotted path for messages. A table
+// missing from the file reads as empty, so every key takes its default.
+class Section {
+ public:
+  Section(Context& context, const toml::table* table, std::string path, const toml::node* anchor)
+      : context_(context), table_(table), path_(std::move(path)), anchor_(anchor) {}
+
+  Context& context() const { return context_; }
+  const std::string& path() const { return path_; }
+  const toml::node* anchor() const { return anchor_; }
+  const toml::node* find(std::string_view key) const {
+    return table_ != nullptr ? table_->get(key) : nullptr;
+  }
+  std::string label(std::string_view key) const { return dotted(path_, key); }
+
+  [[noreturn]] void fail_missing(std::string_view key, std::string_view why) const {
+    context_.fail(anchor_, fmt::format("{} is missing: {}", label(key), why));
+  }
+
+  std::optional<double> optional_number(std::string_view key, const Interval& allowed) const {
+    const toml::node* node = find(key);
+    if (node == nullptr) return std::nullopt;
+    return number_within(context_, *node, label(key), allowed);
+  }
+  double number(std::string_view key, const Interval& allowed, double fallback) const {
+    return optional_number(key, allowed).value_or(fallback);
+  }
+  double required_number(std::string_view key, const Interval& allowed,
+                         std::string_view why) const {
+    const auto value = optional_number(key, allowed);
+    if (!value) fail_missing(key, why);
+    return *value;
+  }
+  std::int64_t integer(std::string_view key, const Interval& allowed, std::int64_t fallback) const {
+    const toml::node* node = find(key);
+    return node == nullptr ? fallback : integer_within(context_, *node, label(key), allowed);
+  }
+  std::string text(std::string_view key, std::string fallback) const {
+    const toml::node* node = find(key);
+    if (node == nullptr) return fallback;
+    if (const auto* value = node->as_string()) return value->get();
+    context_.fail(node, fmt::format("{} = {} must be a string", label(key), describe(*node)));
+  }
+
+  template <typename Value, std::size_t N>
+  Value choice(std::string_view key, const std::array<Named<Value>, N>& options,
+               Value fallback) const {
+    const toml::node* node = find(key);
+    if (node == nullptr) return fallback;
+    std::array<std::string_view, N> names;
+    std::transform(options.begin(), options.end(), names.begin(),
+                   [](const auto& option) { return option.name; });
+    if (const auto* value = node->as_string()) {
+      for (const auto& option : options) {
+        if (option.name == value->get()) return option.value;
+      }
+      context_.fail(node, fmt::format("{} = {} must be one of {}{}", label(key), describe(*node),
+                                      joined(names), did_you_mean(value->get(), names)));
+    }
+    context_.fail(
+        node, fmt::format("{} = {} must be one of {}", label(key), describe(*node), joined(names)));
+  }
+
+ private:
+  Context& context_;
+  const toml::table* table_;
+  std::string path_;
+  const toml::node* anchor_;
+};
+
+Section section_of(const toml::table& document, std::string_view name, Context& context) {
+  const toml::node* node = document.get(name);
+  return Section(context, node != nullptr ? node->as_table() : nullptr, std::string(name), node);
+}
+
+// ---------------------------------------------------------------------------
+// Keys: unsupported ones first, then misspellings, before any value is read.
+
+void reject_later_features(const toml::table& document, const Context& context) {
+  for (const auto name : k_later_tables) {
+    if (const toml::node* node = document.get(name)) {
+      context.fail(node, fmt::format("[{}] is not supported yet by this version", name));
+    }
+  }
+  if (const toml::node* provider = document.get("provider"); provider && provider->is_array()) {
+    context.fail(provider,
+                 "[[provider]] (a network of providers) is not supported yet by this version");
+  }
+  if (const auto* simulation = document.get_as<toml::table>("simulation")) {
+    for (const auto key : k_later_simulation_keys) {
+      if (const toml::node* node = simulation->get(key)) {
+        context.fail(node, fmt::format("simulation.{} is not supported yet by this version", key));
+      }
+    }
+  }
+}
+
+// Reports the unknown key nearest the top of the file (tables iterate by name).
+void reject_unknown_keys(const toml::table& table, std::string_view path, KeyList known,
+                         const Context& context) {
+  const toml::key* first_unknown = nullptr;
+  const toml::node* first_node = nullptr;
+  for (const auto& [key, node] : table) {
+    if (contains(known, key.str())) continue;
+    if (first_unknown == nullptr || key.source().begin.line < first_unknown->source().begin.line) {
+      first_unknown = &key;
+      first_node = &node;
+    }
+  }
+  if (first_unknown != nullptr) {
+    context.fail(first_node, fmt::format("unknown key '{}'{}", dotted(path, first_unknown->str()),
+                                         did_you_mean(first_unknown->str(), known)));
+  }
+}
+
+// "indicator.<id>" for messages, or "indicator[n]" (from 1) while the id is unusable.
+std::string indicator_label(const toml::table& indicator, std::size_t index) {
+  if (const auto* id = indicator.get_as<std::string>("id");
+      id && is_valid_indicator_id(id->get())) {
+    return "indicator." + id->get();
+  }
+  return fmt::format("indicator[{}]", index + 1);
+}
+
+const toml::array* indicator_array(const toml::table& document, const Context& context) {
+  const toml::node* node = document.get("indicator");
+  if (node == nullptr) return nullptr;
+  const auto* array = node->as_array();
+  // An empty list reads as "no indicators", reported where indicators are read.
+  if (array == nullptr || (!array->empty() && !array->is_array_of_tables())) {
+    context.fail(node,
+                 fmt::format("indicator = {} must be an array of tables, written [[indicator]]",
+                             describe(*node)));
+  }
+  return array;
+}
+
+void check_keys(const toml::table& document, const Context& context) {
+  reject_unknown_keys(document, "", k_top_level_keys, context);
+  if (const toml::node* title = document.get("title"); title && !title->is_string()) {
+    context.fail(title, fmt::format("title = {} must be a string", describe(*title)));
+  }
+  for (const auto name : k_section_names) {
+    const toml::node* node = document.get(name);
+    if (node == nullptr) continue;
+    const auto* table = node->as_table();
+    if (table == nullptr) {
+      context.fail(
+          node, fmt::format("{} = {} must be a table, written [{}]", name, describe(*node), name));
+    }
+    reject_unknown_keys(*table, name, keys_of_section(name), context);
+  }
+  if (const auto* risk_share = document.at_path("contract.risk_share").as_table()) {
+    reject_unknown_keys(*risk_share, "contract.risk_share", k_risk_share_keys, context);
+  }
+  if (const toml::array* indicators = indicator_array(document, context)) {
+    for (std::size_t i = 0; i < indicators->size(); ++i) {
+      const auto& indicator = *indicators->get(i)->as_table();
+      reject_unknown_keys(indicator, indicator_label(indicator, i), k_indicator_keys, context);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// --set KEY=VALUE
+
+struct OverrideTarget {
+  toml::table* table;
+  std::string key;
+};
+
+[[noreturn]] void fail_override(const std::string& argument, const std::string& message) {
+  throw ScenarioError("--set " + argument + ": " + message);
+}
+
+// VALUE in TOML syntax; anything else (a bare word such as capitation) is a string.
+toml::table parse_override_value(const std::string& value) {
+  try {
+    toml::table parsed = toml::parse("v = " + value);
+    if (parsed.size() == 1 && parsed.contains("v")) return parsed;
+  } catch (const toml::parse_error&) {
+    // not TOML: fall through to a plain string
+  }
+  toml::table as_text;
+  as_text.insert("v", value);
+  return as_text;
+}
+
+toml::table& table_to_set(toml::table& parent, std::string_view name, const Context& context,
+                          const std::string& argument) {
+  if (!parent.contains(name)) parent.insert(name, toml::table{});
+  toml::node* node = parent.get(name);
+  if (auto* table = node->as_table()) return *table;
+  fail_override(argument, fmt::format("cannot set a key in '{}': at {} it is not a table", name,
+                                      context.where(node)));
+}
+
+std::vector<toml::table*> indicators_to_set(toml::table& document, std::string_view selector,
+                                            const std::string& argument) {
+  auto* indicators = document.get_as<toml::array>("indicator");
+  if (indicators == nullptr || !indicators->is_array_of_tables() || indicators->empty()) {
+    fail_override(argument, "the scenario has no [[indicator]] to set");
+  }
+  std::vector<toml::table*> targets;
+  std::vector<std::string> ids;
+  for (auto& element : *indicators) {
+    auto& indicator = *element.as_table();
+    const auto* id = indicator.get_as<std::string>("id");
+    if (id != nullptr) ids.push_back(id->get());
+    if (selector == "*" || (id != nullptr && id->get() == selector)) targets.push_back(&indicator);
+  }
+  if (targets.empty()) {
+    const std::vector<std::string_view> names(ids.begin(), ids.end());
+    fail_override(argument, fmt::format("no [[indicator]] has id '{}'{}", selector,
+                                        did_you_mean(selector, names)));
+  }
+  return targets;
+}
+
+[[noreturn]] void fail_unknown_override_key(const std::string& argument, std::string_view key,
+                                            std::string_view last, KeyList known) {
+  fail_override(argument, fmt::format("unknown key '{}'{}", key, did_you_mean(last, known)));
+}
+
+std::vector<OverrideTarget> indicator_targets(toml::table& document,
+                                              const std::vector<std::string>& path,
+                                              const std::string& key, const std::string& argument) {
+  if (path.size() != 3) {
+    fail_override(argument, "indicator keys are set as indicator.<id>.<key> or indicator.*.<key>");
+  }
+  if (!contains(k_indicator_keys, path[2])) {
+    fail_unknown_override_key(argument, key, path[2], k_indicator_keys);
+  }
+  std::vector<OverrideTarget> targets;
+  for (toml::table* indicator : indicators_to_set(document, path[1], argument)) {
+    targets.push_back({indicator, path[2]});
+  }
+  return targets;
+}
+
+std::vector<OverrideTarget> top_level_target(toml::table& document, const std::string& key,
+                                             const std::string& argument) {
+  if (key == "title") return {{&document, key}};
+  if (contains(k_section_names, key)) {
+    fail_override(argument, fmt::format("'{}' is a table: set one of its keys, e.g. {}.{}", key,
+                                        key, keys_of_section(key).front()));
+  }
+  fail_unknown_override_key(argument, key, key, k_top_level_keys);
+}
+
+// `section.key`, or `contract.risk_share.key`, the one nested table.
+std::vector<OverrideTarget> section_target(toml::table& document,
+                                           const std::vector<std::string>& path,
+                                           const std::string& key, const Context& context,
+                                           const std::string& argument) {
+  const std::string& name = path[0];
+  if (!contains(k_section_names, name)) {
+    fail_unknown_override_key(argument, key, name, k_top_level_keys);
+  }
+  if (name == "simulation" && contains(k_later_simulation_keys, path[1])) {
+    fail_override(argument, fmt::format("{} is not supported yet by this version", key));
+  }
+  if (!contains(keys_of_section(name), path[1])) {
+    fail_unknown_override_key(argument, key, path[1], keys_of_section(name));
+  }
+  toml::table& section = table_to_set(document, name, context, argument);
+  if (path.size() == 2) return {{&section, path[1]}};
+  if (path.size() == 3 && path[1] == "risk_share") {
+    if (!contains(k_risk_share_keys, path[2])) {
+      fail_unknown_override_key(argument, key, path[2], k_risk_share_keys);
+    }
+    return {{&table_to_set(section, "risk_share", context, argument), path[2]}};
+  }
+  fail_override(argument,
+                fmt::format("unknown key '{}': {}.{} has no keys under it", key, name, path[1]));
+}
+
+// The tables and key an override writes to; checks KEY against the schema.
+std::vector<OverrideTarget> override_targets(toml::table& document, const std::string& key,
+                                             const Context& context, const std::string& argument) {
+  const std::vector<std::string> path = split(key, '.');
+  if (contains(k_later_tables, path[0])) {
+    fail_override(argument, fmt::format("[{}] is not supported yet by this version", path[0]));
+  }
+  if (path[0] == "indicator") return indicator_targets(document, path, key, argument);
+  if (path.size() == 1) return top_level_target(document, key, argument);
+  return section_target(document, path, key, context, argument);
+}
+
+std::string_view trimmed(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+void apply_override(toml::table& document, const std::string& argument, Context& context) {
+  const std::size_t equals = argument.find('=');
+  const std::string key(trimmed(std::string_view(argument).substr(0, equals)));
+  if (equals == std::string::npos || key.empty()) {
+    fail_override(argument, "expected KEY=VALUE, e.g. --set provider.opening_cash=2e6");
+  }
+  toml::table parsed = parse_override_value(argument.substr(equals + 1));
+  const toml::node& value = *parsed.get("v");
+  for (const auto& target : override_targets(document, key, context, argument)) {
+    value.visit(
+        [&](const auto& concrete) { target.table->insert_or_assign(target.key, concrete); });
+    context.mark_override(*target.table->get(target.key), argument);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Sections.
+
+std::string read_title(const toml::table& document) {
+  const auto* title = document.get_as<std::string>("title");
+  return title != nullptr ? title->get() : std::string();
+}
+
+std::vector<double> read_outcome_share(const Section& contract) {
+  const toml::node* node = contract.find("outcome_share");
+  if (node == nullptr) return {k_default_outcome_share};
+  Context& context = contract.context();
+  const auto warn_outside_guidance = [&](const toml::node& share_node, const std::string& label,
+                                         double share) {
+    if (share < k_guidance_share_low || share > k_guidance_share_high) {
+      context.warn(&share_node, fmt::format("{} = {} is outside the guidance range 2–4 %", label,
+                                            describe(share_node)));
+    }
+  };
+  const std::string label = contract.label("outcome_share");
+  if (const auto* phasing = node->as_array()) {
+    if (phasing->empty()) {
+      context.fail(node, label + " = [] must hold at least one share (one per financial year)");
+    }
+    std::vector<double> shares;
+    for (std::size_t i = 0; i < phasing->size(); ++i) {
+      const toml::node& element = *phasing->get(i);
+      const std::string element_label = fmt::format("{}[{}]", label, i + 1);
+      shares.push_back(number_within(context, element, element_label, Interval::closed(0, 1)));
+      warn_outside_guidance(element, element_label, shares.back());
+    }
+    return shares;
+  }
+  if (!node->is_number()) {
+    context.fail(node, fmt::format("{} = {} must be a number in [0, 1] or a list of them (one per "
+                                   "financial year)",
+                                   label, describe(*node)));
+  }
+  const double share = number_within(context, *node, label, Interval::closed(0, 1));
+  warn_outside_guidance(*node, label, share);
+  return {share};
+}
+
+PaymentStructure structure_from_node(const Context& context, const toml::node& node,
+                                     const std::string& label) {
+  static constexpr std::array<std::string_view, 3> names{"bonus", "withhold", "advance"};
+  if (const auto* name = node.as_string()) {
+    if (name->get() == "bonus") return PaymentStructure::bonus();
+    if (name->get() == "withhold") return PaymentStructure::withhold();
+    if (name->get() == "advance") return PaymentStructure::paid_in_advance();
+    context.fail(&node, fmt::format("{} = {} is not a structure: use bonus, withhold, advance or a "
+                                    "withhold fraction in [0, 1]{}",
+                                    label, describe(node), did_you_mean(name->get(), names)));
+  }
+  if (!node.is_number()) {
+    context.fail(&node, fmt::format("{} = {} must be a structure name (bonus, withhold, advance) "
+                                    "or a withhold fraction in [0, 1]",
+                                    label, describe(node)));
+  }
+  return PaymentStructure::from_fraction(
+      number_within(context, node, label, Interval::closed(0, 1)));
+}
+
+std::vector<PaymentStructure> read_structures(const Section& contract) {
+  const toml::node* node = contract.find("structures");
+  if (node == nullptr) return {PaymentStructure::bonus(), PaymentStructure::withhold()};
+  const Context& context = contract.context();
+  const std::string label = contract.label("structures");
+  const auto* list = node->as_array();
+  if (list == nullptr) {
+    context.fail(node, fmt::format("{} = {} must be a list of structures, e.g. [\"bonus\", "
+                                   "\"withhold\", 0.5]",
+                                   label, describe(*node)));
+  }
+  if (list->empty()) context.fail(node, label + " = [] must name at least one structure");
+  std::vector<PaymentStructure> structures;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const std::string element_label = fmt::format("{}[{}]", label, i + 1);
+    PaymentStructure structure = structure_from_node(context, *list->get(i), element_label);
+    // Names are the results file's coordinate: 0 and "bonus" are the same structure.
+    const auto same = std::find_if(structures.begin(), structures.end(),
+                                   [&](const auto& seen) { return seen.name == structure.name; });
+    if (same != structures.end()) {
+      context.fail(list->get(i), fmt::format("{} = {} is structure '{}' again (already {}[{}])",
+                                             element_label, describe(*list->get(i)), structure.name,
+                                             label, same - structures.begin() + 1));
+    }
+    structures.push_back(std::move(structure));
+  }
+  return structures;
+}
+
+std::optional<RiskShare> read_risk_share(const Section& contract) {
+  const toml::node* node = contract.find("risk_share");
+  if (node == nullptr) return std::nullopt;
+  const auto* table = node->as_table();
+  if (table == nullptr) {
+    contract.context().fail(node, fmt::format("contract.risk_share = {} must be a table, e.g. "
+                                              "{{ corridor = 0.02, commissioner_share = 0.5 }}",
+                                              describe(*node)));
+  }
+  const Section risk_share(contract.context(), table, contract.label("risk_share"), node);
+  const std::string why = "a risk share needs both corridor and commissioner_share";
+  return RiskShare{risk_share.required_number("corridor", Interval::at_least(0), why),
+                   risk_share.required_number("commissioner_share", Interval::closed(0, 1), why)};
+}
+
+Contract read_contract(const Section& section) {
+  Contract contract;
+  contract.annual_value = section.required_number(
+      "annual_value", Interval::above(0), "the yearly contract value V in GBP has no default");
+  contract.basis = section.choice("basis", k_bases, Basis::block);
+  contract.income_growth = section.number("income_growth", Interval::left_open(-1, 1), 0.0);
+  contract.outcome_share = read_outcome_share(section);
+  contract.structures = read_structures(section);
+  contract.assessment_months = section.choice("assessment", k_assessments, 3);
+  contract.settlement_lag_months =
+      static_cast<int>(section.integer("settlement_lag_months", Interval::closed(0, 24), 0));
+  contract.payment_rule = section.choice("payment_rule", k_payment_rules, PaymentRule::threshold);
+  contract.withhold_effort_effect =
+      section.number("withhold_effort_effect", Interval::closed(-5, 5), 0.0);
+  contract.risk_share = read_risk_share(section);
+  return contract;
+}
+
+// [0, 2^64): TOML integers stop at 2^63 - 1, so larger seeds come as digit strings.
+std::uint64_t read_seed(const Section& simulation) {
+  const toml::node* node = simulation.find("seed");
+  if (node == nullptr) return k_default_seed;
+  const Context& context = simulation.context();
+  if (const auto* digits = node->as_string()) {
+    const std::string& text = digits->get();
+    std::uint64_t seed = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seed);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+      context.fail(node,
+                   fmt::format("simulation.seed = {} must be an integer in [0, 2^64) (a string "
+                               "of decimal digits for values from 2^63)",
+                               describe(*node)));
+    }
+    return seed;
+  }
+  // 2^64 itself is exactly representable and must be excluded.
+  const Interval allowed = Interval::right_open(0, 18446744073709551616.0);
+  if (const auto* integer = node->as_integer()) {
+    if (integer->get() < 0) {
+      context.fail(node, fmt::format("simulation.seed = {} is outside [0, 2^64)", describe(*node)));
+    }
+    return static_cast<std::uint64_t>(integer->get());
+  }
+  const double value = number_value(context, *node, "simulation.seed");
+  if (!allowed.contains(value) || value != std::trunc(value)) {
+    context.fail(
+        node, fmt::format("simulation.seed = {} must be an integer in [0, 2^64)", describe(*node)));
+  }
+  return static_cast<std::uint64_t>(value);
+}
+
+SimulationSettings read_simulation(const Section& section, int period_months) {
+  SimulationSettings settings;
+  settings.runs = section.integer("runs", Interval::closed(1, 1e9), k_default_runs);
+  settings.horizon_months = static_cast<int>(
+      section.integer("horizon_months", Interval::closed(1, 1200), k_default_horizon_months));
+  // MODEL.md section 1: every period must be assessed.
+  if (settings.horizon_months % period_months != 0) {
+    section.context().fail(
+        section.find("horizon_months"),
+        fmt::format("simulation.horizon_months = {} is not a multiple of the assessment period, {} "
+                    "months (contract.assessment = \"{}\")",
+                    settings.horizon_months, period_months, name_of(k_assessments, period_months)));
+  }
+  settings.seed = read_seed(section);
+  return settings;
+}
+
+// MODEL.md section 4: stress grows as cash falls from Z to S, so Z > S.
+void check_stress_above_threshold(const Section& section, const ProviderFinance& provider) {
+  if (provider.stress_start_cash > provider.shortfall_threshold) return;
+  const Context& context = section.context();
+  const toml::node* stress = section.find("stress_start_cash");
+  const toml::node* threshold = section.find("shortfall_threshold");
+  const toml::node* blamed = stress != nullptr ? stress : threshold;
+  context.fail(blamed, fmt::format("provider.stress_start_cash = {} must be greater than "
+                                   "provider.shortfall_threshold = {}{}",
+                                   shortest(provider.stress_start_cash),
+                                   shortest(provider.shortfall_threshold),
+                                   origin_note(context, threshold, blamed)));
+}
+
+ProviderFinance read_provider(const Section& section, double annual_value) {
+  // Cash defaults scale with the contract: one month of income in hand.
+  const double one_month_of_income = annual_value / 12.0;
+  ProviderFinance provider;
+  provider.opening_cash = section.number("opening_cash", Interval::finite(), one_month_of_income);
+  provider.shortfall_threshold = section.number("shortfall_threshold", Interval::finite(), 0.0);
+  provider.stress_start_cash = section.number("stress_start_cash", Interval::finite(),
+                                              provider.shortfall_threshold + one_month_of_income);
+  check_stress_above_threshold(section, provider);
+  provider.stress_penalty = section.number("stress_penalty", Interval::closed(0, 20), 0.0);
+  provider.underlying_deficit = section.number("underlying_deficit", Interval::open(-1, 1), 0.0);
+  provider.fixed_cost_share =
+      section.number("fixed_cost_share", Interval::closed(0, 1), k_default_fixed_cost_share);
+  provider.cost_growth = section.number("cost_growth", Interval::left_open(-1, 1), 0.0);
+  provider.cost_noise = section.number("cost_noise", Interval::right_open(0, 1), 0.0);
+  provider.overdraft_rate = section.number("overdraft_rate", Interval::closed(0, 1), 0.0);
+  return provider;
+}
+
+std::array<double, 12> read_seasonality(const Section& demand) {
+  std::array<double, 12> seasonality;
+  seasonality.fill(1.0);
+  const toml::node* node = demand.find("seasonality");
+  if (node == nullptr) return seasonality;
+  const Context& context = demand.context();
+  const std::string label = demand.label("seasonality");
+  const auto* list = node->as_array();
+  if (list == nullptr || list->size() != seasonality.size()) {
+    context.fail(node, fmt::format("{} = {} must be a list of 12 numbers, April first", label,
+                                   describe(*node)));
+  }
+  double sum = 0.0;
+  for (std::size_t m = 0; m < seasonality.size(); ++m) {
+    seasonality[m] = number_within(context, *list->get(m), fmt::format("{}[{}]", label, m + 1),
+                                   Interval::above(0));
+    sum += seasonality[m];
+  }
+  const double mean = sum / 12.0;
+  // MODEL.md section 3: seasonality moves activity within the year, not its level.
+  if (std::abs(mean - 1.0) > k_mean_tolerance) {
+    context.fail(node, fmt::format("{} has mean {}; it must average 1 (within 1e-9)", label,
+                                   shortest(mean)));
+  }
+  return seasonality;
+}
+
+DemandProcess read_demand(const Section& section) {
+  DemandProcess demand;
+  demand.volatility = section.number("volatility", Interval::at_least(0), 0.0);
+  demand.persistence = section.number("persistence", Interval::left_open(-1, 1), 0.0);
+  demand.growth = section.number("growth", Interval::left_open(-1, 1), 0.0);
+  demand.seasonality = read_seasonality(section);
+  return demand;
+}
+
+std::string read_indicator_id(const Section& indicator) {
+  const toml::node* node = indicator.find("id");
+  if (node == nullptr) {
+    indicator.fail_missing("id", "each [[indicator]] needs an id matching [a-z0-9_]+");
+  }
+  const auto* id = node->as_string();
+  if (id == nullptr || !is_valid_indicator_id(id->get())) {
+    indicator.context().fail(node, fmt::format("{} = {} must be a string matching [a-z0-9_]+",
+                                               indicator.label("id"), describe(*node)));
+  }
+  return id->get();
+}
+
+// Under the linear rule the floor is where achievement starts, on the far side
+// of the target; under the threshold rule it is unused, and defaults to the
+// far end of the scale so that a later switch to linear stays well-formed.
+double read_floor(const Section& section, const Indicator& indicator, PaymentRule rule) {
+  const auto floor = section.optional_number("floor", Interval::closed(0, 1));
+  if (rule != PaymentRule::linear) {
+    return floor.value_or(indicator.direction == Direction::higher ? 0.0 : 1.0);
+  }
+  if (!floor) {
+    section.fail_missing("floor",
+                         "the linear payment rule (contract.payment_rule = \"linear\") "
+                         "needs a floor for every indicator");
+  }
+  const toml::node* node = section.find("floor");
+  const std::string floor_text = fmt::format("{} = {}", section.label("floor"), describe(*node));
+  const std::string target_text =
+      fmt::format("{} = {}{}", section.label("target"), shortest(indicator.target),
+                  origin_note(section.context(), section.find("target"), node));
+  if (*floor == indicator.target) {
+    section.context().fail(node, fmt::format("{} equals {}: the linear rule needs them apart",
+                                             floor_text, target_text));
+  }
+  if (indicator.direction == Direction::higher && *floor > indicator.target) {
+    section.context().fail(
+        node, fmt::format("{} must be below {} (higher is better)", floor_text, target_text));
+  }
+  if (indicator.direction == Direction::lower && *floor < indicator.target) {
+    section.context().fail(
+        node, fmt::format("{} must be above {} (lower is better)", floor_text, target_text));
+  }
+  return *floor;
+}
+
+Indicator read_indicator(const Section& section, PaymentRule rule) {
+  Indicator indicator;
+  indicator.id = read_indicator_id(section);
+  indicator.name = section.text("name", indicator.id);
+  indicator.measure = section.text("measure", indicator.id);
+  indicator.weight = section.required_number("weight", Interval::closed(0, 1),
+                                             "every indicator needs a weight; weights sum to 1");
+  indicator.direction = section.choice("direction", k_directions, Direction::higher);
+  indicator.baseline = section.required_number("baseline", Interval::open(0, 1),
+                                               "the starting rate, in (0, 1), has no default");
+  indicator.target =
+      section.required_number("target", Interval::closed(0, 1), "the target rate has no default");
+  indicator.floor = read_floor(section, indicator, rule);
+  indicator.cases_per_month =
+      static_cast<int>(section.integer("cases_per_month", Interval::closed(0, 1e6), 0));
+  indicator.volatility = section.number("volatility", Interval::at_least(0), 0.0);
+  indicator.reversion = section.number("reversion", Interval::closed(0, 1), 0.0);
+  indicator.trend = section.number("trend", Interval::finite(), 0.0);
+  return indicator;
+}
+
+void check_weights_sum_to_one(const std::vector<Indicator>& indicators, const toml::node* anchor,
+                              const Context& context) {
+  double sum = 0.0;
+  for (const auto& indicator : indicators) sum += indicator.weight;
+  if (std::abs(sum - 1.0) > k_mean_tolerance) {
+    context.fail(anchor, fmt::format("indicator weights (indicator.*.weight) sum to {}; they must "
+                                     "sum to 1 (within 1e-9)",
+                                     shortest(sum)));
+  }
+}
+
+void warn_about_indicator_counts(const std::vector<Indicator>& indicators, const toml::node* anchor,
+                                 Context& context) {
+  const auto count = static_cast<int>(indicators.size());
+  if (count < k_guidance_indicators_low || count > k_guidance_indicators_high) {
+    context.warn(anchor, fmt::format("the scenario has {} indicators ([[indicator]]), outside the "
+                                     "guidance range 6–15",
+                                     count));
+  }
+  std::set<std::string> measures;
+  for (const auto& indicator : indicators) measures.insert(indicator.measure);
+  const auto measure_count = static_cast<int>(measures.size());
+  if (measure_count < k_guidance_measures_low || measure_count > k_guidance_measures_high) {
+    context.warn(anchor, fmt::format("the scenario has {} distinct measures "
+                                     "(indicator.*.measure), outside the guidance range 3–7",
+                                     measure_count));
+  }
+}
+
+std::vector<Indicator> read_indicators(const toml::table& document, PaymentRule rule,
+                                       Context& context) {
+  const toml::array* list = indicator_array(document, context);
+  if (list == nullptr || list->empty()) {
+    context.fail(document.get("indicator"),
+                 "no [[indicator]]: a scenario needs at least one outcome indicator");
+  }
+  std::vector<Indicator> indicators;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const toml::node* node = list->get(i);
+    const auto* table = node->as_table();
+    const Section section(context, table, indicator_label(*table, i), node);
+    Indicator indicator = read_indicator(section, rule);
+    const auto same = std::find_if(indicators.begin(), indicators.end(),
+                                   [&](const auto& seen) { return seen.id == indicator.id; });
+    if (same != indicators.end()) {
+      context.fail(section.find("id"),
+                   fmt::format("indicator[{}].id = {} is already the id of indicator[{}]", i + 1,
+                               toml_string(indicator.id), same - indicators.begin() + 1));
+    }
+    indicators.push_back(std::move(indicator));
+  }
+  check_weights_sum_to_one(indicators, list, context);
+  warn_about_indicator_counts(indicators, list, context);
+  return indicators;
+}
+
+// A common correlation c gives eigenvalues 1 + (K-1)c and 1 - c, so it is
+// positive semi-definite exactly when c >= -1/(K-1).
+Eigen::MatrixXd common_correlation(const Context& context, const toml::node& node, Eigen::Index k) {
+  const double lowest = k > 1 ? -1.0 / static_cast<double>(k - 1) : -1.0;
+  const Interval allowed = Interval::closed(std::max(-1.0, lowest), 1.0);
+  const double c = number_value(context, node, "performance.correlation");
+  if (!allowed.contains(c)) {
+    const std::string why = allowed.low > -1.0
+                                ? fmt::format(
+                                      " for {} indicators (below -1/(K-1) it is not positive "
+                                      "semi-definite)",
+                                      k)
+                                : "";
+    context.fail(&node, fmt::format("performance.correlation = {} is outside {}{}", describe(node),
+                                    allowed.text(), why));
+  }
+  Eigen::MatrixXd correlation = Eigen::MatrixXd::Constant(k, k, c);
+  correlation.diagonal().setOnes();
+  return correlation;
+}
+
+Eigen::MatrixXd matrix_entries(const Context& context, const toml::array& rows, Eigen::Index k) {
+  const std::string label = "performance.correlation";
+  if (static_cast<Eigen::Index>(rows.size()) != k) {
+    context.fail(&rows,
+                 fmt::format("{} has {} row{}; it must be {} x {} (one row per indicator, in "
+                             "file order)",
+                             label, rows.size(), rows.size() == 1 ? "" : "s", k, k));
+  }
+  Eigen::MatrixXd correlation(k, k);
+  for (Eigen::Index i = 0; i < k; ++i) {
+    const toml::node& row_node = *rows.get(static_cast<std::size_t>(i));
+    const auto* row = row_node.as_array();
+    if (row == nullptr || static_cast<Eigen::Index>(row->size()) != k) {
+      context.fail(&row_node, fmt::format("{} row {} = {} must be a list of {} numbers", label,
+                                          i + 1, describe(row_node), k));
+    }
+    for (Eigen::Index j = 0; j < k; ++j) {
+      correlation(i, j) = number_within(context, *row->get(static_cast<std::size_t>(j)),
+                                        fmt::format("{} row {}, column {}", label, i + 1, j + 1),
+                                        Interval::closed(-1, 1));
+    }
+  }
+  return correlation;
+}
+
+void check_correlation_matrix(const Context& context, const toml::array& rows,
+                              const Eigen::MatrixXd& correlation) {
+  const auto entry = [&](Eigen::Index i, Eigen::Index j) {
+    return rows.get(static_cast<std::size_t>(i))->as_array()->get(static_cast<std::size_t>(j));
+  };
+  for (Eigen::Index i = 0; i < correlation.rows(); ++i) {
+    if (correlation(i, i) != 1.0) {
+      context.fail(entry(i, i),
+                   fmt::format("performance.correlation row {}, column {} = {} must be "
+                               "1 (a correlation matrix has a unit diagonal)",
+                               i + 1, i + 1, shortest(correlation(i, i))));
+    }
+    for (Eigen::Index j = 0; j < i; ++j) {
+      if (std::abs(correlation(i, j) - correlation(j, i)) > k_symmetry_tolerance) {
+        context.fail(entry(i, j),
+                     fmt::format("performance.correlation is not symmetric: row {}, column {} = {} "
+                                 "but row {}, column {} = {} (they must agree within 1e-12)",
+                                 i + 1, j + 1, shortest(correlation(i, j)), j + 1, i + 1,
+                                 shortest(correlation(j, i))));
+      }
+    }
+  }
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(correlation, Eigen::EigenvaluesOnly);
+  const double smallest = solver.eigenvalues().minCoeff();
+  if (smallest < -k_eigenvalue_tolerance) {
+    context.fail(&rows, fmt::format("performance.correlation is not positive semi-definite: its "
+                                    "smallest eigenvalue is {} (must be >= -1e-10)",
+                                    shortest(smallest)));
+  }
+}
+
+Eigen::MatrixXd read_correlation(const Section& performance, std::size_t indicator_count) {
+  const auto k = static_cast<Eigen::Index>(indicator_count);
+  const toml::node* node = performance.find("correlation");
+  if (node == nullptr) return Eigen::MatrixXd::Identity(k, k);
+  const Context& context = performance.context();
+  const auto* rows = node->as_array();
+  if (rows == nullptr) {
+    if (!node->is_number()) {
+      context.fail(node, fmt::format("performance.correlation = {} must be a number in [-1, 1] or "
+                                     "a {} x {} matrix (a list of lists)",
+                                     describe(*node), k, k));
+    }
+    return common_correlation(context, *node, k);
+  }
+  Eigen::MatrixXd correlation = matrix_entries(context, *rows, k);
+  check_correlation_matrix(context, *rows, correlation);
+  // Exactly symmetric, so the engine's factorisation sees one matrix.
+  const Eigen::MatrixXd symmetric = (correlation + correlation.transpose()) / 2.0;
+  return symmetric;
+}
+
+Scenario read_scenario(const toml::table& document, Context& context) {
+  check_keys(document, context);
+  Scenario scenario;
+  scenario.title = read_title(document);
+  scenario.contract = read_contract(section_of(document, "contract", context));
+  scenario.simulation = read_simulation(section_of(document, "simulation", context),
+                                        scenario.contract.assessment_months);
+  scenario.provider =
+      read_provider(section_of(document, "provider", context), scenario.contract.annual_value);
+  scenario.demand = read_demand(section_of(document, "demand", context));
+  scenario.indicators = read_indicators(document, scenario.contract.payment_rule, context);
+  scenario.correlation =
+      read_correlation(section_of(document, "performance", context), scenario.indicators.size());
+  return scenario;
+}
+
+toml::table parse_document(std::string_view text, std::string_view source_name) {
+  try {
+    return toml::parse(text, source_name);
+  } catch (const toml::parse_error& error) {
+    throw ScenarioError(fmt::format("{}:{}: not valid TOML: {}", source_name,
+                                    error.source().begin.line, error.description()));
+  }
+}
+
+std::string read_text_file(const std::filesystem::path& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    throw ScenarioError(
+        fmt::format("cannot read scenario file '{}': {}", path.string(), std::strerror(errno)));
+  }
+  std::string text;
+  std::array<char, 65536> buffer;
+  std::size_t count = 0;
+  while ((count = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) {
+    text.append(buffer.data(), count);
+  }
+  const bool failed = std::ferror(file) != 0;
+  const int error = errno;  // e.g. EISDIR: a directory opens but cannot be read
+  std::fclose(file);
+  if (failed) {
+    throw ScenarioError(
+        fmt::format("cannot read scenario file '{}': {}", path.string(), std::strerror(error)));
+  }
+  return text;
+}
+
+// ---------------------------------------------------------------------------
+// Writing: every key, in the order of docs/scenario-keys.md.
+
+std::string toml_number_list(std::span<const double> values) {
+  std::vector<std::string> items;
+  for (const double value : values) items.push_back(toml_float(value));
+  return fmt::format("[{}]", fmt::join(items, ", "));
+}
+
+std::string toml_structure(const PaymentStructure& structure) {
+  if (structure.advance || structure.name == "bonus" || structure.name == "withhold") {
+    return toml_string(structure.name);
+  }
+  return toml_float(structure.withhold_fraction);
+}
+
+std::string toml_seed(std::uint64_t seed) {
+  if (seed > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return toml_string(std::to_string(seed));
+  }
+  return std::to_string(seed);
+}
+
+void write_contract(std::string& out, const Contract& contract) {
+  out += "[contract]\n";
+  out += fmt::format("annual_value = {}\n", toml_float(contract.annual_value));
+  out += fmt::format("basis = {}\n", toml_string(name_of(k_bases, contract.basis)));
+  out += fmt::format("income_growth = {}\n", toml_float(contract.income_growth));
+  out += fmt::format("outcome_share = {}\n", contract.outcome_share.size() == 1
+                                                 ? toml_float(contract.outcome_share.front())
+                                                 : toml_number_list(contract.outcome_share));
+  std::vector<std::string> structures;
+  for (const auto& structure : contract.structures) structures.push_back(toml_structure(structure));
+  out += fmt::format("structures = [{}]\n", fmt::join(structures, ", "));
+  out += fmt::format("assessment = {}\n",
+                     toml_string(name_of(k_assessments, contract.assessment_months)));
+  out += fmt::format("settlement_lag_months = {}\n", contract.settlement_lag_months);
+  out += fmt::format("payment_rule = {}\n",
+                     toml_string(name_of(k_payment_rules, contract.payment_rule)));
+  out += fmt::format("withhold_effort_effect = {}\n", toml_float(contract.withhold_effort_effect));
+  if (contract.risk_share) {
+    out += fmt::format("risk_share = {{ corridor = {}, commissioner_share = {} }}\n",
+                       toml_float(contract.risk_share->corridor),
+                       toml_float(contract.risk_share->commissioner_share));
+  } else {
+    out += "# risk_share: none\n";
+  }
+}
+
+void write_indicator(std::string& out, const Indicator& indicator) {
+  out += "\n[[indicator]]\n";
+  out += fmt::format("id = {}\n", toml_string(indicator.id));
+  out += fmt::format("name = {}\n", toml_string(indicator.name));
+  out += fmt::format("measure = {}\n", toml_string(indicator.measure));
+  out += fmt::format("weight = {}\n", toml_float(indicator.weight));
+  out += fmt::format("direction = {}\n", toml_string(name_of(k_directions, indicator.direction)));
+  out += fmt::format("baseline = {}\n", toml_float(indicator.baseline));
+  out += fmt::format("target = {}\n", toml_float(indicator.target));
+  out += fmt::format("floor = {}\n", toml_float(indicator.floor));
+  out += fmt::format("cases_per_month = {}\n", indicator.cases_per_month);
+  out += fmt::format("volatility = {}\n", toml_float(indicator.volatility));
+  out += fmt::format("reversion = {}\n", toml_float(indicator.reversion));
+  out += fmt::format("trend = {}\n", toml_float(indicator.trend));
+}
+
+void write_correlation(std::string& out, const Eigen::MatrixXd& correlation) {
+  out += "[performance]\ncorrelation = [\n";
+  for (Eigen::Index i = 0; i < correlation.rows(); ++i) {
+    std::vector<double> row(correlation.cols());
+    for (Eigen::Index j = 0; j < correlation.cols(); ++j)
+      row[static_cast<std::size_t>(j)] = correlation(i, j);
+    out += "  " + toml_number_list(row) + ",\n";
+  }
+  out += "]\n";
+}
+
+}  // namespace
+
+LoadedScenario load_scenario_text(std::string_view text, std::string_view source_name,
+                                  std::span<const std::string> overrides) {
+  Context context{std::string(source_name)};
+  toml::table document = parse_document(text, source_name);
+  if (document.empty()) {
+    throw ScenarioError(
+        fmt::format("{}: the scenario is empty: it needs at least "
+                    "contract.annual_value and one [[indicator]]",
+                    source_name));
+  }
+  reject_later_features(document, context);
+  for (const auto& argument : overrides) apply_override(document, argument, context);
+  LoadedScenario loaded;
+  loaded.scenario = read_scenario(document, context);
+  loaded.warnings = context.take_warnings();
+  loaded.resolved_toml = scenario_to_toml(loaded.scenario);
+  return loaded;
+}
+
+LoadedScenario load_scenario_file(const std::filesystem::path& path,
+                                  std::span<const std::string> overrides) {
+  return load_scenario_text(read_text_file(path), path.string(), overrides);
+}
+
+std::string scenario_to_toml(const Scenario& scenario) {
+  const ProviderFinance& provider = scenario.provider;
+  const DemandProcess& demand = scenario.demand;
+  std::string out = "# Resolved scenario: every key with the value used, defaults filled in.\n";
+  out += fmt::format("title = {}\n\n", toml_string(scenario.title));
+  out += "[simulation]\n";
+  out += fmt::format("runs = {}\n", scenario.simulation.runs);
+  out += fmt::format("horizon_months = {}\n", scenario.simulation.horizon_months);
+  out += fmt::format("seed = {}\n\n", toml_seed(scenario.simulation.seed));
+  out += "[provider]\n";
+  out += fmt::format("opening_cash = {}\n", toml_float(provider.opening_cash));
+  out += fmt::format("shortfall_threshold = {}\n", toml_float(provider.shortfall_threshold));
+  out += fmt::format("stress_start_cash = {}\n", toml_float(provider.stress_start_cash));
+  out += fmt::format("stress_penalty = {}\n", toml_float(provider.stress_penalty));
+  out += fmt::format("underlying_deficit = {}\n", toml_float(provider.underlying_deficit));
+  out += fmt::format("fixed_cost_share = {}\n", toml_float(provider.fixed_cost_share));
+  out += fmt::format("cost_growth = {}\n", toml_float(provider.cost_growth));
+  out += fmt::format("cost_noise = {}\n", toml_float(provider.cost_noise));
+  out += fmt::format("overdraft_rate = {}\n\n", toml_float(provider.overdraft_rate));
+  out += "[demand]\n";
+  out += fmt::format("volatility = {}\n", toml_float(demand.volatility));
+  out += fmt::format("persistence = {}\n", toml_float(demand.persistence));
+  out += fmt::format("growth = {}\n", toml_float(demand.growth));
+  out += fmt::format("seasonality = {}\n\n", toml_number_list(demand.seasonality));
+  write_contract(out, scenario.contract);
+  out += "\n";
+  write_correlation(out, scenario.correlation);
+  for (const auto& indicator : scenario.indicators) write_indicator(out, indicator);
+  return out;
+}
+
+}  // namespace shortfall

@@ -804,7 +804,7 @@ TEST_CASE("files that cannot be read or parsed are errors", "[scenario_loader]")
   }
 }
 
-TEST_CASE("--set overrides apply before validation", "[scenario_loader]") {
+TEST_CASE("overrides given with --set apply before validation", "[scenario_loader]") {
   const std::string_view c = k_complete;
   SECTION("a number, a bare word and a list") {
     const Scenario s = load(c, {"provider.opening_cash=5e6", "contract.basis=block",

@@ -1,0 +1,122 @@
+"""Same work, same bits (MODEL.md section 8, INTERFACE.md "Results files").
+
+Every dataset, at the root and in the runs group, must be bit-identical for
+any number of threads; of the root attributes only the ones that describe the
+invocation may differ.
+"""
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import SOURCE_DIR, open_results, run_ok, text_attribute
+
+STRUGGLING = SOURCE_DIR / "scenarios" / "struggling-trust.toml"
+# Not a multiple of any plausible block size, so a partial last block is exercised.
+RUNS = 2003
+THREAD_COUNTS = [1, 2, 3, 8]
+# INTERFACE.md: only these may differ between two runs of the same work.
+INVOCATION_ATTRIBUTES = {"created_utc", "command_line", "elapsed_seconds", "host"}
+
+
+def datasets_of(path):
+    """{name: (dtype, shape, raw contents, attributes)} for every dataset in the file."""
+    found = {}
+    with open_results(path) as f:
+        def visit(name, item):
+            if not isinstance(item, h5py.Dataset):
+                return
+            values = item[()]
+            if values.dtype.kind == "O":  # variable-length strings: compare the bytes
+                raw = [v if isinstance(v, bytes) else str(v).encode() for v in values.ravel()]
+            else:
+                raw = np.ascontiguousarray(values).view(np.uint8).tobytes()  # NaN-safe
+            attributes = {}
+            for key, value in item.attrs.items():
+                if key in ("DIMENSION_LIST", "REFERENCE_LIST"):
+                    continue  # object references: the scales are compared by name below
+                attributes[key] = value.tobytes() if isinstance(value, np.ndarray) else value
+            scales = None
+            if len(item.dims) and not h5py.h5ds.is_scale(item.id):
+                scales = [[scale.name for scale in (axis[i] for i in range(len(axis)))]
+                          for axis in item.dims]
+            found[name] = (item.dtype.str, item.shape, raw, attributes, scales)
+        f.visititems(visit)
+    return found
+
+
+def root_attributes(path):
+    with open_results(path) as f:
+        return {key: f.attrs[key] for key in f.attrs}
+
+
+def assert_same_bits(path_a, path_b):
+    a, b = datasets_of(path_a), datasets_of(path_b)
+    assert sorted(a) == sorted(b)
+    differing = [name for name in a if a[name] != b[name]]
+    assert not differing, f"datasets differ between {path_a.name} and {path_b.name}: {differing}"
+
+
+def assert_same_work_attributes(path_a, path_b):
+    a, b = root_attributes(path_a), root_attributes(path_b)
+    assert sorted(a) == sorted(b)
+    differing = {key for key in a if not np.array_equal(a[key], b[key])}
+    assert differing <= INVOCATION_ATTRIBUTES, f"attributes differ: {differing - INVOCATION_ATTRIBUTES}"
+
+
+@pytest.fixture(scope="module")
+def by_threads(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("threads")
+    files = {}
+    for threads in THREAD_COUNTS:
+        files[threads] = folder / f"threads-{threads}.h5"
+        run_ok("run", STRUGGLING, "--runs", RUNS, "--keep-runs", "--threads", threads,
+               "-o", files[threads], "--quiet")
+    return files
+
+
+@pytest.mark.parametrize("threads", THREAD_COUNTS[1:])
+def test_thread_count_changes_no_bit(by_threads, threads):
+    assert_same_bits(by_threads[1], by_threads[threads])
+    assert_same_work_attributes(by_threads[1], by_threads[threads])
+
+
+def test_files_hold_the_runs_group(by_threads):
+    # the comparison above is only as good as what it compared
+    names = datasets_of(by_threads[1])
+    for name in ["p_shortfall", "cash_quantiles", "runs/cash", "runs/min_cash", "runs/shortfall"]:
+        assert name in names, name
+
+
+def test_same_seed_twice_is_identical(tmp_path, small_scenario):
+    first, second = tmp_path / "first.h5", tmp_path / "second.h5"
+    run_ok("run", small_scenario, "--keep-runs", "--seed", 77, "-o", first, "--quiet")
+    run_ok("run", small_scenario, "--keep-runs", "--seed", 77, "-o", second, "--quiet")
+    assert_same_bits(first, second)
+    assert_same_work_attributes(first, second)
+
+
+def test_seed_option_equal_to_scenario_seed_changes_nothing(tmp_path, small_scenario):
+    # SMALL_SCENARIO has seed = 424242
+    implicit, explicit = tmp_path / "implicit.h5", tmp_path / "explicit.h5"
+    run_ok("run", small_scenario, "-o", implicit, "--quiet")
+    run_ok("run", small_scenario, "--seed", 424242, "-o", explicit, "--quiet")
+    assert_same_bits(implicit, explicit)
+    assert_same_work_attributes(implicit, explicit)
+
+
+def test_two_seeds_give_different_results(tmp_path, small_scenario):
+    one, two = tmp_path / "seed-1.h5", tmp_path / "seed-2.h5"
+    run_ok("run", small_scenario, "--seed", 1, "-o", one, "--quiet")
+    run_ok("run", small_scenario, "--seed", 2, "-o", two, "--quiet")
+    with open_results(one) as a, open_results(two) as b:
+        assert int(a.attrs["seed"]) == 1 and int(b.attrs["seed"]) == 2
+        # the bonus structure's p is inside (0, 1), so it moves with the futures
+        p_a, p_b = a["p_shortfall"][()], b["p_shortfall"][()]
+        assert 0 < p_a[0, 0] < 1
+        assert p_a[0, 0] != p_b[0, 0]
+        assert not np.array_equal(a["cash_quantiles"][()], b["cash_quantiles"][()])
+        assert not np.array_equal(a["min_cash_mean"][()], b["min_cash_mean"][()])
+        toml_a = text_attribute(a.attrs["scenario_toml"])
+        toml_b = text_attribute(b.attrs["scenario_toml"])
+        assert "seed = 1\n" in toml_a and "seed = 2\n" in toml_b

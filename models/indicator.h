@@ -2,6 +2,7 @@
 // scale, measurement, and achievement under the payment rule.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 
 #include "scenario.h"
@@ -43,7 +44,16 @@ struct IndicatorProcess {
 // threshold: 1 when the target is met (y >= target, or y <= target when lower
 // is better); linear: clamp((y - floor)/(target - floor), 0, 1), which holds
 // for both directions because the floor lies on the far side of the target.
-double achievement(const Indicator& indicator, PaymentRule rule, double observed_rate);
+// Inline: it runs once per indicator, period, structure and run.
+inline double achievement(const Indicator& indicator, PaymentRule rule, double observed_rate) {
+  if (rule == PaymentRule::threshold) {
+    const bool met = indicator.direction == Direction::higher ? observed_rate >= indicator.target
+                                                              : observed_rate <= indicator.target;
+    return met ? 1.0 : 0.0;
+  }
+  const double fraction = (observed_rate - indicator.floor) / (indicator.target - indicator.floor);
+  return std::clamp(fraction, 0.0, 1.0);
+}
 
 // The smallest count c with c/N >= target in double precision (higher is
 // better), i.e. the count needed to meet a threshold out of N cases; N+1 when

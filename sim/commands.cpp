@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -182,6 +183,21 @@ int print_summary(const std::string& path) {
   return 0;
 }
 
+// "--runs: abc is not an integer in [1, 1000000000]", before CLI11 converts.
+CLI::Validator integer_in(std::int64_t low, std::int64_t high) {
+  return CLI::Validator(
+      [low, high](std::string& text) -> std::string {
+        std::int64_t value = 0;
+        const auto* end = text.data() + text.size();
+        const auto [stop, error] = std::from_chars(text.data(), end, value);
+        if (error != std::errc() || stop != end || value < low || value > high) {
+          return fmt::format("{} is not an integer in [{}, {}]", text, low, high);
+        }
+        return {};
+      },
+      fmt::format("INT in [{} - {}]", low, high));
+}
+
 }  // namespace
 
 int run_command_line(int argc, char** argv) {
@@ -194,10 +210,10 @@ int run_command_line(int argc, char** argv) {
   run->add_option("scenario", request.scenario_path, "scenario file (TOML)")->required();
   run->add_option("-o,--output", request.output_path, "results file (default: <scenario name>.h5 here)");
   run->add_option("--runs", request.runs, "runs per structure (overrides simulation.runs)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000}));
+      ->check(integer_in(1, 1'000'000'000));
   run->add_option("--seed", request.seed, "random seed, an integer in [0, 2^64)");
   run->add_option("--threads", request.threads, "worker threads (default: all cores)")
-      ->check(CLI::Range(1, 4096));
+      ->check(integer_in(1, 4096));
   run->add_flag("--keep-runs", request.keep_runs, "also store per-run records and cash paths");
   run->add_flag("--force", request.force, "overwrite an existing results file");
   run->add_flag("--quiet", request.quiet, "no progress and no summary table");
@@ -213,6 +229,18 @@ int run_command_line(int argc, char** argv) {
   auto* summary = app.add_subcommand("summary", "print the summary table of a results file");
   summary->add_option("file", summary_path, "results file (HDF5)")->required();
 
+  // CLI11 reports an unknown first word as "A subcommand is required"; name it.
+  const auto is_command = [&app](const std::string& word) {
+    for (const auto* command : app.get_subcommands({})) {
+      if (command->get_name() == word) return true;
+    }
+    return false;
+  };
+  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
+    std::fprintf(stderr, "shortfall: error: unknown command '%s' (expected run, check or summary)\n",
+                 argv[1]);
+    return 1;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -45,20 +45,21 @@ class RandomStream {
                   0}} {}
 
   result_type operator()() {
-    if (next_word_ == 4) {
-      block_ = philox_(counter_, key_);
-      ++counter_.v[3];
-      next_word_ = 0;
-    }
+    if (next_word_ == 4) refill();
     return block_.v[next_word_++];
   }
 
  private:
   using Philox = r123::Philox4x64;
-  Philox philox_;
+  void refill() {
+    block_ = Philox()(counter_, key_);
+    ++counter_.v[3];
+    next_word_ = 0;
+  }
+
   Philox::key_type key_;
   Philox::ctr_type counter_;
-  Philox::ctr_type block_{};
+  Philox::ctr_type block_;  // written by refill() before any read
   int next_word_ = 4;
 };
 

@@ -226,7 +226,7 @@ std::int64_t ScenarioTally::shortfalls(int structure) const {
   return count;
 }
 
-ScenarioResults ScenarioTally::finalize() const {
+ScenarioResults ScenarioTally::finalize(const ForEachIndex& for_each_index) const {
   const int structure_count = shape_.structures;
   const int month_count = shape_.months;
   const int indicator_count = shape_.indicators;
@@ -327,10 +327,6 @@ ScenarioResults ScenarioTally::finalize() const {
       results.shortfall_by_month[s * months + (t - 1)] = static_cast<double>(short_by_now) / n;
     }
 
-    for (std::size_t t = 0; t < months; ++t) {
-      gather(&BlockTally::cash_by_month, s * months + t);
-      quantiles_into(results.cash_quantiles, (s * months + t) * quantile_count);
-    }
     gather(&BlockTally::min_cash_by_run, s);
     quantiles_into(results.min_cash_quantiles, s * quantile_count);
     results.min_cash_cvar05[s] = lower_tail_mean(scratch, k_cvar_share);
@@ -338,6 +334,27 @@ ScenarioResults ScenarioTally::finalize() const {
     quantiles_into(results.end_cash_quantiles, s * quantile_count);
     gather(&BlockTally::support_by_run, s);
     results.support_p95[s] = quantile_linear(scratch, k_support_quantile);
+  }
+
+  // Cash quantiles of every (structure, month): the bulk of the work, and
+  // independent of each other, so the caller may spread them over threads.
+  // Each task has its own scratch; the results do not depend on the order.
+  const auto cash_quantiles_of = [&](std::size_t row) {
+    std::vector<double> column(static_cast<std::size_t>(runs_));
+    auto destination = column.begin();
+    for (const auto& block : blocks_) {
+      const auto values =
+          row_of(block.cash_by_month, row, static_cast<std::size_t>(block.run_count()));
+      destination = std::copy(values.begin(), values.end(), destination);
+    }
+    quantiles_linear(column, k_reported_quantiles,
+                     std::span<double>(results.cash_quantiles).subspan(row * quantile_count, quantile_count));
+  };
+  const std::size_t rows = structures * months;
+  if (for_each_index) {
+    for_each_index(rows, cash_quantiles_of);
+  } else {
+    for (std::size_t row = 0; row < rows; ++row) cash_quantiles_of(row);
   }
   return results;
 }

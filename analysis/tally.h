@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -106,7 +107,12 @@ class ScenarioTally {
   // A mean over no runs is NaN (with no runs at all, every statistic is);
   // the paired standard error needs N >= 2 (NaN at N = 1), except for
   // structure 0, whose difference with itself is 0 with standard error 0.
-  ScenarioResults finalize() const;
+  // Calls body(i) for every i in [0, count); the engine passes a parallel
+  // loop. The bodies are independent and the result does not depend on
+  // their order.
+  using ForEachIndex =
+      std::function<void(std::size_t count, const std::function<void(std::size_t)>& body)>;
+  ScenarioResults finalize(const ForEachIndex& for_each_index = {}) const;
 
  private:
   TallyShape shape_;

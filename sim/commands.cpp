@@ -139,7 +139,7 @@ int run_simulation(const RunRequest& request, const std::string& command_line) {
 
   ResultsData results;
   results.meta = describe_run(loaded, command_line);
-  results.scenarios.push_back(tally.finalize());
+  results.scenarios.push_back(finalize_scenario(tally, request.threads));
   results.meta.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::vector<const ScenarioTally*> kept{&tally};

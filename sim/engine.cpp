@@ -28,6 +28,10 @@ class StreamMeasurementSampler final : public MeasurementSampler {
   std::uint64_t run_;
 };
 
+int thread_count(int requested) {
+  return requested > 0 ? requested : tbb::this_task_arena::max_concurrency();
+}
+
 StreamKey stream_key(const Scenario& scenario) {
   return {scenario.simulation.seed, scenario.shock_key};
 }
@@ -93,11 +97,25 @@ BlockTally simulate_block(const Scenario& scenario, const ProviderRunModel& mode
   return tally;
 }
 
+ScenarioResults finalize_scenario(const ScenarioTally& tally, int threads) {
+  const int workers = thread_count(threads);
+  tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(workers));
+  tbb::task_arena arena(workers);
+  ScenarioResults results;
+  arena.execute([&] {
+    results = tally.finalize([](std::size_t count, const std::function<void(std::size_t)>& body) {
+      tbb::parallel_for(std::size_t{0}, count, body);
+    });
+  });
+  return results;
+}
+
 ScenarioTally simulate_scenario(const Scenario& scenario, const EngineOptions& options) {
   const ProviderRunModel model(scenario);
   const auto units = plan_work_units(0, scenario.simulation.runs);
   std::vector<std::optional<BlockTally>> finished(units.size());
-  const int threads = options.threads > 0 ? options.threads : tbb::this_task_arena::max_concurrency();
+  const int threads = thread_count(options.threads);
   // More threads than cores is allowed (--threads 8 on 2 cores): lift TBB's
   // default cap for the duration of the run.
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism,

@@ -55,4 +55,8 @@ ScenarioTally simulate_scenario(const Scenario& scenario, const EngineOptions& o
 
 TallyShape tally_shape(const Scenario& scenario, bool keep_runs);
 
+// The scenario's statistics, the per-month cash quantiles spread over
+// `threads` (0: all cores). The same bits for any thread count.
+ScenarioResults finalize_scenario(const ScenarioTally& tally, int threads);
+
 }  // namespace shortfall

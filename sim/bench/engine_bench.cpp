@@ -82,7 +82,7 @@ double time_engine(const Scenario& scenario, int threads) {
   options.threads = threads;
   const auto start = Clock::now();
   const auto tally = simulate_scenario(scenario, options);
-  const auto results = tally.finalize();
+  const auto results = finalize_scenario(tally, threads);
   const double elapsed = seconds_since(start);
   if (results.runs_done != scenario.simulation.runs) std::fputs("bench: runs missing\n", stderr);
   return elapsed;

@@ -81,11 +81,12 @@ TEST_CASE("1, 2 and 8 threads give bit-identical statistics", "[engine][reproduc
   const auto scenario = noisy_scenario();
   EngineOptions options;
   options.threads = 1;
-  const auto one = simulate_scenario(scenario, options).finalize();
+  const auto one = finalize_scenario(simulate_scenario(scenario, options), 1);
   options.threads = 2;
-  const auto two = simulate_scenario(scenario, options).finalize();
+  const auto two = finalize_scenario(simulate_scenario(scenario, options), 2);
   options.threads = 8;
-  const auto eight = simulate_scenario(scenario, options).finalize();
+  const auto eight = finalize_scenario(simulate_scenario(scenario, options), 8);
+  require_identical(one, simulate_scenario(scenario, options).finalize());  // serial finalize
   require_identical(one, two);
   require_identical(one, eight);
 }

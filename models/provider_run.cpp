@@ -12,6 +12,10 @@ namespace {
 
 std::size_t index(int i) { return static_cast<std::size_t>(i); }
 
+// Beyond this many cases a period, achievement is computed, not looked up
+// (a table of 8 bytes a count would outgrow the cache and the memory).
+constexpr int k_largest_tabulated_count = 1 << 16;
+
 // The effort term's withhold fraction: advance counts as h = 1 (MODEL.md 5).
 double effort_fraction(const PaymentStructure& structure) {
   return structure.advance ? 1.0 : structure.withhold_fraction;
@@ -32,7 +36,19 @@ ProviderRunModel::ProviderRunModel(const Scenario& scenario)
       demand_(scenario.demand, months_),
       operating_cost_(scenario.provider, scenario.contract.annual_value, months_),
       correlation_(scenario.correlation) {
-  for (const auto& indicator : scenario.indicators) indicators_.emplace_back(indicator);
+  for (const auto& indicator : scenario.indicators) {
+    indicators_.emplace_back(indicator);
+    std::vector<double> by_count;
+    const int cases = indicator.cases_per_month * scenario.contract.assessment_months;
+    if (cases > 0 && cases <= k_largest_tabulated_count) {
+      by_count.resize(static_cast<std::size_t>(cases) + 1);
+      for (int count = 0; count <= cases; ++count) {
+        by_count[index(count)] = achievement(indicator, scenario.contract.payment_rule,
+                                             static_cast<double>(count) / cases);
+      }
+    }
+    achievement_by_count_.push_back(std::move(by_count));
+  }
   for (const auto& structure : scenario.contract.structures) {
     schedules_.emplace_back(scenario.contract, structure, demand_, months_);
   }
@@ -74,7 +90,7 @@ ProviderRunModel::Workspace ProviderRunModel::make_workspace() const {
   work.settlements_due.resize(months);
   work.latent.resize(k);
   work.rate_sum.resize(k);
-  work.achievement.resize(k);
+  work.odds.resize(k);
   work.earned_by_period.resize(s * index(periods_));
   work.outcomes.resize(s);
   work.cash.resize(s * months);
@@ -161,23 +177,32 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
       // Latent performance, then the period's measurement (MODEL.md 5).
       const double feedback = effort - provider.stress_penalty * stress;
       const double* shock = work.correlated_shocks.data() + month_index * k;
+      double* latent = work.latent.data();
+      double* odds = work.odds.data();  // exp(-x): the logistic's slow part, kept apart
       for (std::size_t i = 0; i < k; ++i) {
         const auto& process = indicators_[i];
-        work.latent[i] = process.step(work.latent[i], process.target_level(t, feedback), shock[i]);
-        work.rate_sum[i] += logistic(work.latent[i]);
+        latent[i] = process.step(latent[i], process.target_level(t, feedback), shock[i]);
+        odds[i] = std::exp(-latent[i]);
       }
+      double* rate_sum = work.rate_sum.data();
+      for (std::size_t i = 0; i < k; ++i) rate_sum[i] += 1.0 / (1.0 + odds[i]);  // pi = logistic(x)
       if (is_period_end(t, period_months)) {
         const int period = t / period_months;
         double weighted = 0.0;
         for (std::size_t i = 0; i < k; ++i) {
           const auto& indicator = scenario_.indicators[i];
           const double mean_rate = work.rate_sum[i] / period_months;  // pi-bar
-          double observed = mean_rate;
-          if (indicator.cases_per_month > 0) {
+          double a = 0.0;
+          if (indicator.cases_per_month == 0) {
+            a = achievement(indicator, contract.payment_rule, mean_rate);
+          } else {
             const int cases = indicator.cases_per_month * period_months;
-            observed = static_cast<double>(sampler.cases_met(period, static_cast<int>(i), cases, mean_rate)) / cases;
+            const int met = sampler.cases_met(period, static_cast<int>(i), cases, mean_rate);
+            const auto& by_count = achievement_by_count_[i];
+            a = by_count.empty() ? achievement(indicator, contract.payment_rule,
+                                               static_cast<double>(met) / cases)
+                                 : by_count[index(met)];
           }
-          const double a = achievement(indicator, contract.payment_rule, observed);
           achievement_mean[i] += a;
           weighted += indicator.weight * a;
           work.rate_sum[i] = 0.0;

@@ -50,7 +50,7 @@ class ProviderRunModel {
     std::vector<double> activity, cost, risk_transfer;   // [T]
     std::vector<double> correlated_shocks;               // [T][K]
     std::vector<double> settlements_due;                 // [T], outcome money due in month t
-    std::vector<double> latent, rate_sum, achievement;   // [K]
+    std::vector<double> latent, rate_sum, odds;          // [K]
     std::vector<double> earned_by_period;                // [S][P]
     // Outputs:
     std::vector<RunOutcome> outcomes;     // [S]
@@ -76,6 +76,11 @@ class ProviderRunModel {
   OperatingCostModel operating_cost_;
   ShockCorrelation correlation_;
   std::vector<IndicatorProcess> indicators_;
+  // Achievement a(Y) for every count Y = 0..N of a measured indicator,
+  // computed once with the formula of MODEL.md 5 (y = Y/N in double, then the
+  // rule), so a measurement costs a lookup instead of two divisions. Empty
+  // for indicators measured without sampling noise or with very many cases.
+  std::vector<std::vector<double>> achievement_by_count_;  // [K][N+1]
   std::vector<PaymentSchedule> schedules_;
   std::vector<int> shares_outcomes_with_;  // [S]: earlier structure with identical outcomes, or -1
   std::vector<double> efficient_payment_fixed_;  // [T] V_y/12 (times G_t for capitation)

@@ -49,7 +49,7 @@ bool same_shape(const TallyShape& a, const TallyShape& b) {
 }
 
 // Row `row` of a [row][run] array of a block with `run_count` runs.
-std::span<const double> row_of(const std::vector<double>& values, std::size_t row,
+std::span<const double> row_of(const PerRunValues& values, std::size_t row,
                                std::size_t run_count) {
   return std::span<const double>(values).subspan(row * run_count, run_count);
 }
@@ -70,10 +70,10 @@ BlockTally::BlockTally(TallyShape shape, std::int64_t first_run, int run_count)
   const auto structures = static_cast<std::size_t>(shape.structures);
   const auto runs = static_cast<std::size_t>(run_count);
   sums.assign(structures, empty_sums(shape));
-  cash_by_month.assign(structures * static_cast<std::size_t>(shape.months) * runs, 0.0);
-  min_cash_by_run.assign(structures * runs, 0.0);
-  end_cash_by_run.assign(structures * runs, 0.0);
-  support_by_run.assign(structures * runs, 0.0);
+  cash_by_month.resize(structures * static_cast<std::size_t>(shape.months) * runs);
+  min_cash_by_run.resize(structures * runs);
+  end_cash_by_run.resize(structures * runs);
+  support_by_run.resize(structures * runs);
   if (shape.keep_runs) outcomes.assign(structures * runs, RunOutcome{});
   shortfall_flags.assign(structures * runs, 0);
   recorded_runs.assign(structures, 0);
@@ -268,7 +268,7 @@ ScenarioResults ScenarioTally::finalize(const ForEachIndex& for_each_index) cons
   std::vector<double> scratch(static_cast<std::size_t>(runs_));
   // Fills the scratch, in run order, with row `row` of a [row][run] array of
   // every block.
-  auto gather = [&](const std::vector<double> BlockTally::*array, std::size_t row) {
+  auto gather = [&](const PerRunValues BlockTally::*array, std::size_t row) {
     auto destination = scratch.begin();
     for (const auto& block : blocks_) {
       const auto column = row_of(block.*array, row, static_cast<std::size_t>(block.run_count()));

@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <utility>
 #include <span>
 #include <vector>
 
@@ -18,6 +20,27 @@
 #include "scenario_results.h"
 
 namespace shortfall {
+
+// A vector of per-run values that skips zero-filling on resize: every
+// element is written by record() before it is read, and at a million runs
+// the fill alone would touch 900 MB for nothing.
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  using std::allocator<T>::allocator;
+  template <class U, class... Args>
+  void construct(U* place, Args&&... args) {
+    if constexpr (sizeof...(Args) == 0) {
+      ::new (static_cast<void*>(place)) U;  // default-initialise: no zero fill
+    } else {
+      ::new (static_cast<void*>(place)) U(std::forward<Args>(args)...);
+    }
+  }
+};
+using PerRunValues = std::vector<double, UninitializedAllocator<double>>;
 
 struct TallyShape {
   int structures = 0;
@@ -74,10 +97,10 @@ class BlockTally {
     std::vector<ExactSum> achievement_sum;               // [K]
   };
   std::vector<Sums> sums;               // [structure]
-  std::vector<double> cash_by_month;    // [structure][month][run], months 1..T at index 0..T-1
-  std::vector<double> min_cash_by_run;  // [structure][run]
-  std::vector<double> end_cash_by_run;  // [structure][run]
-  std::vector<double> support_by_run;   // [structure][run], for the 95th percentile of support
+  PerRunValues cash_by_month;    // [structure][month][run], months 1..T at index 0..T-1
+  PerRunValues min_cash_by_run;  // [structure][run]
+  PerRunValues end_cash_by_run;  // [structure][run]
+  PerRunValues support_by_run;   // [structure][run], for the 95th percentile of support
   std::vector<RunOutcome> outcomes;     // [structure][run], keep_runs only
   std::vector<unsigned char> shortfall_flags;  // [structure][run], for the paired difference
   std::vector<int> recorded_runs;              // [structure], runs recorded so far

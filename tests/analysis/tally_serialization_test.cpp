@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <span>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -60,7 +61,7 @@ BlockTally awkward_block(std::int64_t first_run, int run_count, TallyShape shape
   return block;
 }
 
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+bool same_bits(std::span<const double> a, std::span<const double> b) {
   return a.size() == b.size() &&
          (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
 }

@@ -11,23 +11,6 @@ namespace shortfall {
 
 namespace {
 
-// Binomial measurement draws from the stream of (run, period, indicator):
-// every structure restarts the same stream, so equal probabilities give
-// equal counts and unequal ones share their uniforms.
-class StreamMeasurementSampler final : public MeasurementSampler {
- public:
-  StreamMeasurementSampler(const StreamKey& key, std::uint64_t run) : key_(key), run_(run) {}
-  int cases_met(int period, int indicator, int cases, double probability) override {
-    RandomStream stream(key_, {run_, 0, static_cast<std::uint32_t>(period),
-                               static_cast<std::uint32_t>(indicator), Purpose::measurement});
-    return binomial(stream, cases, probability);
-  }
-
- private:
-  StreamKey key_;
-  std::uint64_t run_;
-};
-
 int thread_count(int requested) {
   return requested > 0 ? requested : tbb::this_task_arena::max_concurrency();
 }
@@ -47,21 +30,52 @@ std::vector<WorkUnit> plan_work_units(int scenario, std::int64_t runs, int runs_
   return units;
 }
 
-void draw_run_shocks(const StreamKey& key, std::uint64_t run, int months, int indicators,
-                     RunShocks& shocks) {
-  for (int t = 1; t <= months; ++t) {
-    const auto month = static_cast<std::uint32_t>(t);
-    const auto slot = static_cast<std::size_t>(t - 1);
-    RandomStream demand(key, {run, 0, month, 0, Purpose::demand});
-    shocks.demand[slot] = standard_normal(demand);
-    RandomStream cost(key, {run, 0, month, 0, Purpose::cost});
-    shocks.cost[slot] = standard_normal(cost);
-    for (int i = 0; i < indicators; ++i) {
-      RandomStream performance(key, {run, 0, month, static_cast<std::uint32_t>(i), Purpose::performance});
-      shocks.performance[slot * static_cast<std::size_t>(indicators) + static_cast<std::size_t>(i)] =
-          standard_normal(performance);
+RunDraws::RunDraws(const StreamKey& key, const Scenario& scenario)
+    : key_(key),
+      months_(scenario.simulation.horizon_months),
+      indicators_(scenario.indicator_count()),
+      periods_(scenario.simulation.horizon_months / scenario.contract.assessment_months) {
+  const auto months = static_cast<std::size_t>(months_);
+  const auto indicators = static_cast<std::size_t>(indicators_);
+  for (const auto& indicator : scenario.indicators) measured_.push_back(indicator.cases_per_month > 0);
+  shocks_.demand.resize(months);
+  shocks_.cost.resize(months);
+  shocks_.performance.resize(months * indicators);
+  measurement_blocks_.resize(static_cast<std::size_t>(periods_) * indicators);
+}
+
+void RunDraws::draw(std::uint64_t run) {
+  run_ = run;
+  // The measurement streams' first blocks, shared by every structure.
+  const auto indicators = static_cast<std::size_t>(indicators_);
+  for (int k = 1; k <= periods_; ++k) {
+    for (std::size_t i = 0; i < indicators; ++i) {
+      if (!measured_[i]) continue;
+      measurement_blocks_[static_cast<std::size_t>(k - 1) * indicators + i] = RandomStream::first_block(
+          key_, {run, 0, static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i), Purpose::measurement});
     }
   }
+  for (int t = 1; t <= months_; ++t) {
+    const auto month = static_cast<std::uint32_t>(t);
+    const auto slot = static_cast<std::size_t>(t - 1);
+    RandomStream demand(key_, {run, 0, month, 0, Purpose::demand});
+    shocks_.demand[slot] = standard_normal(demand);
+    RandomStream cost(key_, {run, 0, month, 0, Purpose::cost});
+    shocks_.cost[slot] = standard_normal(cost);
+    for (std::size_t i = 0; i < indicators; ++i) {
+      RandomStream performance(key_, {run, 0, month, static_cast<std::uint32_t>(i), Purpose::performance});
+      shocks_.performance[slot * indicators + i] = standard_normal(performance);
+    }
+  }
+}
+
+int RunDraws::cases_met(int period, int indicator, int cases, double probability) {
+  const auto slot = static_cast<std::size_t>(period - 1) * static_cast<std::size_t>(indicators_) +
+                    static_cast<std::size_t>(indicator);
+  RandomStream stream(key_, {run_, 0, static_cast<std::uint32_t>(period),
+                             static_cast<std::uint32_t>(indicator), Purpose::measurement},
+                      measurement_blocks_[slot]);
+  return binomial(stream, cases, probability);
 }
 
 TallyShape tally_shape(const Scenario& scenario, bool keep_runs) {
@@ -71,22 +85,14 @@ TallyShape tally_shape(const Scenario& scenario, bool keep_runs) {
 
 BlockTally simulate_block(const Scenario& scenario, const ProviderRunModel& model,
                           const WorkUnit& unit, bool keep_runs) {
-  const int months = model.months();
-  const int indicators = model.indicator_count();
-  const auto key = stream_key(scenario);
+  const auto month_count = static_cast<std::size_t>(model.months());
+  const auto indicator_count = static_cast<std::size_t>(model.indicator_count());
   BlockTally tally(tally_shape(scenario, keep_runs), unit.first_run, unit.run_count);
-  RunShocks shocks;
-  shocks.demand.resize(static_cast<std::size_t>(months));
-  shocks.cost.resize(static_cast<std::size_t>(months));
-  shocks.performance.resize(static_cast<std::size_t>(months * indicators));
+  RunDraws draws(stream_key(scenario), scenario);
   auto work = model.make_workspace();
-  const auto month_count = static_cast<std::size_t>(months);
-  const auto indicator_count = static_cast<std::size_t>(indicators);
   for (int j = 0; j < unit.run_count; ++j) {
-    const auto run = static_cast<std::uint64_t>(unit.first_run + j);
-    draw_run_shocks(key, run, months, indicators, shocks);
-    StreamMeasurementSampler sampler(key, run);
-    model.simulate(shocks, sampler, work);
+    draws.draw(static_cast<std::uint64_t>(unit.first_run + j));
+    model.simulate(draws.shocks(), draws, work);
     for (int s = 0; s < model.structure_count(); ++s) {
       const auto slot = static_cast<std::size_t>(s);
       tally.record(s, j, work.outcomes[slot],

@@ -33,10 +33,32 @@ struct WorkUnit {
 std::vector<WorkUnit> plan_work_units(int scenario, std::int64_t runs,
                                       int runs_per_block = k_runs_per_block);
 
-// Draws the standard normal shocks of one run into `shocks` (sized for the
-// scenario): demand and cost per month, performance per month and indicator.
-void draw_run_shocks(const StreamKey& key, std::uint64_t run, int months, int indicators,
-                     RunShocks& shocks);
+// The random draws of one run (MODEL.md section 8), from counter-based
+// streams: the standard normal shocks of every month, and the binomial
+// measurement draws, which every structure takes from the same stream of
+// (run, period, indicator). Buffers are sized once and reused run after run.
+class RunDraws final : public MeasurementSampler {
+ public:
+  RunDraws(const StreamKey& key, const Scenario& scenario);
+
+  // Draws run `run`'s shocks, and the first block of each measurement
+  // stream, which all structures then share.
+  void draw(std::uint64_t run);
+  const RunShocks& shocks() const { return shocks_; }
+
+  // Y ~ Binomial(cases, probability) from the stream of (run, period, indicator).
+  int cases_met(int period, int indicator, int cases, double probability) override;
+
+ private:
+  StreamKey key_;
+  std::uint64_t run_ = 0;
+  int months_;
+  int indicators_;
+  int periods_;
+  std::vector<bool> measured_;                     // [K]: has cases to draw
+  RunShocks shocks_;
+  std::vector<RandomStream::Block> measurement_blocks_;  // [P][K]
+};
 
 // Simulates one unit: every run of the block under every structure.
 BlockTally simulate_block(const Scenario& scenario, const ProviderRunModel& model,

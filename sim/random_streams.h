@@ -38,11 +38,23 @@ class RandomStream {
   static constexpr result_type min() { return 0; }
   static constexpr result_type max() { return ~result_type{0}; }
 
+  using Block = r123::Philox4x64::ctr_type;  // four words
+
   RandomStream(const StreamKey& key, const StreamAddress& address)
-      : key_{{key.seed, key.shock_key}},
-        counter_{{address.run, (std::uint64_t{address.provider} << 32) | address.time,
-                  (std::uint64_t{address.indicator} << 8) | static_cast<std::uint64_t>(address.purpose),
-                  0}} {}
+      : key_{{key.seed, key.shock_key}}, counter_(counter_of(address)) {}
+
+  // The same stream with its first four words computed ahead by
+  // first_block(). Computing many streams' first blocks in one loop lets the
+  // Philox rounds of different streams overlap, and lets the structures of a
+  // run share a measurement stream's first block. The words are identical.
+  RandomStream(const StreamKey& key, const StreamAddress& address, const Block& first)
+      : key_{{key.seed, key.shock_key}}, counter_(counter_of(address)), block_(first), next_word_(0) {
+    ++counter_.v[3];
+  }
+
+  static Block first_block(const StreamKey& key, const StreamAddress& address) {
+    return Philox()(counter_of(address), {{key.seed, key.shock_key}});
+  }
 
   result_type operator()() {
     if (next_word_ == 4) refill();
@@ -51,6 +63,10 @@ class RandomStream {
 
  private:
   using Philox = r123::Philox4x64;
+  static Philox::ctr_type counter_of(const StreamAddress& address) {
+    return {{address.run, (std::uint64_t{address.provider} << 32) | address.time,
+             (std::uint64_t{address.indicator} << 8) | static_cast<std::uint64_t>(address.purpose), 0}};
+  }
   void refill() {
     block_ = Philox()(counter_, key_);
     ++counter_.v[3];

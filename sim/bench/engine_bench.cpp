@@ -41,20 +41,14 @@ FloorTiming time_random_variates_alone(const Scenario& scenario, std::int64_t ru
   const int months = scenario.simulation.horizon_months;
   const int indicators = scenario.indicator_count();
   const int period_months = scenario.contract.assessment_months;
-  const StreamKey key{scenario.simulation.seed, scenario.shock_key};
-  RunShocks shocks{std::vector<double>(static_cast<std::size_t>(months)),
-                   std::vector<double>(static_cast<std::size_t>(months)),
-                   std::vector<double>(static_cast<std::size_t>(months * indicators))};
+  RunDraws draws({scenario.simulation.seed, scenario.shock_key}, scenario);
   FloorTiming timing;
-  auto start = Clock::now();
+  const auto start = Clock::now();
+  double binomial_seconds = 0.0;
   for (std::int64_t r = 0; r < runs; ++r) {
-    draw_run_shocks(key, static_cast<std::uint64_t>(r), months, indicators, shocks);
-    timing.checksum += shocks.performance[0];
-  }
-  timing.normal_seconds = seconds_since(start);
-  start = Clock::now();
-  for (std::int64_t r = 0; r < runs; ++r) {
-    const auto run = static_cast<std::uint64_t>(r);
+    draws.draw(static_cast<std::uint64_t>(r));  // every normal, and the measurement streams' first blocks
+    timing.checksum += draws.shocks().performance[0];
+    const auto binomials_start = Clock::now();
     for (int s = 0; s < scenario.structure_count(); ++s) {
       for (int period = 1; period <= months / period_months; ++period) {
         for (int i = 0; i < indicators; ++i) {
@@ -63,16 +57,17 @@ FloorTiming time_random_variates_alone(const Scenario& scenario, std::int64_t ru
           // A probability that differs in every draw, near the baseline.
           const double probability =
               indicator.baseline * (1.0 - 1e-3 * static_cast<double>((r + s + period) % 17));
-          RandomStream stream(key, {run, 0, static_cast<std::uint32_t>(period),
-                                    static_cast<std::uint32_t>(i), Purpose::measurement});
-          timing.checksum += binomial(stream, indicator.cases_per_month * period_months, probability);
+          timing.checksum +=
+              draws.cases_met(period, i, indicator.cases_per_month * period_months, probability);
           ++timing.binomials;
         }
       }
     }
+    binomial_seconds += seconds_since(binomials_start);
   }
-  timing.binomial_seconds = seconds_since(start);
-  timing.seconds = timing.normal_seconds + timing.binomial_seconds;
+  timing.seconds = seconds_since(start);
+  timing.binomial_seconds = binomial_seconds;
+  timing.normal_seconds = timing.seconds - binomial_seconds;  // with the measurement streams' first blocks
   timing.normals = runs * months * (2 + indicators);
   return timing;
 }
@@ -122,9 +117,10 @@ int main(int argc, char** argv) {
     }
     const double floor_rate = run_structures / floor.seconds;
     std::printf("floor, 1 thread (random variates alone): %10.0f run-structures/s\n", floor_rate);
-    std::printf("  %.1f ns per normal (%lld per run), %.1f ns per binomial (%lld per run)\n",
-                1e9 * floor.normal_seconds / static_cast<double>(floor.normals),
-                static_cast<long long>(floor.normals / runs),
+    std::printf("  %.2f us a run for its %lld normals and the first Philox block of each measurement stream\n",
+                1e6 * floor.normal_seconds / static_cast<double>(runs),
+                static_cast<long long>(floor.normals / runs));
+    std::printf("  %.1f ns per binomial (%lld a run)\n",
                 1e9 * floor.binomial_seconds / static_cast<double>(floor.binomials),
                 static_cast<long long>(floor.binomials / runs));
 

@@ -17,15 +17,13 @@
 #include "analysis/summary_table.h"
 #include "engine.h"
 #include "errors.h"
+#include "git_revision.h"  // generated at build time: SHORTFALL_GIT_REVISION
 #include "output_path.h"
 #include "progress.h"
 #include "scenario_loader.h"
 
 #ifndef SHORTFALL_VERSION
 #define SHORTFALL_VERSION "0.0.0"
-#endif
-#ifndef SHORTFALL_GIT_REVISION
-#define SHORTFALL_GIT_REVISION "unknown"
 #endif
 
 namespace shortfall {

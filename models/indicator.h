@@ -5,12 +5,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "portable_exp.h"
 #include "scenario.h"
 
 namespace shortfall {
 
 inline double logit(double p) { return std::log(p / (1.0 - p)); }
-inline double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+inline double logistic(double x) { return 1.0 / (1.0 + portable_exp(-x)); }
 
 // The constants of one indicator's latent process, in the form the monthly
 // step uses.

@@ -90,7 +90,6 @@ ProviderRunModel::Workspace ProviderRunModel::make_workspace() const {
   work.settlements_due.resize(months);
   work.latent.resize(k);
   work.rate_sum.resize(k);
-  work.odds.resize(k);
   work.earned_by_period.resize(s * index(periods_));
   work.outcomes.resize(s);
   work.cash.resize(s * months);
@@ -178,14 +177,12 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
       const double feedback = effort - provider.stress_penalty * stress;
       const double* shock = work.correlated_shocks.data() + month_index * k;
       double* latent = work.latent.data();
-      double* odds = work.odds.data();  // exp(-x): the logistic's slow part, kept apart
       for (std::size_t i = 0; i < k; ++i) {
         const auto& process = indicators_[i];
         latent[i] = process.step(latent[i], process.target_level(t, feedback), shock[i]);
-        odds[i] = std::exp(-latent[i]);
       }
       double* rate_sum = work.rate_sum.data();
-      for (std::size_t i = 0; i < k; ++i) rate_sum[i] += 1.0 / (1.0 + odds[i]);  // pi = logistic(x)
+      for (std::size_t i = 0; i < k; ++i) rate_sum[i] += logistic(latent[i]);  // pi_{i,t}
       if (is_period_end(t, period_months)) {
         const int period = t / period_months;
         double weighted = 0.0;

@@ -50,7 +50,7 @@ class ProviderRunModel {
     std::vector<double> activity, cost, risk_transfer;   // [T]
     std::vector<double> correlated_shocks;               // [T][K]
     std::vector<double> settlements_due;                 // [T], outcome money due in month t
-    std::vector<double> latent, rate_sum, odds;          // [K]
+    std::vector<double> latent, rate_sum;                // [K]
     std::vector<double> earned_by_period;                // [S][P]
     // Outputs:
     std::vector<RunOutcome> outcomes;     // [S]

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -60,6 +61,26 @@ void negate(ExactSum::Limbs& limbs) {
   add_at(limbs, 0, 1, 0);
 }
 
+// Puts the order statistics of the given ranks (ascending, distinct, all in
+// [begin, end)) in place: values[k] becomes the k-th smallest for every k.
+// The range is partitioned about its middle rank first and each side only
+// about its own ranks, so the five reported quantiles (ten ranks) cost about
+// 2.5 N comparisons instead of 3.5 N when selecting from the left.
+void select_ranks(std::span<double> values, std::span<const std::size_t> ranks, std::size_t begin,
+                  std::size_t end) {
+  if (ranks.empty()) return;
+  const auto at = [&](std::size_t i) { return values.begin() + static_cast<std::ptrdiff_t>(i); };
+  const std::size_t middle = ranks.size() / 2;
+  const std::size_t rank = ranks[middle];
+  if (rank == begin) {
+    std::iter_swap(at(begin), std::min_element(at(begin), at(end)));  // the range's minimum
+  } else {
+    std::nth_element(at(begin), at(rank), at(end));
+  }
+  select_ranks(values, ranks.first(middle), begin, rank);
+  select_ranks(values, ranks.subspan(middle + 1), rank + 1, end);
+}
+
 }  // namespace
 
 std::pair<double, double> wilson_interval(std::int64_t successes, std::int64_t trials, double z) {
@@ -97,30 +118,26 @@ void quantiles_linear(std::span<double> values, std::span<const double> qs, std:
     std::fill(out.begin(), out.end(), k_nan);
     return;
   }
-  // Everything before `placed` is no larger than anything from `placed` on,
-  // and values[placed - 1] is its order statistic: ascending quantiles only
-  // partition what lies above the previous one.
-  std::size_t placed = 0;
-  const double last_position = static_cast<double>(n - 1);
+  // Each quantile interpolates between the order statistics at floor(p) and
+  // floor(p) + 1, p = (n - 1) q (NumPy's default); place all of them at once.
+  std::vector<std::size_t> ranks;
+  const auto lower_rank = [n](double q) {
+    return std::min(static_cast<std::size_t>(std::floor(static_cast<double>(n - 1) * q)), n - 1);
+  };
+  for (const double q : qs) {
+    const auto lower = lower_rank(q);
+    ranks.push_back(lower);
+    if (lower + 1 < n) ranks.push_back(lower + 1);
+  }
+  std::sort(ranks.begin(), ranks.end());
+  ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+  select_ranks(values, ranks, 0, n);
   for (std::size_t i = 0; i < qs.size(); ++i) {
-    const double position = last_position * qs[i];  // NumPy: (n - 1) * quantiles
-    const double floor_position = std::floor(position);
-    const auto lower = std::min(static_cast<std::size_t>(floor_position), n - 1);
-    const double gamma = position - floor_position;
-    if (lower >= placed) {
-      std::nth_element(values.begin() + static_cast<std::ptrdiff_t>(placed),
-                       values.begin() + static_cast<std::ptrdiff_t>(lower), values.end());
-      placed = lower + 1;
-    }
-    const double below = values[lower];
-    if (gamma == 0.0 || lower + 1 >= n) {
-      out[i] = below;
-    } else {
-      // The next order statistic is the smallest value above the placed one.
-      const double above =
-          *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(lower + 1), values.end());
-      out[i] = interpolate(below, above, gamma);
-    }
+    const double position = static_cast<double>(n - 1) * qs[i];
+    const double gamma = position - std::floor(position);
+    const auto lower = lower_rank(qs[i]);
+    out[i] = gamma == 0.0 || lower + 1 >= n ? values[lower]
+                                            : interpolate(values[lower], values[lower + 1], gamma);
   }
 }
 

@@ -74,6 +74,8 @@ void select_ranks(std::span<double> values, std::span<const std::size_t> ranks, 
   const std::size_t rank = ranks[middle];
   if (rank == begin) {
     std::iter_swap(at(begin), std::min_element(at(begin), at(end)));  // the range's minimum
+  } else if (rank + 1 == end) {
+    std::iter_swap(at(rank), std::max_element(at(begin), at(end)));  // the range's maximum
   } else {
     std::nth_element(at(begin), at(rank), at(end));
   }

@@ -102,11 +102,7 @@ void ProviderRunModel::simulate(const RunShocks& shocks, MeasurementSampler& sam
   demand_.activity_path(shocks.demand, work.activity);
   operating_cost_.cost_path(work.activity, shocks.cost, work.cost);
 
-  const auto k = index(indicator_count());
-  for (int t = 0; t < months_; ++t) {
-    correlation_.apply(std::span(shocks.performance).subspan(index(t) * k, k),
-                       std::span(work.correlated_shocks).subspan(index(t) * k, k));
-  }
+  correlation_.apply_months(shocks.performance, work.correlated_shocks, months_);
 
   // Risk share (MODEL.md 2): the same for every structure, since it compares
   // costs with the efficient-cost payment before any withhold.

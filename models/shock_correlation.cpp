@@ -39,4 +39,20 @@ void ShockCorrelation::apply(std::span<const double> independent,
   }
 }
 
+void ShockCorrelation::apply_months(std::span<const double> independent,
+                                    std::span<double> correlated, int months) const {
+  using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const auto k = factor_.rows();
+  const Eigen::Map<const RowMajor> z(independent.data(), months, k);
+  Eigen::Map<RowMajor> eps(correlated.data(), months, k);
+  if (identity_) {
+    eps = z;
+  } else if (lower_triangular_) {
+    // Row t of eps is (C z_t)^T = z_t^T C^T, and C^T is upper triangular.
+    eps.noalias() = z * factor_.transpose().triangularView<Eigen::Upper>();
+  } else {
+    eps.noalias() = z * factor_.transpose();
+  }
+}
+
 }  // namespace shortfall

@@ -20,6 +20,11 @@ class ShockCorrelation {
   // eps = C z for one month's K shocks.
   void apply(std::span<const double> independent, std::span<double> correlated) const;
 
+  // The same for `months` months at once, row-major [month][indicator]: one
+  // matrix product, which Eigen vectorises, instead of a product a month.
+  void apply_months(std::span<const double> independent, std::span<double> correlated,
+                    int months) const;
+
   const Eigen::MatrixXd& factor() const { return factor_; }
   bool is_identity() const { return identity_; }
 

@@ -44,8 +44,6 @@ class PaymentSchedule {
   }
 
   int period_count() const { return static_cast<int>(pot_.size()); }
-  int period_months() const { return period_months_; }
-  bool pays_in_advance() const { return is_advance_; }
 
  private:
   bool follows_activity_;

@@ -23,22 +23,6 @@ ShockCorrelation::ShockCorrelation(const Eigen::MatrixXd& correlation) {
   factor_ = eigen.eigenvectors() * roots.asDiagonal();
 }
 
-void ShockCorrelation::apply(std::span<const double> independent,
-                             std::span<double> correlated) const {
-  const auto k = static_cast<Eigen::Index>(independent.size());
-  if (identity_) {
-    for (Eigen::Index i = 0; i < k; ++i) correlated[static_cast<std::size_t>(i)] = independent[static_cast<std::size_t>(i)];
-    return;
-  }
-  for (Eigen::Index i = 0; i < k; ++i) {
-    // A Cholesky factor is lower triangular: skip the zeros above the diagonal.
-    const Eigen::Index columns = lower_triangular_ ? i + 1 : k;
-    double sum = 0.0;
-    for (Eigen::Index j = 0; j < columns; ++j) sum += factor_(i, j) * independent[static_cast<std::size_t>(j)];
-    correlated[static_cast<std::size_t>(i)] = sum;
-  }
-}
-
 void ShockCorrelation::apply_months(std::span<const double> independent,
                                     std::span<double> correlated, int months) const {
   using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;

@@ -17,16 +17,12 @@ class ShockCorrelation {
  public:
   explicit ShockCorrelation(const Eigen::MatrixXd& correlation);
 
-  // eps = C z for one month's K shocks.
-  void apply(std::span<const double> independent, std::span<double> correlated) const;
-
-  // The same for `months` months at once, row-major [month][indicator]: one
-  // matrix product, which Eigen vectorises, instead of a product a month.
+  // eps_t = C z_t for `months` months at once, row-major [month][indicator]:
+  // one matrix product, which Eigen vectorises, instead of one a month.
   void apply_months(std::span<const double> independent, std::span<double> correlated,
                     int months) const;
 
   const Eigen::MatrixXd& factor() const { return factor_; }
-  bool is_identity() const { return identity_; }
 
  private:
   Eigen::MatrixXd factor_;  // C, row-major use: eps_i = sum_j C_ij z_j

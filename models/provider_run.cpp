@@ -137,6 +137,33 @@ void ProviderRunModel::simulate(const RunShocks& shocks, MeasurementSampler& sam
   }
 }
 
+double ProviderRunModel::measure_period(int period, MeasurementSampler& sampler,
+                                        std::span<double> rate_sum,
+                                        std::span<double> achievement_sum) const {
+  const auto& contract = scenario_.contract;
+  const int period_months = contract.assessment_months;
+  double weighted = 0.0;
+  for (std::size_t i = 0; i < rate_sum.size(); ++i) {
+    const auto& indicator = scenario_.indicators[i];
+    const double mean_rate = rate_sum[i] / period_months;  // pi-bar
+    double a = 0.0;
+    if (indicator.cases_per_month == 0) {
+      a = achievement(indicator, contract.payment_rule, mean_rate);
+    } else {
+      const int cases = indicator.cases_per_month * period_months;
+      const int met = sampler.cases_met(period, static_cast<int>(i), cases, mean_rate);
+      const auto& by_count = achievement_by_count_[i];
+      a = by_count.empty()
+              ? achievement(indicator, contract.payment_rule, static_cast<double>(met) / cases)
+              : by_count[index(met)];
+    }
+    achievement_sum[i] += a;
+    weighted += indicator.weight * a;
+    rate_sum[i] = 0.0;  // the next period starts afresh
+  }
+  return weighted;
+}
+
 void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Workspace& work) const {
   const auto& provider = scenario_.provider;
   const auto& contract = scenario_.contract;
@@ -181,25 +208,7 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
       for (std::size_t i = 0; i < k; ++i) rate_sum[i] += logistic(latent[i]);  // pi_{i,t}
       if (is_period_end(t, period_months)) {
         const int period = t / period_months;
-        double weighted = 0.0;
-        for (std::size_t i = 0; i < k; ++i) {
-          const auto& indicator = scenario_.indicators[i];
-          const double mean_rate = work.rate_sum[i] / period_months;  // pi-bar
-          double a = 0.0;
-          if (indicator.cases_per_month == 0) {
-            a = achievement(indicator, contract.payment_rule, mean_rate);
-          } else {
-            const int cases = indicator.cases_per_month * period_months;
-            const int met = sampler.cases_met(period, static_cast<int>(i), cases, mean_rate);
-            const auto& by_count = achievement_by_count_[i];
-            a = by_count.empty() ? achievement(indicator, contract.payment_rule,
-                                               static_cast<double>(met) / cases)
-                                 : by_count[index(met)];
-          }
-          achievement_mean[i] += a;
-          weighted += indicator.weight * a;
-          work.rate_sum[i] = 0.0;
-        }
+        const double weighted = measure_period(period, sampler, work.rate_sum, achievement_mean);
         earned_by_period[index(period - 1)] = schedule.outcome_pot(period) * weighted;  // E_k
       }
     }

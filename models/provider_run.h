@@ -64,6 +64,11 @@ class ProviderRunModel {
 
  private:
   void simulate_structure(int structure, MeasurementSampler& sampler, Workspace& work) const;
+  // Measures period k from the summed monthly rates (then resets them), adds
+  // each indicator's achievement to `achievement_sum`, and returns
+  // sum_i w_i a_{i,k}.
+  double measure_period(int period, MeasurementSampler& sampler, std::span<double> rate_sum,
+                        std::span<double> achievement_sum) const;
   // Outcome money of one structure period by period: reused by later
   // structures whose indicator paths cannot differ (no stress feedback, same
   // effort term).

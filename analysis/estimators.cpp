@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 #include <vector>
@@ -83,6 +84,71 @@ void select_ranks(std::span<double> values, std::span<const std::size_t> ranks, 
   select_ranks(values, ranks.subspan(middle + 1), rank + 1, end);
 }
 
+// The values of the given order statistics (ascending, distinct ranks).
+// Small arrays (under 4,096 values): select_ranks in place. Large ones: one pass for the range,
+// one to count values into equal-width buckets, one to collect only the
+// buckets that hold a wanted rank, then selection inside those - about three
+// cheap passes instead of partitioning the whole array several times. Exact:
+// the bucket index is a monotone function of the value, so a value's rank
+// among all values is its rank within its bucket plus the counts below it.
+std::vector<double> order_statistics(std::span<double> values, std::span<const std::size_t> ranks) {
+  std::vector<double> result(ranks.size());
+  const std::size_t n = values.size();
+  if (n < 4096) {
+    select_ranks(values, ranks, 0, n);
+    for (std::size_t r = 0; r < ranks.size(); ++r) result[r] = values[ranks[r]];
+    return result;
+  }
+  const std::size_t bucket_count = std::min<std::size_t>(4096, n / 8);  // ~8+ values a bucket
+  const auto [lowest, highest] = std::minmax_element(values.begin(), values.end());
+  const double low = *lowest, high = *highest;
+  if (!(high > low)) {  // all equal
+    std::fill(result.begin(), result.end(), low);
+    return result;
+  }
+  const double scale = static_cast<double>(bucket_count) / (high - low);
+  const auto bucket_of = [&](double value) {
+    return std::min(bucket_count - 1, static_cast<std::size_t>((value - low) * scale));
+  };
+  std::vector<std::size_t> below(bucket_count + 1, 0);  // counts, then counts below each bucket
+  for (const double value : values) ++below[bucket_of(value) + 1];
+  for (std::size_t b = 0; b < bucket_count; ++b) below[b + 1] += below[b];
+  // Each wanted rank's bucket gets a slot that collects the bucket's values.
+  constexpr std::uint32_t k_unwanted = ~std::uint32_t{0};
+  std::vector<std::uint32_t> slot_of(bucket_count, k_unwanted);
+  std::vector<std::size_t> slot_bucket;
+  std::vector<std::uint32_t> rank_slot(ranks.size());
+  for (std::size_t r = 0; r < ranks.size(); ++r) {
+    const auto b = static_cast<std::size_t>(
+        std::upper_bound(below.begin(), below.end(), ranks[r]) - below.begin()) - 1;
+    if (slot_of[b] == k_unwanted) {
+      slot_of[b] = static_cast<std::uint32_t>(slot_bucket.size());
+      slot_bucket.push_back(b);
+    }
+    rank_slot[r] = slot_of[b];
+  }
+  std::vector<std::vector<double>> collected(slot_bucket.size());
+  for (std::size_t slot = 0; slot < slot_bucket.size(); ++slot) {
+    collected[slot].reserve(below[slot_bucket[slot] + 1] - below[slot_bucket[slot]]);
+  }
+  for (const double value : values) {
+    const auto slot = slot_of[bucket_of(value)];
+    if (slot != k_unwanted) collected[slot].push_back(value);
+  }
+  for (std::size_t r = 0; r < ranks.size();) {
+    // The wanted ranks of one bucket are consecutive (ranks ascend).
+    const auto slot = rank_slot[r];
+    const std::size_t offset = below[slot_bucket[slot]];
+    std::vector<std::size_t> local;
+    std::size_t end = r;
+    for (; end < ranks.size() && rank_slot[end] == slot; ++end) local.push_back(ranks[end] - offset);
+    select_ranks(collected[slot], local, 0, collected[slot].size());
+    for (std::size_t j = r; j < end; ++j) result[j] = collected[slot][local[j - r]];
+    r = end;
+  }
+  return result;
+}
+
 }  // namespace
 
 std::pair<double, double> wilson_interval(std::int64_t successes, std::int64_t trials, double z) {
@@ -133,13 +199,17 @@ void quantiles_linear(std::span<double> values, std::span<const double> qs, std:
   }
   std::sort(ranks.begin(), ranks.end());
   ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
-  select_ranks(values, ranks, 0, n);
+  const std::vector<double> placed = order_statistics(values, ranks);
+  const auto value_at = [&](std::size_t rank) {
+    return placed[static_cast<std::size_t>(std::lower_bound(ranks.begin(), ranks.end(), rank) -
+                                           ranks.begin())];
+  };
   for (std::size_t i = 0; i < qs.size(); ++i) {
     const double position = static_cast<double>(n - 1) * qs[i];
     const double gamma = position - std::floor(position);
     const auto lower = lower_rank(qs[i]);
-    out[i] = gamma == 0.0 || lower + 1 >= n ? values[lower]
-                                            : interpolate(values[lower], values[lower + 1], gamma);
+    out[i] = gamma == 0.0 || lower + 1 >= n ? value_at(lower)
+                                            : interpolate(value_at(lower), value_at(lower + 1), gamma);
   }
 }
 

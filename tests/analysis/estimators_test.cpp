@@ -7,6 +7,7 @@
 #include <limits>
 #include <numeric>
 #include <stdexcept>
+#include <random>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -310,3 +311,40 @@ TEST_CASE("ExactSum agrees with integer arithmetic and merges in any grouping", 
 
 }  // namespace
 }  // namespace shortfall
+
+TEST_CASE("quantiles of large arrays equal those of a full sort", "[estimators][quantile]") {
+  // From 4,096 values on the order statistics come from buckets; the answer
+  // must be bit for bit that of sorting and interpolating (NumPy's rule).
+  const auto by_sorting = [](std::vector<double> values, double q) {
+    std::sort(values.begin(), values.end());
+    const double position = static_cast<double>(values.size() - 1) * q;
+    const auto lower = static_cast<std::size_t>(std::floor(position));
+    const double gamma = position - std::floor(position);
+    if (gamma == 0.0 || lower + 1 >= values.size()) return values[lower];
+    const double a = values[lower], b = values[lower + 1];
+    return gamma >= 0.5 ? b - (b - a) * (1.0 - gamma) : a + (b - a) * gamma;
+  };
+  std::mt19937_64 generator(42);
+  std::normal_distribution<double> normal(0.0, 1.0e6);
+  std::vector<std::vector<double>> cases;
+  std::vector<double> spread(100003);
+  for (auto& v : spread) v = normal(generator);
+  cases.push_back(spread);
+  std::vector<double> ties(50000);
+  for (std::size_t i = 0; i < ties.size(); ++i) ties[i] = static_cast<double>(i % 7);
+  cases.push_back(ties);
+  std::vector<double> outlier(40000, -3.5);  // one bucket holds all but one value
+  outlier[123] = 1.0e12;
+  cases.push_back(outlier);
+  std::vector<double> wide(60000);
+  for (auto& v : wide) v = std::ldexp(normal(generator), static_cast<int>(generator() % 80) - 40);
+  cases.push_back(wide);
+  cases.push_back(std::vector<double>(40000, 2.25));
+  const std::vector<double> qs{0.05, 0.25, 0.5, 0.75, 0.95};
+  for (auto& values : cases) {
+    std::vector<double> out(qs.size());
+    auto copy = values;
+    shortfall::quantiles_linear(copy, qs, out);
+    for (std::size_t i = 0; i < qs.size(); ++i) CHECK(out[i] == by_sorting(values, qs[i]));
+  }
+}

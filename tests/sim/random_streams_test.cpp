@@ -67,8 +67,14 @@ TEST_CASE("binomial draws follow the binomial pmf (chi-square)", "[random][binom
   // Small and large N, p near 0, 0.5 and 1; cells with expected count below
   // 5 are pooled. Fixed seed; the test fails at the 1e-4 level.
   struct Case { int n; double p; };
-  const std::vector<Case> cases{{5, 0.01}, {5, 0.5}, {5, 0.99}, {30, 0.3},  {60, 0.8},
-                                {450, 0.8}, {1000, 0.001}, {1000, 0.5}, {1000, 0.999}, {20000, 0.03}};
+  // Inversion (mode below 11) and BTRD, both sides of the switch, both sides
+  // of p = 1/2, near and far from the mode (BTRD's two acceptance tests), and
+  // n beyond the sampler's table of reciprocals.
+  const std::vector<Case> cases{{5, 0.01},     {5, 0.5},     {5, 0.99},    {1, 0.5},
+                                {2, 0.3},      {18, 0.42},   {30, 0.3},    {60, 0.8},
+                                {100, 0.1},    {110, 0.1},   {270, 0.04},  {270, 0.96},
+                                {450, 0.8},    {1000, 0.001}, {1000, 0.5}, {1000, 0.999},
+                                {1500, 0.82},  {20000, 0.03}, {200000, 0.5}};
   const int draws = 100000;
   for (const auto& c : cases) {
     std::map<int, int> counts;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
@@ -11,12 +12,16 @@ namespace shortfall {
 
 namespace {
 
-int thread_count(int requested) {
-  return requested > 0 ? requested : tbb::this_task_arena::max_concurrency();
-}
-
-StreamKey stream_key(const Scenario& scenario) {
-  return {scenario.simulation.seed, scenario.shock_key};
+// Runs `work` on `requested` threads (0: all cores). More threads than cores
+// is allowed (--threads 8 on 2 cores): TBB's default cap is lifted for the
+// duration.
+template <class Work>
+void run_on_threads(int requested, Work&& work) {
+  const int threads = requested > 0 ? requested : tbb::this_task_arena::max_concurrency();
+  tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(threads));
+  tbb::task_arena arena(threads);
+  arena.execute(std::forward<Work>(work));
 }
 
 }  // namespace
@@ -30,8 +35,8 @@ std::vector<WorkUnit> plan_work_units(int scenario, std::int64_t runs, int runs_
   return units;
 }
 
-RunDraws::RunDraws(const StreamKey& key, const Scenario& scenario)
-    : key_(key),
+RunDraws::RunDraws(const Scenario& scenario)
+    : key_{scenario.simulation.seed, scenario.shock_key},
       months_(scenario.simulation.horizon_months),
       indicators_(scenario.indicator_count()),
       periods_(scenario.simulation.horizon_months / scenario.contract.assessment_months) {
@@ -88,7 +93,7 @@ BlockTally simulate_block(const Scenario& scenario, const ProviderRunModel& mode
   const auto month_count = static_cast<std::size_t>(model.months());
   const auto indicator_count = static_cast<std::size_t>(model.indicator_count());
   BlockTally tally(tally_shape(scenario, keep_runs), unit.first_run, unit.run_count);
-  RunDraws draws(stream_key(scenario), scenario);
+  RunDraws draws(scenario);
   auto work = model.make_workspace();
   for (int j = 0; j < unit.run_count; ++j) {
     draws.draw(static_cast<std::uint64_t>(unit.first_run + j));
@@ -104,12 +109,8 @@ BlockTally simulate_block(const Scenario& scenario, const ProviderRunModel& mode
 }
 
 ScenarioResults finalize_scenario(const ScenarioTally& tally, int threads) {
-  const int workers = thread_count(threads);
-  tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
-                            static_cast<std::size_t>(workers));
-  tbb::task_arena arena(workers);
   ScenarioResults results;
-  arena.execute([&] {
+  run_on_threads(threads, [&] {
     results = tally.finalize([](std::size_t count, const std::function<void(std::size_t)>& body) {
       tbb::parallel_for(std::size_t{0}, count, body);
     });
@@ -121,13 +122,7 @@ ScenarioTally simulate_scenario(const Scenario& scenario, const EngineOptions& o
   const ProviderRunModel model(scenario);
   const auto units = plan_work_units(0, scenario.simulation.runs);
   std::vector<std::optional<BlockTally>> finished(units.size());
-  const int threads = thread_count(options.threads);
-  // More threads than cores is allowed (--threads 8 on 2 cores): lift TBB's
-  // default cap for the duration of the run.
-  tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
-                            static_cast<std::size_t>(threads));
-  tbb::task_arena arena(threads);
-  arena.execute([&] {
+  run_on_threads(options.threads, [&] {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, units.size(), 1),
                       [&](const tbb::blocked_range<std::size_t>& range) {
                         for (auto u = range.begin(); u != range.end(); ++u) {

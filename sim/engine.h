@@ -39,7 +39,8 @@ std::vector<WorkUnit> plan_work_units(int scenario, std::int64_t runs,
 // (run, period, indicator). Buffers are sized once and reused run after run.
 class RunDraws final : public MeasurementSampler {
  public:
-  RunDraws(const StreamKey& key, const Scenario& scenario);
+  // The streams are keyed by the scenario's seed and shock key.
+  explicit RunDraws(const Scenario& scenario);
 
   // Draws run `run`'s shocks, and the first block of each measurement
   // stream, which all structures then share.

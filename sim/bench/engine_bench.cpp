@@ -41,7 +41,7 @@ FloorTiming time_random_variates_alone(const Scenario& scenario, std::int64_t ru
   const int months = scenario.simulation.horizon_months;
   const int indicators = scenario.indicator_count();
   const int period_months = scenario.contract.assessment_months;
-  RunDraws draws({scenario.simulation.seed, scenario.shock_key}, scenario);
+  RunDraws draws(scenario);
   FloorTiming timing;
   const auto start = Clock::now();
   double binomial_seconds = 0.0;

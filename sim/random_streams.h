@@ -14,7 +14,13 @@
 
 namespace shortfall {
 
-enum class Purpose : std::uint64_t { demand = 1, cost = 2, performance = 3, measurement = 4 };
+enum class Purpose : std::uint64_t {
+  demand = 1,
+  cost = 2,
+  performance = 3,
+  measurement = 4,
+  design = 5,  // places the points of a Latin-hypercube sweep (sim/sweep_design.h); no run's draw
+};
 
 struct StreamKey {
   std::uint64_t seed = 0;

@@ -1,0 +1,99 @@
+// The design points of a scenario sweep (INTERFACE.md, `[sweep]`): which
+// value every swept key takes at every point, for `mode = "grid"`, `"zip"`
+// and `"lhs"`.
+//
+// Pure functions of their arguments, with no TOML and no scenario: the loader
+// turns `[sweep.parameters]` into axes or ranges and applies each point's
+// values as overrides. Keeping the design apart lets every shard, rank and
+// resumed run recompute the same points from the scenario alone, and lets the
+// tests check the designs against independent answers.
+//
+// Errors are std::invalid_argument with a message naming the key; the loader
+// adds the file and line.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace shortfall {
+
+// One value of a swept key at a design point: a number, or a text such as "quarterly".
+using DesignValue = std::variant<double, std::string>;
+
+// A grid or zip axis: a key and its listed values.
+struct DesignAxis {
+  std::string key;
+  std::vector<DesignValue> values;
+};
+
+// A Latin-hypercube range: `low` < `high`; with `log`, 0 < low and the strata are equal in log
+// space.
+struct LatinHypercubeRange {
+  std::string key;
+  double low = 0.0;
+  double high = 0.0;
+  bool log = false;
+};
+
+// A design: points[p][k] is the value of key k at point p (keys in the order given).
+using Design = std::vector<std::vector<DesignValue>>;
+
+// The shock key of the streams a Latin hypercube draws from: "SWEEP" in
+// ASCII. Those streams already differ from every simulation stream by their
+// purpose (Purpose::design); a key of their own also keeps them apart from the
+// keys of the sweep's points (0, or one key per point without common random
+// numbers), so no change to the simulation's addresses can ever make a run
+// draw the words that placed its own design point.
+inline constexpr std::uint64_t k_design_shock_key = 0x5357454550;
+
+// Cartesian product in row-major order: the first axis varies slowest.
+// Throws std::invalid_argument (plain message naming the key) when an axis is empty,
+// or when the product has more than `max_points` points (message gives the product size and the
+// limit). Also throws for no axes at all and for a key listed twice: neither is a sweep.
+Design grid_design(std::span<const DesignAxis> axes, std::size_t max_points);
+
+// Point p takes value p of every axis. Throws std::invalid_argument when the axes differ in
+// length, naming the first key and its length and the first key whose length differs and its
+// length; or when empty (no axes, or axes without values). A key listed twice throws too.
+Design zip_design(std::span<const DesignAxis> axes);
+
+// `points` points. Each key's range is cut into `points` equal strata (equal
+// in log space when `log`): stratum j is [low + j w, low + (j + 1) w). Every
+// stratum holds exactly one point, at a uniform random position inside it,
+// and the strata of different keys are paired by an independent random
+// permutation per key. So each key alone is spread evenly over its range
+// whatever the number of keys, which a random sample of the same size is not.
+//
+// A deterministic function of (ranges, points, seed). Key k (its index in
+// `ranges`) draws from two streams of StreamKey{seed, k_design_shock_key}:
+//   - {run = k, provider = 0, time = 0, indicator = 0, Purpose::design}: the
+//     permutation, by Fisher-Yates from the last point down with
+//     boost::random::uniform_int_distribution; point p takes stratum perm[p];
+//   - {run = k, provider = 0, time = 0, indicator = 1, Purpose::design}: the
+//     positions, one 64-bit word per point in point order, converted exactly
+//     to a double in [0, 1 - 2^-53] from its top 53 bits (not uniform_01,
+//     which rounds a 64-bit word and rejects the results that round to 1).
+// Two streams, so the permutation's rejection steps shift no position, and
+// one stream pair per key index, so a key's values depend only on its own
+// range and index: appending a key leaves the earlier keys' values unchanged.
+// Changing this layout changes every Latin-hypercube design ever written.
+//
+// Values never leave [low, high]: the position is mapped through std::lerp
+// (monotone, exact at both ends, no overflow on wide ranges), in ln space
+// through std::exp for log ranges, then clamped. A stratum edge is rarely a
+// double, so a point within half a unit in the last place of an edge may
+// round to its other side: the chance is about the spacing of doubles over
+// the stratum width, negligible unless strata are only hundreds of ulps wide.
+// Log ranges call glibc's log and exp, which may round the last bit
+// differently on CPUs with and without FMA (see models/portable_exp.h).
+//
+// Throws std::invalid_argument for points < 1, low >= high, non-finite bounds,
+// log with low <= 0, no ranges, or a key listed twice.
+Design latin_hypercube_design(std::span<const LatinHypercubeRange> ranges, int points,
+                              std::uint64_t seed);
+
+}  // namespace shortfall

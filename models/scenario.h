@@ -94,6 +94,17 @@ struct SimulationSettings {
   std::int64_t runs = 10000;
   int horizon_months = 36;  // T
   std::uint64_t seed = 0;
+  // Precision-based stopping (off when target_halfwidth is 0): runs go on,
+  // block by block, until the 95 % Wilson interval of p_shortfall is at most
+  // this wide on either side for every structure, but never fewer than
+  // min_runs nor more than max_runs.
+  double target_halfwidth = 0.0;
+  std::int64_t min_runs = 0;
+  std::int64_t max_runs = 0;
+
+  bool stops_on_precision() const { return target_halfwidth > 0.0; }
+  // The most runs a scenario may take: `runs`, or max_runs when stopping on precision.
+  std::int64_t most_runs() const { return stops_on_precision() ? max_runs : runs; }
 };
 
 struct Scenario {

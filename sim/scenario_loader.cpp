@@ -15,8 +15,10 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <fmt/format.h>
@@ -32,11 +34,12 @@ using KeyList = std::span<const std::string_view>;
 // ---------------------------------------------------------------------------
 // The schema: which keys each table may hold.
 
-constexpr std::array<std::string_view, 7> k_top_level_keys{
-    "title", "simulation", "provider", "demand", "contract", "performance", "indicator"};
+constexpr std::array<std::string_view, 8> k_top_level_keys{
+    "title", "simulation", "provider", "demand", "contract", "performance", "indicator", "sweep"};
 constexpr std::array<std::string_view, 5> k_section_names{"simulation", "provider", "demand",
                                                           "contract", "performance"};
-constexpr std::array<std::string_view, 3> k_simulation_keys{"runs", "horizon_months", "seed"};
+constexpr std::array<std::string_view, 6> k_simulation_keys{
+    "runs", "horizon_months", "seed", "target_halfwidth", "min_runs", "max_runs"};
 constexpr std::array<std::string_view, 9> k_provider_keys{
     "opening_cash",   "shortfall_threshold", "stress_start_cash",
     "stress_penalty", "underlying_deficit",  "fixed_cost_share",
@@ -61,9 +64,7 @@ constexpr std::array<std::string_view, 12> k_indicator_keys{
 
 // Planned by INTERFACE.md but not built yet: rejected by name rather than as
 // misspellings, so users know the key is right and the version is old.
-constexpr std::array<std::string_view, 3> k_later_simulation_keys{"target_halfwidth", "min_runs",
-                                                                  "max_runs"};
-constexpr std::array<std::string_view, 2> k_later_tables{"sweep", "network"};
+constexpr std::array<std::string_view, 1> k_later_tables{"network"};
 
 KeyList keys_of_section(std::string_view section) {
   if (section == "simulation") return k_simulation_keys;
@@ -105,6 +106,7 @@ std::string_view name_of(const std::array<Named<Value>, N>& options, Value value
 // Defaults and tolerances (docs/scenario-keys.md).
 
 constexpr std::int64_t k_default_runs = 10000;
+constexpr std::int64_t k_default_min_runs = 10000;  // precision-based stopping
 constexpr int k_default_horizon_months = 36;        // MODEL.md section 1
 constexpr std::uint64_t k_default_seed = 20170401;  // April 2017: the guidance's first contracts
 constexpr double k_default_outcome_share = 0.03;    // middle of the guidance's 2-4 %
@@ -297,7 +299,7 @@ class Context {
   std::string where(const toml::node* node) const {
     if (node != nullptr) {
       if (const auto found = override_of_.find(node); found != override_of_.end()) {
-        return "--set " + found->second;
+        return found->second;
       }
       if (node->source().begin.line > 0) {
         return fmt::format("{}:{}", source_, node->source().begin.line);
@@ -314,14 +316,15 @@ class Context {
     warnings_.push_back(where(node) + ": warning: " + message);
   }
 
-  // Nodes copied in by --set have no line; remember the argument instead.
-  void mark_override(const toml::node& node, const std::string& argument) {
-    override_of_[&node] = argument;
+  // Nodes copied in by --set or a sweep have no line; remember their origin
+  // ("--set KEY=VALUE", or the sweep parameter's FILE:LINE) instead.
+  void mark_override(const toml::node& node, const std::string& origin) {
+    override_of_[&node] = origin;
     if (const auto* array = node.as_array()) {
-      for (const auto& element : *array) mark_override(element, argument);
+      for (const auto& element : *array) mark_override(element, origin);
     }
     if (const auto* table = node.as_table()) {
-      for (const auto& [key, value] : *table) mark_override(value, argument);
+      for (const auto& [key, value] : *table) mark_override(value, origin);
     }
   }
 
@@ -469,13 +472,6 @@ void reject_later_features(const toml::table& document, const Context& context) 
     context.fail(provider,
                  "[[provider]] (a network of providers) is not supported yet by this version");
   }
-  if (const auto* simulation = document.get_as<toml::table>("simulation")) {
-    for (const auto key : k_later_simulation_keys) {
-      if (const toml::node* node = simulation->get(key)) {
-        context.fail(node, fmt::format("simulation.{} is not supported yet by this version", key));
-      }
-    }
-  }
 }
 
 // Reports the unknown key nearest the top of the file (tables iterate by name).
@@ -552,8 +548,10 @@ struct OverrideTarget {
   std::string key;
 };
 
-[[noreturn]] void fail_override(const std::string& argument, const std::string& message) {
-  throw ScenarioError("--set " + argument + ": " + message);
+// `origin` names where the override came from: "--set KEY=VALUE", or the
+// sweep parameter's FILE:LINE.
+[[noreturn]] void fail_override(const std::string& origin, const std::string& message) {
+  throw ScenarioError(origin + ": " + message);
 }
 
 // VALUE in TOML syntax; anything else (a bare word such as capitation) is a string.
@@ -570,19 +568,19 @@ toml::table parse_override_value(const std::string& value) {
 }
 
 toml::table& table_to_set(toml::table& parent, std::string_view name, const Context& context,
-                          const std::string& argument) {
+                          const std::string& origin) {
   if (!parent.contains(name)) parent.insert(name, toml::table{});
   toml::node* node = parent.get(name);
   if (auto* table = node->as_table()) return *table;
-  fail_override(argument, fmt::format("cannot set a key in '{}': at {} it is not a table", name,
+  fail_override(origin, fmt::format("cannot set a key in '{}': at {} it is not a table", name,
                                       context.where(node)));
 }
 
 std::vector<toml::table*> indicators_to_set(toml::table& document, std::string_view selector,
-                                            const std::string& argument) {
+                                            const std::string& origin) {
   auto* indicators = document.get_as<toml::array>("indicator");
   if (indicators == nullptr || !indicators->is_array_of_tables() || indicators->empty()) {
-    fail_override(argument, "the scenario has no [[indicator]] to set");
+    fail_override(origin, "the scenario has no [[indicator]] to set");
   }
   std::vector<toml::table*> targets;
   std::vector<std::string> ids;
@@ -594,80 +592,80 @@ std::vector<toml::table*> indicators_to_set(toml::table& document, std::string_v
   }
   if (targets.empty()) {
     const std::vector<std::string_view> names(ids.begin(), ids.end());
-    fail_override(argument, fmt::format("no [[indicator]] has id '{}'{}", selector,
+    fail_override(origin, fmt::format("no [[indicator]] has id '{}'{}", selector,
                                         did_you_mean(selector, names)));
   }
   return targets;
 }
 
-[[noreturn]] void fail_unknown_override_key(const std::string& argument, std::string_view key,
+[[noreturn]] void fail_unknown_override_key(const std::string& origin, std::string_view key,
                                             std::string_view last, KeyList known) {
-  fail_override(argument, fmt::format("unknown key '{}'{}", key, did_you_mean(last, known)));
+  fail_override(origin, fmt::format("unknown key '{}'{}", key, did_you_mean(last, known)));
 }
 
 std::vector<OverrideTarget> indicator_targets(toml::table& document,
                                               const std::vector<std::string>& path,
-                                              const std::string& key, const std::string& argument) {
+                                              const std::string& key, const std::string& origin) {
   if (path.size() != 3) {
-    fail_override(argument, "indicator keys are set as indicator.<id>.<key> or indicator.*.<key>");
+    fail_override(origin, "indicator keys are set as indicator.<id>.<key> or indicator.*.<key>");
   }
   if (!contains(k_indicator_keys, path[2])) {
-    fail_unknown_override_key(argument, key, path[2], k_indicator_keys);
+    fail_unknown_override_key(origin, key, path[2], k_indicator_keys);
   }
   std::vector<OverrideTarget> targets;
-  for (toml::table* indicator : indicators_to_set(document, path[1], argument)) {
+  for (toml::table* indicator : indicators_to_set(document, path[1], origin)) {
     targets.push_back({indicator, path[2]});
   }
   return targets;
 }
 
 std::vector<OverrideTarget> top_level_target(toml::table& document, const std::string& key,
-                                             const std::string& argument) {
+                                             const std::string& origin) {
   if (key == "title") return {{&document, key}};
   if (contains(k_section_names, key)) {
-    fail_override(argument, fmt::format("'{}' is a table: set one of its keys, e.g. {}.{}", key,
+    fail_override(origin, fmt::format("'{}' is a table: set one of its keys, e.g. {}.{}", key,
                                         key, keys_of_section(key).front()));
   }
-  fail_unknown_override_key(argument, key, key, k_top_level_keys);
+  fail_unknown_override_key(origin, key, key, k_top_level_keys);
 }
 
 // `section.key`, or `contract.risk_share.key`, the one nested table.
 std::vector<OverrideTarget> section_target(toml::table& document,
                                            const std::vector<std::string>& path,
                                            const std::string& key, const Context& context,
-                                           const std::string& argument) {
+                                           const std::string& origin) {
   const std::string& name = path[0];
   if (!contains(k_section_names, name)) {
-    fail_unknown_override_key(argument, key, name, k_top_level_keys);
-  }
-  if (name == "simulation" && contains(k_later_simulation_keys, path[1])) {
-    fail_override(argument, fmt::format("{} is not supported yet by this version", key));
+    fail_unknown_override_key(origin, key, name, k_top_level_keys);
   }
   if (!contains(keys_of_section(name), path[1])) {
-    fail_unknown_override_key(argument, key, path[1], keys_of_section(name));
+    fail_unknown_override_key(origin, key, path[1], keys_of_section(name));
   }
-  toml::table& section = table_to_set(document, name, context, argument);
+  toml::table& section = table_to_set(document, name, context, origin);
   if (path.size() == 2) return {{&section, path[1]}};
   if (path.size() == 3 && path[1] == "risk_share") {
     if (!contains(k_risk_share_keys, path[2])) {
-      fail_unknown_override_key(argument, key, path[2], k_risk_share_keys);
+      fail_unknown_override_key(origin, key, path[2], k_risk_share_keys);
     }
-    return {{&table_to_set(section, "risk_share", context, argument), path[2]}};
+    return {{&table_to_set(section, "risk_share", context, origin), path[2]}};
   }
-  fail_override(argument,
+  fail_override(origin,
                 fmt::format("unknown key '{}': {}.{} has no keys under it", key, name, path[1]));
 }
 
 // The tables and key an override writes to; checks KEY against the schema.
 std::vector<OverrideTarget> override_targets(toml::table& document, const std::string& key,
-                                             const Context& context, const std::string& argument) {
+                                             const Context& context, const std::string& origin) {
   const std::vector<std::string> path = split(key, '.');
   if (contains(k_later_tables, path[0])) {
-    fail_override(argument, fmt::format("[{}] is not supported yet by this version", path[0]));
+    fail_override(origin, fmt::format("[{}] is not supported yet by this version", path[0]));
   }
-  if (path[0] == "indicator") return indicator_targets(document, path, key, argument);
-  if (path.size() == 1) return top_level_target(document, key, argument);
-  return section_target(document, path, key, context, argument);
+  if (path[0] == "sweep") {
+    fail_override(origin, "the [sweep] table cannot be set with --set; edit it in the file");
+  }
+  if (path[0] == "indicator") return indicator_targets(document, path, key, origin);
+  if (path.size() == 1) return top_level_target(document, key, origin);
+  return section_target(document, path, key, context, origin);
 }
 
 std::string_view trimmed(std::string_view text) {
@@ -676,19 +674,25 @@ std::string_view trimmed(std::string_view text) {
   return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
+// Sets KEY to VALUE (TOML text) in every table KEY names.
+void set_key(toml::table& document, const std::string& key, const std::string& value,
+             const std::string& origin, Context& context) {
+  toml::table parsed = parse_override_value(value);
+  const toml::node& node = *parsed.get("v");
+  for (const auto& target : override_targets(document, key, context, origin)) {
+    node.visit([&](const auto& concrete) { target.table->insert_or_assign(target.key, concrete); });
+    context.mark_override(*target.table->get(target.key), origin);
+  }
+}
+
 void apply_override(toml::table& document, const std::string& argument, Context& context) {
+  const std::string origin = "--set " + argument;
   const std::size_t equals = argument.find('=');
   const std::string key(trimmed(std::string_view(argument).substr(0, equals)));
   if (equals == std::string::npos || key.empty()) {
-    fail_override(argument, "expected KEY=VALUE, e.g. --set provider.opening_cash=2e6");
+    fail_override(origin, "expected KEY=VALUE, e.g. --set provider.opening_cash=2e6");
   }
-  toml::table parsed = parse_override_value(argument.substr(equals + 1));
-  const toml::node& value = *parsed.get("v");
-  for (const auto& target : override_targets(document, key, context, argument)) {
-    value.visit(
-        [&](const auto& concrete) { target.table->insert_or_assign(target.key, concrete); });
-    context.mark_override(*target.table->get(target.key), argument);
-  }
+  set_key(document, key, argument.substr(equals + 1), origin, context);
 }
 
 // ---------------------------------------------------------------------------
@@ -849,6 +853,37 @@ std::uint64_t read_seed(const Section& simulation) {
   return static_cast<std::uint64_t>(value);
 }
 
+// Precision-based stopping. max_runs defaults to `runs`, and min_runs to
+// k_default_min_runs (at most max_runs): a Wilson interval is honest at zero
+// events, but a few thousand runs also keep one early lucky block from
+// deciding.
+void read_stopping_rule(const Section& section, SimulationSettings& settings) {
+  const toml::node* target = section.find("target_halfwidth");
+  if (target == nullptr) {
+    for (const auto key : {"min_runs", "max_runs"}) {
+      if (const toml::node* node = section.find(key)) {
+        section.context().fail(
+            node, fmt::format("simulation.{} is only used with simulation.target_halfwidth, which "
+                              "is not set",
+                              key));
+      }
+    }
+    return;
+  }
+  settings.target_halfwidth =
+      number_within(section.context(), *target, "simulation.target_halfwidth", Interval::left_open(0, 0.5));
+  settings.max_runs = section.integer("max_runs", Interval::closed(1, 1e9), settings.runs);
+  settings.min_runs = section.integer("min_runs", Interval::closed(1, 1e9),
+                                      std::min(k_default_min_runs, settings.max_runs));
+  if (settings.min_runs > settings.max_runs) {
+    const toml::node* blamed = section.find("min_runs");
+    section.context().fail(
+        blamed != nullptr ? blamed : section.find("max_runs"),
+        fmt::format("simulation.min_runs = {} is above simulation.max_runs = {}", settings.min_runs,
+                    settings.max_runs));
+  }
+}
+
 SimulationSettings read_simulation(const Section& section, int period_months) {
   SimulationSettings settings;
   settings.runs = section.integer("runs", Interval::closed(1, 1e9), k_default_runs);
@@ -863,6 +898,7 @@ SimulationSettings read_simulation(const Section& section, int period_months) {
                     settings.horizon_months, period_months, name_of(k_assessments, period_months)));
   }
   settings.seed = read_seed(section);
+  read_stopping_rule(section, settings);
   return settings;
 }
 
@@ -1279,6 +1315,302 @@ void write_correlation(std::string& out, const Eigen::MatrixXd& correlation) {
   out += "]\n";
 }
 
+
+// ---------------------------------------------------------------------------
+// Sweeps: [sweep] makes one scenario file a study of many design points, each
+// the base scenario with the swept keys set, and each validated as a whole.
+
+constexpr std::array<std::string_view, 4> k_sweep_keys{"mode", "common_random_numbers", "points",
+                                                       "parameters"};
+constexpr std::array<std::string_view, 3> k_sweep_modes{"grid", "zip", "lhs"};
+// A million points of even 1,000 runs is a day on a large node: beyond it a
+// typo in a grid is likelier than a study.
+constexpr std::size_t k_max_design_points = 1'000'000;
+// Keys that name things rather than model them: the results file's
+// dimensions (indicator ids) and labels must be the same at every point.
+constexpr std::array<std::string_view, 3> k_naming_indicator_keys{"id", "name", "measure"};
+
+struct SweepParameter {
+  std::string key;
+  const toml::node* node = nullptr;  // its value in the file
+  std::string origin;                // FILE:LINE of the value
+  std::vector<DesignValue> values;   // grid, zip
+  LatinHypercubeRange range;         // lhs
+};
+
+struct SweepTable {
+  std::string mode = "grid";
+  bool common_random_numbers = true;
+  int points = 0;  // lhs
+  const toml::node* anchor = nullptr;
+  std::vector<SweepParameter> parameters;  // in file order
+};
+
+std::string describe_value(const DesignValue& value) {
+  if (const auto* number = std::get_if<double>(&value)) return shortest(*number);
+  return toml_string(std::get<std::string>(value));
+}
+
+std::string toml_value(const DesignValue& value) {
+  if (const auto* number = std::get_if<double>(&value)) return toml_float(*number);
+  return toml_string(std::get<std::string>(value));
+}
+
+// The key may be swept: a scalar model key, not one that is the same for the
+// whole file (simulation.*, which shapes every scenario's run axis and
+// horizon) or names something.
+void check_sweepable(const std::string& key, const std::string& origin) {
+  const std::vector<std::string> path = split(key, '.');
+  if (path[0] == "simulation") {
+    fail_override(origin, fmt::format("{} cannot be swept: the simulation settings are the same "
+                                      "for every point of a sweep",
+                                      key));
+  }
+  if (path[0] == "title" || path[0] == "sweep") {
+    fail_override(origin, fmt::format("{} cannot be swept", key));
+  }
+  if (path[0] == "indicator" && path.size() == 3 && contains(k_naming_indicator_keys, path[2])) {
+    fail_override(origin, fmt::format("{} cannot be swept: indicator {}s are the same at every "
+                                      "point of a sweep",
+                                      key, path[2]));
+  }
+  if (key == "contract.structures" || key == "demand.seasonality") {
+    fail_override(origin, fmt::format("{} is a list and cannot be swept; a sweep key takes one "
+                                      "number or text per point",
+                                      key));
+  }
+}
+
+std::vector<DesignValue> listed_values(const Context& context, const SweepParameter& parameter) {
+  const auto* list = parameter.node->as_array();
+  if (list == nullptr || list->empty()) {
+    context.fail(parameter.node,
+                 fmt::format("sweep.parameters.\"{}\" = {} must be a non-empty list of values",
+                             parameter.key, describe(*parameter.node)));
+  }
+  std::vector<DesignValue> values;
+  for (const auto& element : *list) {
+    if (const auto* text = element.as_string()) {
+      values.emplace_back(text->get());
+    } else if (element.is_number()) {
+      values.emplace_back(element.value<double>().value());
+    } else {
+      context.fail(parameter.node,
+                   fmt::format("sweep.parameters.\"{}\": {} is not a number or a text; each value "
+                               "is one point's setting of the key",
+                               parameter.key, describe(element)));
+    }
+  }
+  return values;
+}
+
+// [low, high] or { range = [low, high], log = true }.
+LatinHypercubeRange hypercube_range(const Context& context, const SweepParameter& parameter) {
+  LatinHypercubeRange range;
+  range.key = parameter.key;
+  const toml::node* bounds = parameter.node;
+  const std::string label = fmt::format("sweep.parameters.\"{}\"", parameter.key);
+  const std::string expected = "[low, high] or { range = [low, high], log = true }";
+  if (const auto* table = parameter.node->as_table()) {
+    constexpr std::array<std::string_view, 2> keys{"range", "log"};
+    reject_unknown_keys(*table, label, keys, context);
+    bounds = table->get("range");
+    if (bounds == nullptr) {
+      context.fail(parameter.node, fmt::format("{} has no range: expected {}", label, expected));
+    }
+    if (const toml::node* log = table->get("log")) {
+      if (!log->is_boolean()) {
+        context.fail(log, fmt::format("{}.log = {} must be true or false", label, describe(*log)));
+      }
+      range.log = log->value<bool>().value();
+    }
+  }
+  const auto* pair = bounds->as_array();
+  if (pair == nullptr || pair->size() != 2 || !pair->get(0)->is_number() ||
+      !pair->get(1)->is_number()) {
+    context.fail(bounds, fmt::format("{} = {} must be {} for mode = \"lhs\"", label,
+                                     describe(*bounds), expected));
+  }
+  range.low = pair->get(0)->value<double>().value();
+  range.high = pair->get(1)->value<double>().value();
+  if (!(std::isfinite(range.low) && std::isfinite(range.high) && range.low < range.high)) {
+    context.fail(bounds, fmt::format("{} = {}: low must be below high, both finite", label,
+                                     describe(*bounds)));
+  }
+  if (range.log && range.low <= 0.0) {
+    context.fail(bounds, fmt::format("{} = {}: a log range needs low > 0", label, describe(*bounds)));
+  }
+  return range;
+}
+
+SweepTable read_sweep_table(const toml::table& document, const Context& context) {
+  SweepTable sweep;
+  const toml::node* node = document.get("sweep");
+  sweep.anchor = node;
+  const auto* table = node->as_table();
+  if (table == nullptr) {
+    context.fail(node, fmt::format("sweep = {} must be a table, written [sweep]", describe(*node)));
+  }
+  reject_unknown_keys(*table, "sweep", k_sweep_keys, context);
+  if (const toml::node* mode = table->get("mode")) {
+    const auto* text = mode->as_string();
+    if (text == nullptr || !contains(k_sweep_modes, text->get())) {
+      context.fail(mode, fmt::format("sweep.mode = {} must be one of {}{}", describe(*mode),
+                                     joined(k_sweep_modes),
+                                     text != nullptr ? did_you_mean(text->get(), k_sweep_modes) : ""));
+    }
+    sweep.mode = text->get();
+  }
+  if (const toml::node* crn = table->get("common_random_numbers")) {
+    if (!crn->is_boolean()) {
+      context.fail(crn, fmt::format("sweep.common_random_numbers = {} must be true or false",
+                                    describe(*crn)));
+    }
+    sweep.common_random_numbers = crn->value<bool>().value();
+  }
+  const toml::node* points = table->get("points");
+  if (sweep.mode == "lhs") {
+    if (points == nullptr) {
+      context.fail(node, "sweep.points is missing: mode = \"lhs\" needs the number of points");
+    }
+    sweep.points = static_cast<int>(integer_within(context, *points, "sweep.points",
+                                                   Interval::closed(1, k_max_design_points)));
+  } else if (points != nullptr) {
+    context.fail(points, fmt::format("sweep.points is only used with mode = \"lhs\" (here mode = "
+                                     "\"{}\", whose points come from the listed values)",
+                                     sweep.mode));
+  }
+  const toml::node* parameters = table->get("parameters");
+  const auto* parameter_table = parameters != nullptr ? parameters->as_table() : nullptr;
+  if (parameter_table == nullptr || parameter_table->empty()) {
+    context.fail(parameters != nullptr ? parameters : node,
+                 "sweep.parameters must be a table of swept keys, e.g. [sweep.parameters] "
+                 "\"contract.outcome_share\" = [0.02, 0.03, 0.04]");
+  }
+  for (const auto& [key, value] : *parameter_table) {
+    SweepParameter parameter;
+    parameter.key = std::string(key.str());
+    parameter.node = &value;
+    parameter.origin = context.where(&value);
+    sweep.parameters.push_back(std::move(parameter));
+  }
+  // Tables iterate by name; the design's key order is the file's.
+  std::sort(sweep.parameters.begin(), sweep.parameters.end(), [](const auto& a, const auto& b) {
+    const auto& x = a.node->source().begin;
+    const auto& y = b.node->source().begin;
+    return std::tie(x.line, x.column) < std::tie(y.line, y.column);
+  });
+  for (auto& parameter : sweep.parameters) {
+    check_sweepable(parameter.key, parameter.origin);
+    if (sweep.mode == "lhs") {
+      parameter.range = hypercube_range(context, parameter);
+    } else {
+      parameter.values = listed_values(context, parameter);
+    }
+  }
+  return sweep;
+}
+
+// Every swept key must name existing tables, and no two overrides (swept keys
+// or --set) may write the same value: the later would silently win.
+void check_sweep_targets(const toml::table& document, const SweepTable& sweep,
+                         std::span<const std::string> overrides, Context& context) {
+  toml::table scratch = document;
+  std::vector<std::pair<OverrideTarget, std::string>> written;  // target, who writes it
+  const auto claim = [&](const std::string& key, const std::string& origin) {
+    for (const auto& target : override_targets(scratch, key, context, origin)) {
+      for (const auto& [other, owner] : written) {
+        if (other.table == target.table && other.key == target.key) {
+          fail_override(origin, fmt::format("{} sets a value that {} sets too; set each key once",
+                                            key, owner));
+        }
+      }
+      written.emplace_back(target, key + " (" + origin + ")");
+    }
+  };
+  for (const auto& argument : overrides) {
+    const std::size_t equals = argument.find('=');
+    if (equals == std::string::npos) continue;  // reported by apply_override
+    claim(std::string(trimmed(std::string_view(argument).substr(0, equals))), "--set " + argument);
+  }
+  for (const auto& parameter : sweep.parameters) claim(parameter.key, parameter.origin);
+}
+
+Design make_design(const SweepTable& sweep, std::uint64_t seed, const Context& context) {
+  try {
+    if (sweep.mode == "lhs") {
+      std::vector<LatinHypercubeRange> ranges;
+      for (const auto& parameter : sweep.parameters) ranges.push_back(parameter.range);
+      return latin_hypercube_design(ranges, sweep.points, seed);
+    }
+    std::vector<DesignAxis> axes;
+    for (const auto& parameter : sweep.parameters) axes.push_back({parameter.key, parameter.values});
+    return sweep.mode == "zip" ? zip_design(axes) : grid_design(axes, k_max_design_points);
+  } catch (const std::invalid_argument& error) {
+    context.fail(sweep.anchor, fmt::format("[sweep] mode = \"{}\": {}", sweep.mode, error.what()));
+  }
+}
+
+std::string sweep_to_toml(const SweepTable& sweep) {
+  std::string out = "\n[sweep]\n";
+  out += fmt::format("mode = {}\n", toml_string(sweep.mode));
+  out += fmt::format("common_random_numbers = {}\n", sweep.common_random_numbers);
+  if (sweep.mode == "lhs") out += fmt::format("points = {}\n", sweep.points);
+  out += "\n[sweep.parameters]\n";
+  for (const auto& parameter : sweep.parameters) {
+    std::string value;
+    if (sweep.mode == "lhs") {
+      const auto& range = parameter.range;
+      const std::string bounds = fmt::format("[{}, {}]", toml_float(range.low), toml_float(range.high));
+      value = range.log ? fmt::format("{{ range = {}, log = true }}", bounds) : bounds;
+    } else {
+      std::vector<std::string> items;
+      for (const auto& item : parameter.values) items.push_back(toml_value(item));
+      value = fmt::format("[{}]", fmt::join(items, ", "));
+    }
+    out += fmt::format("{} = {}\n", toml_string(parameter.key), value);
+  }
+  return out;
+}
+
+// "contract.outcome_share = 0.05, provider.opening_cash = 0"
+std::string describe_point(const SweepTable& sweep, const std::vector<DesignValue>& point) {
+  std::vector<std::string> settings;
+  for (std::size_t k = 0; k < point.size(); ++k) {
+    settings.push_back(fmt::format("{} = {}", sweep.parameters[k].key, describe_value(point[k])));
+  }
+  return fmt::format("{}", fmt::join(settings, ", "));
+}
+
+toml::table document_with_overrides(std::string_view text, std::string_view source_name,
+                                    std::span<const std::string> overrides, Context& context) {
+  toml::table document = parse_document(text, source_name);
+  if (document.empty()) {
+    throw ScenarioError(
+        fmt::format("{}: the scenario is empty: it needs at least "
+                    "contract.annual_value and one [[indicator]]",
+                    source_name));
+  }
+  reject_later_features(document, context);
+  for (const auto& argument : overrides) apply_override(document, argument, context);
+  return document;
+}
+
+// Warnings repeat from point to point: keep each once, in order, and at most
+// k_max_warnings of them.
+constexpr std::size_t k_max_warnings = 20;
+void add_warnings(std::vector<std::string>& all, std::set<std::string>& seen, std::size_t& dropped,
+                  std::vector<std::string> more) {
+  for (auto& warning : more) {
+    if (!seen.insert(warning).second) continue;
+    if (all.size() < k_max_warnings) {
+      all.push_back(std::move(warning));
+    } else {
+      ++dropped;
+    }
+  }
+}
+
 }  // namespace
 
 LoadedScenario load_scenario_text(std::string_view text, std::string_view source_name,
@@ -1292,6 +1624,9 @@ LoadedScenario load_scenario_text(std::string_view text, std::string_view source
                     source_name));
   }
   reject_later_features(document, context);
+  if (const toml::node* sweep = document.get("sweep")) {
+    context.fail(sweep, "the file holds a [sweep]: load it as a study (load_study_text)");
+  }
   for (const auto& argument : overrides) apply_override(document, argument, context);
   LoadedScenario loaded;
   loaded.scenario = read_scenario(document, context);
@@ -1305,6 +1640,82 @@ LoadedScenario load_scenario_file(const std::filesystem::path& path,
   return load_scenario_text(read_text_file(path), path.string(), overrides);
 }
 
+LoadedStudy load_study_text(std::string_view text, std::string_view source_name,
+                            std::span<const std::string> overrides) {
+  Context context{std::string(source_name)};
+  const toml::table document = document_with_overrides(text, source_name, overrides, context);
+  // The base must be a valid scenario by itself: it is what the resolved
+  // text shows, and what every point starts from.
+  const Scenario base = read_scenario(document, context);
+  LoadedStudy study;
+  study.title = base.title;
+  if (!document.contains("sweep")) {
+    study.scenarios.push_back(base);
+    study.warnings = context.take_warnings();
+    study.resolved_toml = scenario_to_toml(base);
+    return study;
+  }
+
+  const SweepTable sweep = read_sweep_table(document, context);
+  check_sweep_targets(document, sweep, overrides, context);
+  study.mode = sweep.mode;
+  study.common_random_numbers = sweep.common_random_numbers;
+  for (const auto& parameter : sweep.parameters) study.swept_keys.push_back(parameter.key);
+  study.design = make_design(sweep, base.simulation.seed, context);
+
+  std::set<std::string> seen;
+  std::size_t dropped = 0;
+  const std::size_t point_count = study.design.size();
+  study.scenarios.reserve(point_count);
+  for (std::size_t p = 0; p < point_count; ++p) {
+    const auto& point = study.design[p];
+    Context point_context{std::string(source_name)};
+    try {
+      toml::table point_document = document_with_overrides(text, source_name, overrides, point_context);
+      for (std::size_t k = 0; k < point.size(); ++k) {
+        const auto& parameter = sweep.parameters[k];
+        set_key(point_document, parameter.key, toml_value(point[k]), parameter.origin, point_context);
+      }
+      study.scenarios.push_back(read_scenario(point_document, point_context));
+    } catch (const ScenarioError& error) {
+      // "FILE:LINE: sweep point 3 of 0..26 (key = value, ...): what is wrong"
+      std::string message = error.what();
+      std::string where = std::string(source_name) + ": ";
+      if (message.starts_with(source_name)) {
+        const auto end = message.find(": ", source_name.size());
+        if (end != std::string::npos) {
+          where = message.substr(0, end + 2);
+          message.erase(0, end + 2);
+        }
+      }
+      throw ScenarioError(fmt::format("{}sweep point {} of 0..{} ({}): {}", where, p, point_count - 1,
+                                      describe_point(sweep, point), message));
+    }
+    // MODEL.md section 8: one shock key for the sweep, or one per point.
+    study.scenarios.back().shock_key = sweep.common_random_numbers ? 0 : p + 1;
+    add_warnings(study.warnings, seen, dropped, point_context.take_warnings());
+  }
+  if (dropped > 0) {
+    study.warnings.push_back(fmt::format("{}: warning: ... and {} more warnings of other sweep points",
+                                         source_name, dropped));
+  }
+  study.resolved_toml = scenario_to_toml(base) + sweep_to_toml(sweep);
+  return study;
+}
+
+std::string scenario_title(std::string_view text) {
+  try {
+    return read_title(toml::parse(text));
+  } catch (const toml::parse_error&) {
+    return "";
+  }
+}
+
+LoadedStudy load_study_file(const std::filesystem::path& path,
+                            std::span<const std::string> overrides) {
+  return load_study_text(read_text_file(path), path.string(), overrides);
+}
+
 std::string scenario_to_toml(const Scenario& scenario) {
   const ProviderFinance& provider = scenario.provider;
   const DemandProcess& demand = scenario.demand;
@@ -1313,7 +1724,15 @@ std::string scenario_to_toml(const Scenario& scenario) {
   out += "[simulation]\n";
   out += fmt::format("runs = {}\n", scenario.simulation.runs);
   out += fmt::format("horizon_months = {}\n", scenario.simulation.horizon_months);
-  out += fmt::format("seed = {}\n\n", toml_seed(scenario.simulation.seed));
+  out += fmt::format("seed = {}\n", toml_seed(scenario.simulation.seed));
+  if (scenario.simulation.stops_on_precision()) {
+    out += fmt::format("target_halfwidth = {}\n", toml_float(scenario.simulation.target_halfwidth));
+    out += fmt::format("min_runs = {}\n", scenario.simulation.min_runs);
+    out += fmt::format("max_runs = {}\n", scenario.simulation.max_runs);
+  } else {
+    out += "# target_halfwidth: none (exactly `runs` runs)\n";
+  }
+  out += "\n";
   out += "[provider]\n";
   out += fmt::format("opening_cash = {}\n", toml_float(provider.opening_cash));
   out += fmt::format("shortfall_threshold = {}\n", toml_float(provider.shortfall_threshold));

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "models/scenario.h"
+#include "sim/sweep_design.h"
 
 namespace shortfall {
 
@@ -40,6 +41,32 @@ LoadedScenario load_scenario_file(const std::filesystem::path& path,
                                   std::span<const std::string> overrides = {});
 LoadedScenario load_scenario_text(std::string_view text, std::string_view source_name,
                                   std::span<const std::string> overrides = {});
+
+// A study: the scenarios of one scenario file, one per design point of its
+// [sweep] (docs/sweeps.md), or the file's one scenario when it has none.
+// Every point is validated before anything runs; an error names the point
+// (its index along the results file's `scenario` dimension), its values, the
+// key and the rule broken. The base scenario (the file without its sweep)
+// must be valid by itself.
+struct LoadedStudy {
+  std::string title;
+  std::string mode;  // "grid", "zip" or "lhs"; empty without [sweep]
+  bool common_random_numbers = true;
+  std::vector<std::string> swept_keys;  // in the file's order
+  Design design;                        // [point][swept key]
+  std::vector<Scenario> scenarios;      // [point]
+  std::vector<std::string> warnings;    // each once
+  std::string resolved_toml;            // the base, resolved, then [sweep] as read
+};
+
+LoadedStudy load_study_file(const std::filesystem::path& path,
+                            std::span<const std::string> overrides = {});
+LoadedStudy load_study_text(std::string_view text, std::string_view source_name,
+                            std::span<const std::string> overrides = {});
+
+// The title of a scenario text, without validating the rest ("" when the
+// text is not TOML or has none): for labelling a results file's summary.
+std::string scenario_title(std::string_view text);
 
 // The scenario as TOML text that loads back to the identical Scenario
 // (numbers written so that they round-trip exactly).

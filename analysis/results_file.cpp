@@ -197,9 +197,9 @@ const std::vector<RunRecordVariable>& run_record_variables() {
 
 // Names a swept key may not take: they are the file's own variables.
 bool is_reserved_name(std::string_view name) {
-  static const std::array<std::string_view, 9> fixed{
-      "scenario",  "structure",      "withhold_fraction", "month",     "quantile",
-      "indicator", "indicator_name", "runs_done",         k_runs_group};
+  static const std::array<std::string_view, 10> fixed{
+      "scenario",  "structure",      "withhold_fraction", "month",        "quantile",
+      "indicator", "indicator_name", "runs_done",         "target_met", k_runs_group};
   if (std::find(fixed.begin(), fixed.end(), name) != fixed.end()) return true;
   for (const StatisticVariable& variable : statistic_variables())
     if (name == variable.name) return true;
@@ -368,8 +368,7 @@ std::size_t inner_size(const std::vector<Dim>& inner, int months, int indicators
   return size;
 }
 
-void check_writable(const fs::path& path, const ResultsData& data,
-                    const std::vector<const ScenarioTally*>* kept_runs) {
+void check_writable(const fs::path& path, const ResultsData& data) {
   const ResultsMetadata& meta = data.meta;
   const auto structures = meta.structure_names.size();
   const auto indicators = meta.indicator_ids.size();
@@ -424,28 +423,32 @@ void check_writable(const fs::path& path, const ResultsData& data,
                                 " values for " + std::to_string(scenario_count) + " scenarios");
   }
 
-  if (kept_runs == nullptr) return;
-  if (kept_runs->size() != scenario_count)
-    refuse_to_write(path, "kept runs for " + std::to_string(kept_runs->size()) +
-                              " scenarios, not " + std::to_string(scenario_count));
-  for (std::size_t s = 0; s < scenario_count; ++s) {
-    const std::string where = "kept runs of scenario " + std::to_string(s) + ": ";
-    const ScenarioTally* tally = (*kept_runs)[s];
-    if (tally == nullptr) refuse_to_write(path, where + "missing");
-    std::int64_t next_run = tally->first_run();
-    for (const BlockTally& block : tally->blocks()) {
-      const TallyShape& shape = block.shape();
-      const auto runs = static_cast<std::size_t>(block.run_count());
-      if (!shape.keep_runs) refuse_to_write(path, where + "a block was tallied without keep_runs");
-      if (shape.structures != static_cast<int>(structures) || shape.months != months)
-        refuse_to_write(path, where + "a block's shape differs from the file's");
-      if (block.first_run() != next_run)
-        refuse_to_write(path, where + "blocks are not consecutive from the tally's first run");
-      if (block.outcomes.size() != structures * runs ||
-          block.cash_by_month.size() != structures * static_cast<std::size_t>(months) * runs)
-        refuse_to_write(path, where + "a block holds fewer records than its run count");
-      next_run += block.run_count();
-    }
+  if (!data.target_met.empty() && data.target_met.size() != scenario_count)
+    refuse_to_write(path, "target_met has " + std::to_string(data.target_met.size()) +
+                              " values for " + std::to_string(scenario_count) + " scenarios");
+}
+
+// The kept runs of one scenario must be whole consecutive blocks of the
+// file's shape: checked as each scenario is written (the write is to a
+// temporary file, so a failure leaves nothing behind).
+void check_kept_runs(const fs::path& path, const ResultsData& data, std::size_t s,
+                     const ScenarioTally& tally) {
+  const auto structures = data.meta.structure_names.size();
+  const int months = data.meta.horizon_months;
+  const std::string where = "kept runs of scenario " + std::to_string(s) + ": ";
+  std::int64_t next_run = tally.first_run();
+  for (const BlockTally& block : tally.blocks()) {
+    const TallyShape& shape = block.shape();
+    const auto runs = static_cast<std::size_t>(block.run_count());
+    if (!shape.keep_runs) refuse_to_write(path, where + "a block was tallied without keep_runs");
+    if (shape.structures != static_cast<int>(structures) || shape.months != months)
+      refuse_to_write(path, where + "a block's shape differs from the file's");
+    if (block.first_run() != next_run)
+      refuse_to_write(path, where + "blocks are not consecutive from the tally's first run");
+    if (block.outcomes.size() != structures * runs ||
+        block.cash_by_month.size() != structures * static_cast<std::size_t>(months) * runs)
+      refuse_to_write(path, where + "a block holds fewer records than its run count");
+    next_run += block.run_count();
   }
 }
 
@@ -454,9 +457,10 @@ void check_writable(const fs::path& path, const ResultsData& data,
 
 class ResultsWriter {
  public:
-  ResultsWriter(hid_t file, const ResultsData& data) : file_(file), data_(data) {}
+  ResultsWriter(hid_t file, const ResultsData& data, const fs::path& path)
+      : file_(file), data_(data), path_(path) {}
 
-  void write(const std::vector<const ScenarioTally*>* kept_runs) {
+  void write(const KeptRunsSource* kept_runs) {
     write_root_attributes();
     write_dimensions();
     write_swept_keys();
@@ -636,15 +640,26 @@ class ResultsWriter {
     for (const ScenarioResults& row : data_.scenarios) done.push_back(row.runs_done);
     write_all(runs_done.get(), H5T_NATIVE_INT64, done.size(), done.data(), "writing 'runs_done'");
     write_description(runs_done.get(), "runs done in the scenario", "1");
+
+    if (!data_.target_met.empty()) {
+      H5Handle met = create_variable(file_, "target_met", H5T_STD_I8LE, {Dim::scenario});
+      std::vector<std::int8_t> flags(data_.target_met.begin(), data_.target_met.end());
+      write_all(met.get(), H5T_NATIVE_INT8, flags.size(), flags.data(), "writing 'target_met'");
+      write_description(met.get(),
+                        "1 when precision-based stopping met simulation.target_halfwidth, 0 when "
+                        "it stopped at max_runs",
+                        "1");
+    }
   }
 
   // The `runs` group. Its `run` extent is the largest run count of any
   // scenario; a scenario with fewer runs has the rest of its rows filled with
   // NaN (double variables and cash) or 0 (shortfall and the month counts).
-  void write_kept_runs(const std::vector<const ScenarioTally*>& tallies) {
+  // Scenario by scenario, so only one scenario's runs are in memory at once.
+  void write_kept_runs(const KeptRunsSource& source) {
     run_extent_ = 0;
-    for (const ScenarioTally* tally : tallies)
-      run_extent_ = std::max(run_extent_, static_cast<hsize_t>(tally->runs()));
+    for (const ScenarioResults& row : data_.scenarios)
+      run_extent_ = std::max(run_extent_, static_cast<hsize_t>(row.runs_done));
 
     H5Handle creation = H5Handle::plist(H5Pcreate(H5P_GROUP_CREATE), "creating group 'runs'");
     require(
@@ -665,16 +680,35 @@ class ResultsWriter {
 
     const hsize_t record_chunk = std::min<hsize_t>(std::max<hsize_t>(run_extent_, 1), 4096);
     const Storage record_storage{{1, 1, record_chunk}};
+    std::vector<H5Handle> records;
     for (const RunRecordVariable& variable : run_record_variables()) {
       std::visit(
           [&](auto field) {
-            write_run_record(group.get(), variable, field, record_storage, tallies);
+            records.push_back(create_run_record(group.get(), variable, field, record_storage));
           },
           variable.field);
     }
-
     const hsize_t cash_chunk = std::min<hsize_t>(std::max<hsize_t>(run_extent_, 1), 1024);
-    write_cash_paths(group.get(), Storage{{1, 1, cash_chunk, months()}}, tallies);
+    H5Handle cash = create_variable(group.get(), "cash", H5T_IEEE_F64LE,
+                                    {Dim::scenario, Dim::structure, Dim::run, Dim::month},
+                                    Storage{{1, 1, cash_chunk, months()}});
+    write_description(cash.get(), "cash at the end of the month", "GBP");
+
+    for (hsize_t s = 0; s < scenarios(); ++s) {
+      const ScenarioTally& tally = source(static_cast<std::size_t>(s));
+      check_kept_runs(path_, data_, static_cast<std::size_t>(s), tally);
+      if (tally.runs() != data_.scenarios[s].runs_done)
+        refuse_to_write(path_, "kept runs of scenario " + std::to_string(s) + ": " +
+                                   std::to_string(tally.runs()) + " runs, but runs_done = " +
+                                   std::to_string(data_.scenarios[s].runs_done));
+      const auto& variables = run_record_variables();
+      for (std::size_t v = 0; v < variables.size(); ++v) {
+        std::visit(
+            [&](auto field) { write_run_record(records[v].get(), variables[v], field, s, tally); },
+            variables[v].field);
+      }
+      write_cash_paths(cash.get(), s, tally);
+    }
   }
 
   // Where a block's first run goes on the run axis: runs count from the
@@ -706,67 +740,65 @@ class ResultsWriter {
       return Stored{0};
   }
 
-  // One per-run variable, written block by block from the tallies'
-  // RunOutcome records through a block-sized buffer.
+  // The file type of a per-run field: flags as int8, counts as int32.
   template <class Member>
-  void write_run_record(hid_t group, const RunRecordVariable& variable, Member RunOutcome::*field,
-                        const Storage& storage, const std::vector<const ScenarioTally*>& tallies) {
-    using Stored =
-        std::conditional_t<std::is_same_v<Member, bool>, std::int8_t,
-                           std::conditional_t<std::is_same_v<Member, int>, std::int32_t, double>>;
-    const std::string what = std::string("writing 'runs/") + variable.name + "'";
+  using StoredType =
+      std::conditional_t<std::is_same_v<Member, bool>, std::int8_t,
+                         std::conditional_t<std::is_same_v<Member, int>, std::int32_t, double>>;
+
+  template <class Member>
+  H5Handle create_run_record(hid_t group, const RunRecordVariable& variable,
+                             Member RunOutcome::*, const Storage& storage) {
+    using Stored = StoredType<Member>;
     H5Handle dataset = create_variable(group, variable.name, H5Types<Stored>::stored(),
                                        {Dim::scenario, Dim::structure, Dim::run}, storage);
     write_description(dataset.get(), variable.long_name, variable.units);
+    return dataset;
+  }
 
+  // One scenario's rows of a per-run variable, written block by block from
+  // the tally's RunOutcome records through a block-sized buffer.
+  template <class Member>
+  void write_run_record(hid_t dataset, const RunRecordVariable& variable,
+                        Member RunOutcome::*field, hsize_t s, const ScenarioTally& tally) {
+    using Stored = StoredType<Member>;
+    const std::string what = std::string("writing 'runs/") + variable.name + "'";
     std::vector<Stored> buffer;
-    for (hsize_t s = 0; s < scenarios(); ++s) {
-      for (hsize_t structure = 0; structure < structures(); ++structure) {
-        for (const BlockTally& block : tallies[s]->blocks()) {
-          const auto runs = static_cast<std::size_t>(block.run_count());
-          buffer.resize(runs);
-          const RunOutcome* outcomes = block.outcomes.data() + structure * runs;
-          for (std::size_t j = 0; j < runs; ++j)
-            buffer[j] = static_cast<Stored>(outcomes[j].*field);
-          const hsize_t start[] = {s, structure, run_offset(*tallies[s], block)};
-          const hsize_t count[] = {1, 1, runs};
-          write_box(dataset.get(), H5Types<Stored>::memory(), start, count, buffer.data(), what);
-        }
-        fill_missing_runs(dataset.get(), s, structure, static_cast<hsize_t>(tallies[s]->runs()), 1,
-                          H5Types<Stored>::memory(), missing_value<Stored>(), what);
+    for (hsize_t structure = 0; structure < structures(); ++structure) {
+      for (const BlockTally& block : tally.blocks()) {
+        const auto runs = static_cast<std::size_t>(block.run_count());
+        buffer.resize(runs);
+        const RunOutcome* outcomes = block.outcomes.data() + structure * runs;
+        for (std::size_t j = 0; j < runs; ++j) buffer[j] = static_cast<Stored>(outcomes[j].*field);
+        const hsize_t start[] = {s, structure, run_offset(tally, block)};
+        const hsize_t count[] = {1, 1, runs};
+        write_box(dataset, H5Types<Stored>::memory(), start, count, buffer.data(), what);
       }
+      fill_missing_runs(dataset, s, structure, static_cast<hsize_t>(tally.runs()), 1,
+                        H5Types<Stored>::memory(), missing_value<Stored>(), what);
     }
   }
 
   // Cash paths: a block stores [structure][month][run]; the file wants
   // (run, month) per structure, so each block is transposed through a
   // block-sized buffer.
-  void write_cash_paths(hid_t group, const Storage& storage,
-                        const std::vector<const ScenarioTally*>& tallies) {
+  void write_cash_paths(hid_t dataset, hsize_t s, const ScenarioTally& tally) {
     const std::string what = "writing 'runs/cash'";
-    H5Handle dataset =
-        create_variable(group, "cash", H5T_IEEE_F64LE,
-                        {Dim::scenario, Dim::structure, Dim::run, Dim::month}, storage);
-    write_description(dataset.get(), "cash at the end of the month", "GBP");
-
     const std::size_t month_count = months();
     std::vector<double> buffer;
-    for (hsize_t s = 0; s < scenarios(); ++s) {
-      for (hsize_t structure = 0; structure < structures(); ++structure) {
-        for (const BlockTally& block : tallies[s]->blocks()) {
-          const auto runs = static_cast<std::size_t>(block.run_count());
-          buffer.resize(runs * month_count);
-          const double* paths = block.cash_by_month.data() + structure * month_count * runs;
-          for (std::size_t t = 0; t < month_count; ++t)
-            for (std::size_t j = 0; j < runs; ++j)
-              buffer[j * month_count + t] = paths[t * runs + j];
-          const hsize_t start[] = {s, structure, run_offset(*tallies[s], block), 0};
-          const hsize_t count[] = {1, 1, runs, month_count};
-          write_box(dataset.get(), H5T_NATIVE_DOUBLE, start, count, buffer.data(), what);
-        }
-        fill_missing_runs(dataset.get(), s, structure, static_cast<hsize_t>(tallies[s]->runs()),
-                          month_count, H5T_NATIVE_DOUBLE, missing_value<double>(), what);
+    for (hsize_t structure = 0; structure < structures(); ++structure) {
+      for (const BlockTally& block : tally.blocks()) {
+        const auto runs = static_cast<std::size_t>(block.run_count());
+        buffer.resize(runs * month_count);
+        const double* paths = block.cash_by_month.data() + structure * month_count * runs;
+        for (std::size_t t = 0; t < month_count; ++t)
+          for (std::size_t j = 0; j < runs; ++j) buffer[j * month_count + t] = paths[t * runs + j];
+        const hsize_t start[] = {s, structure, run_offset(tally, block), 0};
+        const hsize_t count[] = {1, 1, runs, month_count};
+        write_box(dataset, H5T_NATIVE_DOUBLE, start, count, buffer.data(), what);
       }
+      fill_missing_runs(dataset, s, structure, static_cast<hsize_t>(tally.runs()), month_count,
+                        H5T_NATIVE_DOUBLE, missing_value<double>(), what);
     }
   }
 
@@ -794,6 +826,7 @@ class ResultsWriter {
 
   hid_t file_;
   const ResultsData& data_;
+  const fs::path& path_;  // for messages
   H5Handle scenario_scale_, structure_scale_, month_scale_, quantile_scale_, indicator_scale_;
   H5Handle run_scale_;
   hsize_t run_extent_ = 0;
@@ -1122,6 +1155,11 @@ ResultsData read_contents(hid_t file, const std::string& format_version) {
     row.month_count = static_cast<int>(months);
     row.indicator_count = static_cast<int>(indicators);
   }
+  data.has_kept_runs = require_tri(H5Lexists(file, k_runs_group, H5P_DEFAULT), "looking for 'runs'");
+  if (require_tri(H5Lexists(file, "target_met", H5P_DEFAULT), "looking for 'target_met'")) {
+    for (const std::int8_t met : read_vector<std::int8_t>(file, "target_met", scenario_count))
+      data.target_met.push_back(met);
+  }
   for (const StatisticVariable& variable : statistic_variables()) {
     std::vector<hsize_t> shape{scenario_count, structures};
     for (Dim dim : variable.inner) {
@@ -1153,8 +1191,8 @@ fs::path results_temporary_path(const fs::path& path) {
 }
 
 void write_results_file(const fs::path& path, const ResultsData& data,
-                        const std::vector<const ScenarioTally*>* kept_runs) {
-  check_writable(path, data, kept_runs);
+                        const KeptRunsSource* kept_runs) {
+  check_writable(path, data);
   silence_hdf5_error_printing();
   const fs::path temporary = results_temporary_path(path);
   // Only a temporary file this call created is removed: whatever else may
@@ -1173,7 +1211,7 @@ void write_results_file(const fs::path& path, const ResultsData& data,
       H5Handle file = create_results_file(temporary);
       created = true;
       {
-        ResultsWriter writer(file.get(), data);
+        ResultsWriter writer(file.get(), data, path);
         writer.write(kept_runs);
       }  // every object closed before the file
       file.close("closing the file");

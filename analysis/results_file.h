@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -50,7 +51,17 @@ struct ResultsData {
   ResultsMetadata meta;
   std::vector<SweptKey> swept_keys;
   std::vector<ScenarioResults> scenarios;  // [scenario]
+  // [scenario], 1 when precision-based stopping met its target; empty (and
+  // not written) when the run did not stop on precision.
+  std::vector<int> target_met;
+  // Filled by the reader: the file holds the `runs` group (--keep-runs).
+  bool has_kept_runs = false;
 };
+
+// The per-run records of scenario s for --keep-runs, asked for once per
+// scenario in order; the reference need only stay valid until the next call,
+// so a sweep's runs can come from disk one scenario at a time.
+using KeptRunsSource = std::function<const ScenarioTally&(std::size_t scenario)>;
 
 // A results file that cannot be read, is not ours, or is of an unknown major
 // version. The message names the file.
@@ -61,11 +72,11 @@ class ResultsFileError : public std::runtime_error {
 
 // Writes `data` to `path` atomically: the file is written under a temporary
 // name in the same folder and renamed over `path` only when complete, so an
-// existing file is never left damaged. With `kept_runs` (one tally per
-// scenario) the group `runs` holds the per-run records and cash paths.
+// existing file is never left damaged. With `kept_runs` the group `runs`
+// holds the per-run records and cash paths of every scenario.
 // Throws ResultsFileError (I/O) on failure, leaving `path` untouched.
 void write_results_file(const std::filesystem::path& path, const ResultsData& data,
-                        const std::vector<const ScenarioTally*>* kept_runs = nullptr);
+                        const KeptRunsSource* kept_runs = nullptr);
 
 // The name write_results_file writes under before renaming over `path`:
 // `.<name>.tmp-<pid>` in the same folder (hidden, one per process).

@@ -1,6 +1,7 @@
 // The summary table printed by `shortfall run` and `shortfall summary`.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,12 @@ std::string format_money(double pounds);
 // median and 5 % minimum cash, mean and 95th percentile of support needed,
 // earned fraction, commissioner cost, and the paired difference in
 // P(shortfall) against the first structure with its standard error.
-std::string format_summary_table(const ResultsData& results, std::string_view title);
+// With precision-based stopping, each scenario also says how many runs it
+// used and whether the target was met.
+// A sweep (several scenarios) gets one row per scenario instead: its swept
+// values, runs used, target met, and P(shortfall) of every structure; beyond
+// `max_rows` rows the middle ones are elided (0: every row).
+std::string format_summary_table(const ResultsData& results, std::string_view title,
+                                 std::size_t max_rows = 0);
 
 }  // namespace shortfall

@@ -120,6 +120,7 @@ class ScenarioTally {
   // Blocks must arrive in increasing first_run order, without gaps, complete
   // and of this tally's shape; otherwise std::logic_error.
   void add(BlockTally block);
+  const TallyShape& shape() const { return shape_; }
   std::int64_t first_run() const { return first_run_; }
   std::int64_t runs() const { return runs_; }
   // Runs short under `structure` so far: enough for a stopping rule on the

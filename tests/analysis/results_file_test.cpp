@@ -188,6 +188,7 @@ void require_same_data(const ResultsData& written, const ResultsData& read) {
   CHECK(a.indicator_ids == b.indicator_ids);
   CHECK(a.indicator_names == b.indicator_names);
 
+  CHECK(written.target_met == read.target_met);
   REQUIRE(written.swept_keys.size() == read.swept_keys.size());
   for (std::size_t i = 0; i < written.swept_keys.size(); ++i) {
     const SweptKey& x = written.swept_keys[i];
@@ -255,6 +256,19 @@ ScenarioTally hand_tally(int scenario, const std::vector<int>& block_sizes) {
     first_run += size;
   }
   return tally;
+}
+
+// The writer asks for one scenario's runs at a time.
+KeptRunsSource kept_source(const std::vector<const ScenarioTally*>& tallies) {
+  return [tallies](std::size_t s) -> const ScenarioTally& { return *tallies.at(s); };
+}
+
+// Sample statistics whose runs_done match the kept tallies, as a run writes them.
+ResultsData sample_results_for(const std::vector<const ScenarioTally*>& tallies) {
+  ResultsData data = sample_results(static_cast<int>(tallies.size()), k_kept_structures,
+                                    k_kept_months, k_kept_indicators);
+  for (std::size_t s = 0; s < tallies.size(); ++s) data.scenarios[s].runs_done = tallies[s]->runs();
+  return data;
 }
 
 template <class T>
@@ -337,6 +351,20 @@ TEST_CASE("results file: every statistic and the metadata round-trip bit for bit
   CHECK(std::signbit(read.scenarios[1].p_shortfall_diff_se[0]));
 }
 
+TEST_CASE("results file: target_met is written only for a run that stops on precision",
+          "[results_file]") {
+  const ScratchFolder scratch("target_met");
+  const fs::path path = scratch.path() / "results.h5";
+  ResultsData written = sample_results(3, 2, 4, 1);
+  written.target_met = {1, 0, 1};
+  write_results_file(path, written);
+  require_same_data(written, read_results_file(path));
+
+  written.target_met = {1, 0};  // one flag short
+  REQUIRE_THROWS_WITH(write_results_file(path, written),
+                      Catch::Contains("target_met has 2 values for 3 scenarios"));
+}
+
 TEST_CASE("results file: a sweep without indicators or swept keys round-trips", "[results_file]") {
   const ScratchFolder scratch("no_indicators");
   const fs::path& folder = scratch.path();
@@ -378,7 +406,8 @@ TEST_CASE("results file: kept runs are stored per run, chunked, compressed and f
   ResultsData data = sample_results(2, k_kept_structures, k_kept_months, k_kept_indicators);
   data.scenarios[0] = first.finalize();
   data.scenarios[1] = second.finalize();
-  write_results_file(path, data, &tallies);
+  const KeptRunsSource source = kept_source(tallies);
+  write_results_file(path, data, &source);
   require_same_data(data, read_results_file(path));
 
   const std::vector<std::int64_t> runs_of{7, 4};
@@ -643,8 +672,8 @@ TEST_CASE("results file: ncdump lists the dimensions, variables and attributes",
   const ScenarioTally first = hand_tally(0, {3, 4});
   const ScenarioTally second = hand_tally(1, {4});
   const std::vector<const ScenarioTally*> tallies{&first, &second};
-  write_results_file(path, sample_results(2, k_kept_structures, k_kept_months, k_kept_indicators),
-                     &tallies);
+  const KeptRunsSource source = kept_source(tallies);
+  write_results_file(path, sample_results_for(tallies), &source);
 
   const CommandResult header = run_command("ncdump -h " + quoted(path));
   INFO(header.output);
@@ -678,8 +707,8 @@ TEST_CASE("results file: xarray (h5netcdf) sees named dimensions and the same va
   const ScenarioTally first = hand_tally(0, {3, 4});
   const ScenarioTally second = hand_tally(1, {4});
   const std::vector<const ScenarioTally*> tallies{&first, &second};
-  write_results_file(path, sample_results(2, k_kept_structures, k_kept_months, k_kept_indicators),
-                     &tallies);
+  const KeptRunsSource source = kept_source(tallies);
+  write_results_file(path, sample_results_for(tallies), &source);
 
   const fs::path script = fs::path(SHORTFALL_SOURCE_DIR) / "tests/e2e/check_netcdf_layout.py";
   const CommandResult check = run_command(python + " " + quoted(script) + " " + quoted(path));

@@ -81,8 +81,18 @@ SCENARIO_CASES = [
                  "opening_csh", ("unknown key 'provider.opening_csh'", "(did you mean 'opening_cash'?)")),
     ScenarioCase("misspelt_indicator_key", "weight = 0.25", "wieght = 0.25", "wieght",
                  ("unknown key 'indicator.eip_two_weeks.wieght'", "(did you mean 'weight'?)")),
-    ScenarioCase("unsupported_sweep_table", "[performance]", '[sweep]\nmode = "grid"\n\n[performance]',
-                 "[sweep]", ("[sweep]", "not supported")),
+    ScenarioCase("sweep_without_parameters", "[performance]", '[sweep]\nmode = "grid"\n\n[performance]',
+                 "[sweep]", ("sweep.parameters must be a table of swept keys",)),
+    ScenarioCase("sweep_point_out_of_range", "[performance]",
+                 '[sweep]\n[sweep.parameters]\n"contract.outcome_share" = [0.03, 1.3]\n\n[performance]',
+                 '"contract.outcome_share"',
+                 ("sweep point 1 of 0..1 (contract.outcome_share = 1.3)",
+                  "contract.outcome_share = 1.3 is outside [0, 1]")),
+    ScenarioCase("sweep_unknown_key", "[performance]",
+                 '[sweep]\n[sweep.parameters]\n"provider.opening_csh" = [0.0]\n\n[performance]',
+                 '"provider.opening_csh"', ("unknown key 'provider.opening_csh'", "(did you mean 'opening_cash'?)")),
+    ScenarioCase("min_runs_without_target", "runs = 1000", "runs = 1000\nmin_runs = 500", "min_runs",
+                 ("simulation.min_runs is only used with simulation.target_halfwidth",)),
     # wrong types
     ScenarioCase("string_for_number", "opening_cash = 3.0e6", 'opening_cash = "lots"', "opening_cash",
                  ('provider.opening_cash = "lots"', "must be a number")),
@@ -343,7 +353,7 @@ def test_unknown_command(tmp_path, small_scenario):
 
 
 @pytest.mark.parametrize("command, stderr", [
-    (("run",), f"scenario is required\n{CLI11_HINT}\n"),
+    (("run",), f"{ERROR_PREFIX}run: give a scenario file (shortfall run SCENARIO.toml), or --extend FILE\n"),
     (("check",), f"scenario is required\n{CLI11_HINT}\n"),
     (("summary",), f"file is required\n{CLI11_HINT}\n"),
     ((), f"A subcommand is required\n{CLI11_HINT}\n"),

@@ -9,59 +9,13 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import SOURCE_DIR, open_results, run_ok, text_attribute
+from conftest import (SOURCE_DIR, assert_same_bits, assert_same_work_attributes, datasets_of,
+                      open_results, run_ok, text_attribute)
 
 STRUGGLING = SOURCE_DIR / "scenarios" / "struggling-trust.toml"
 # Not a multiple of any plausible block size, so a partial last block is exercised.
 RUNS = 2003
 THREAD_COUNTS = [1, 2, 3, 8]
-# INTERFACE.md: only these may differ between two runs of the same work.
-INVOCATION_ATTRIBUTES = {"created_utc", "command_line", "elapsed_seconds", "host"}
-
-
-def datasets_of(path):
-    """{name: (dtype, shape, raw contents, attributes)} for every dataset in the file."""
-    found = {}
-    with open_results(path) as f:
-        def visit(name, item):
-            if not isinstance(item, h5py.Dataset):
-                return
-            values = item[()]
-            if values.dtype.kind == "O":  # variable-length strings: compare the bytes
-                raw = [v if isinstance(v, bytes) else str(v).encode() for v in values.ravel()]
-            else:
-                raw = np.ascontiguousarray(values).view(np.uint8).tobytes()  # NaN-safe
-            attributes = {}
-            for key, value in item.attrs.items():
-                if key in ("DIMENSION_LIST", "REFERENCE_LIST"):
-                    continue  # object references: the scales are compared by name below
-                attributes[key] = value.tobytes() if isinstance(value, np.ndarray) else value
-            scales = None
-            if len(item.dims) and not h5py.h5ds.is_scale(item.id):
-                scales = [[scale.name for scale in (axis[i] for i in range(len(axis)))]
-                          for axis in item.dims]
-            found[name] = (item.dtype.str, item.shape, raw, attributes, scales)
-        f.visititems(visit)
-    return found
-
-
-def root_attributes(path):
-    with open_results(path) as f:
-        return {key: f.attrs[key] for key in f.attrs}
-
-
-def assert_same_bits(path_a, path_b):
-    a, b = datasets_of(path_a), datasets_of(path_b)
-    assert sorted(a) == sorted(b)
-    differing = [name for name in a if a[name] != b[name]]
-    assert not differing, f"datasets differ between {path_a.name} and {path_b.name}: {differing}"
-
-
-def assert_same_work_attributes(path_a, path_b):
-    a, b = root_attributes(path_a), root_attributes(path_b)
-    assert sorted(a) == sorted(b)
-    differing = {key for key in a if not np.array_equal(a[key], b[key])}
-    assert differing <= INVOCATION_ATTRIBUTES, f"attributes differ: {differing - INVOCATION_ATTRIBUTES}"
 
 
 @pytest.fixture(scope="module")

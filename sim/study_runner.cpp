@@ -1,0 +1,453 @@
+#include "study_runner.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "analysis/results_file.h"
+#include "analysis/summary_table.h"
+#include "checkpoint.h"
+#include "engine.h"
+#include "errors.h"
+#include "git_revision.h"  // generated at build time: SHORTFALL_GIT_REVISION
+#include "interrupt.h"
+#include "output_path.h"
+#include "progress.h"
+#include "scenario_loader.h"
+#include "study_engine.h"
+
+#ifndef SHORTFALL_VERSION
+#define SHORTFALL_VERSION "0.0.0"
+#endif
+
+namespace shortfall {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// `shortfall run` prints at most this many rows of a sweep's table;
+// `shortfall summary` prints them all.
+constexpr std::size_t k_run_table_rows = 40;
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "unknown";
+  return name;
+}
+
+// --seed is an integer in [0, 2^64): checked here so the message says so.
+std::uint64_t parse_seed(const std::string& text) {
+  const bool digits_only =
+      !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  if (digits_only && text.size() <= 20) {
+    try {
+      std::size_t used = 0;
+      const auto value = std::stoull(text, &used);
+      if (used == text.size()) return value;
+    } catch (const std::out_of_range&) {
+    }
+  }
+  throw InputError(fmt::format("--seed {} is not an integer in [0, 2^64)", text));
+}
+
+// The study with --runs and --seed applied. Under precision-based stopping
+// --runs is the cap, so it sets simulation.max_runs too.
+template <class Load>
+LoadedStudy load_with_options(const RunRequest& request, Load load) {
+  std::vector<std::string> overrides = request.overrides;
+  if (request.runs) overrides.push_back(fmt::format("simulation.runs={}", *request.runs));
+  // Seeds of 2^63 and above do not fit a TOML integer; the loader takes them as text.
+  if (request.seed)
+    overrides.push_back(fmt::format("simulation.seed=\"{}\"", parse_seed(*request.seed)));
+  LoadedStudy study = load(overrides);
+  const SimulationSettings& settings = study.scenarios.front().simulation;
+  if (request.runs && settings.stops_on_precision() && settings.max_runs != *request.runs) {
+    overrides.push_back(fmt::format("simulation.max_runs={}", *request.runs));
+    study = load(overrides);
+  }
+  return study;
+}
+
+std::string format_version_text() {
+  return fmt::format("results {}.{}; checkpoint {}", k_format_version_major, k_format_version_minor,
+                     k_checkpoint_format_version);
+}
+
+RunIdentity identity_of(const LoadedStudy& study, bool keep_runs) {
+  return {study.resolved_toml, study.scenarios.front().simulation.seed, keep_runs,
+          static_cast<int>(study.scenarios.size()), format_version_text()};
+}
+
+ResultsMetadata describe_run(const LoadedStudy& study, const std::string& command_line) {
+  const Scenario& first = study.scenarios.front();
+  ResultsMetadata meta;
+  meta.program_version = SHORTFALL_VERSION;
+  meta.git_revision = SHORTFALL_GIT_REVISION;
+  meta.seed = first.simulation.seed;
+  meta.runs = first.simulation.most_runs();
+  meta.horizon_months = first.simulation.horizon_months;
+  meta.created_utc = utc_now();
+  meta.scenario_toml = study.resolved_toml;
+  meta.command_line = command_line;
+  meta.complete = 0;
+  meta.host = host_name();
+  for (const auto& structure : first.contract.structures) {
+    meta.structure_names.push_back(structure.name);
+    meta.withhold_fraction.push_back(structure.withhold_fraction);
+  }
+  for (const auto& indicator : first.indicators) {
+    meta.indicator_ids.push_back(indicator.id);
+    meta.indicator_names.push_back(indicator.name);
+  }
+  return meta;
+}
+
+// One coordinate variable per swept key, along `scenario`.
+std::vector<SweptKey> swept_key_columns(const LoadedStudy& study) {
+  std::vector<SweptKey> columns;
+  for (std::size_t k = 0; k < study.swept_keys.size(); ++k) {
+    SweptKey column;
+    column.key = study.swept_keys[k];
+    column.is_text = std::holds_alternative<std::string>(study.design.front()[k]);
+    for (const auto& point : study.design) {
+      if (column.is_text) {
+        column.texts.push_back(std::get<std::string>(point[k]));
+      } else {
+        column.numbers.push_back(std::get<double>(point[k]));
+      }
+    }
+    columns.push_back(std::move(column));
+  }
+  return columns;
+}
+
+void print_warnings(const std::vector<std::string>& warnings) {
+  for (const auto& warning : warnings) std::fprintf(stderr, "%s\n", warning.c_str());
+}
+
+// The statistics of a scenario not run yet: every value NaN, no runs.
+ScenarioResults not_run(const Scenario& scenario) {
+  return ScenarioTally(tally_shape(scenario, false)).finalize();
+}
+
+std::int64_t work_of(const Scenario& scenario) {
+  return scenario.simulation.most_runs() * scenario.structure_count();
+}
+
+// The run of one study into one results file.
+class StudyRun {
+ public:
+  StudyRun(const LoadedStudy& study, const RunRequest& request, fs::path output,
+           std::string command_line)
+      : study_(study),
+        request_(request),
+        output_(std::move(output)),
+        command_line_(std::move(command_line)),
+        results_(study.scenarios.size()),
+        target_met_(study.scenarios.size(), 0) {}
+
+  // Simulates what the checkpoint does not hold yet. Returns 0 when the
+  // results file is complete, 2 when interrupted (the work is saved).
+  int execute(Checkpoint& checkpoint, bool write_partial_file) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto scenario_count = study_.scenarios.size();
+    std::vector<bool> finished(scenario_count, false);
+    std::int64_t total = 0;
+    std::int64_t already_done = 0;
+    for (const int s : checkpoint.finished_scenarios()) {
+      auto saved = checkpoint.load_scenario(s);
+      const auto index = static_cast<std::size_t>(s);
+      finished[index] = true;
+      already_done += saved.results.runs_done * study_.scenarios[index].structure_count();
+      target_met_[index] = saved.target_met ? 1 : 0;
+      results_[index] = std::move(saved.results);
+    }
+    for (std::size_t s = 0; s < scenario_count; ++s) {
+      total += finished[s] ? results_[s]->runs_done * study_.scenarios[s].structure_count()
+                           : work_of(study_.scenarios[s]);
+    }
+    print_warnings(checkpoint.warnings());
+    const auto finished_count = std::count(finished.begin(), finished.end(), true);
+    if (finished_count > 0 && !request_.quiet) {
+      std::fprintf(stderr, "shortfall: resuming: %lld of %zu scenarios already finished in %s\n",
+                   static_cast<long long>(finished_count), scenario_count,
+                   checkpoint.folder().c_str());
+    }
+
+    ProgressReporter progress(total, !request_.quiet, already_done);
+    InterruptHandler interrupt;
+    StudyEngineOptions options;
+    options.threads = request_.threads;
+    options.keep_runs = request_.keep_runs;
+    options.finished = finished;
+    options.saved_blocks = [&checkpoint](int s) { return checkpoint.load_blocks(s); };
+    options.on_scenario_done = [&](int s, ScenarioResults&& results, bool target_met,
+                                   const ScenarioTally& tally) {
+      if (request_.keep_runs) checkpoint.save_kept_runs(s, tally.blocks());
+      checkpoint.save_scenario(s, {results, target_met});
+      checkpoint.drop_blocks(s);
+      std::lock_guard lock(mutex_);
+      results_[static_cast<std::size_t>(s)] = std::move(results);
+      target_met_[static_cast<std::size_t>(s)] = target_met ? 1 : 0;
+    };
+    options.on_progress = [&progress](std::int64_t done) { progress.add(done); };
+    options.on_work_dropped = [&progress](std::int64_t dropped) { progress.drop(dropped); };
+    options.stop_requested = &interrupt.stop_requested();
+    options.on_unfinished_block = [&checkpoint](int s, const BlockTally& block) {
+      checkpoint.save_block(s, block);
+    };
+    const bool complete = simulate_study(study_.scenarios, options);
+    progress.finish();
+    elapsed_seconds_ =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    if (!complete) {
+      const auto done = std::count_if(results_.begin(), results_.end(),
+                                      [](const auto& results) { return results.has_value(); });
+      if (write_partial_file) write(false);
+      std::fprintf(stderr,
+                   "shortfall: %s: stopped; %lld of %zu scenarios finished, and the finished work "
+                   "is saved in %s\n",
+                   interrupt.signal_name(), static_cast<long long>(done), scenario_count,
+                   checkpoint.folder().c_str());
+      return 2;
+    }
+    write(true, &checkpoint);
+    checkpoint.remove();
+    return 0;
+  }
+
+  ResultsData assembled(bool complete) const {
+    ResultsData data;
+    data.meta = describe_run(study_, command_line_);
+    data.meta.complete = complete ? 1 : 0;
+    data.meta.elapsed_seconds = elapsed_seconds_;
+    data.swept_keys = swept_key_columns(study_);
+    for (std::size_t s = 0; s < results_.size(); ++s) {
+      data.scenarios.push_back(results_[s] ? *results_[s] : not_run(study_.scenarios[s]));
+    }
+    if (study_.scenarios.front().simulation.stops_on_precision()) data.target_met = target_met_;
+    return data;
+  }
+
+ private:
+  // Atomic (temporary file + rename). A partial file (complete = 0) holds
+  // the finished scenarios' statistics, not their per-run records.
+  void write(bool complete, const Checkpoint* checkpoint = nullptr) {
+    const ResultsData data = assembled(complete);
+    ScenarioTally loaded(tally_shape(study_.scenarios.front(), true));
+    const KeptRunsSource kept = [&](std::size_t s) -> const ScenarioTally& {
+      loaded = ScenarioTally(tally_shape(study_.scenarios[s], true));
+      for (auto& block : checkpoint->load_kept_runs(static_cast<int>(s)))
+        loaded.add(std::move(block));
+      return loaded;
+    };
+    try {
+      write_results_file(output_, data, complete && request_.keep_runs ? &kept : nullptr);
+    } catch (const ResultsFileError& error) {
+      throw RunFailure(error.what());
+    }
+  }
+
+  const LoadedStudy& study_;
+  const RunRequest& request_;
+  fs::path output_;
+  std::string command_line_;
+  std::mutex mutex_;
+  std::vector<std::optional<ScenarioResults>> results_;
+  std::vector<int> target_met_;
+  double elapsed_seconds_ = 0.0;
+};
+
+void print_results(const ResultsData& results, const std::string& title, const fs::path& output) {
+  std::fputs(format_summary_table(results, title, k_run_table_rows).c_str(), stdout);
+  std::fprintf(stdout, "\nresults: %s\n", output.c_str());
+}
+
+ResultsData read_for_input(const fs::path& path) {
+  try {
+    return read_results_file(path);
+  } catch (const ResultsFileError& error) {
+    throw InputError(error.what());
+  }
+}
+
+// --resume of a file with no saved state: fine when the file is the same
+// study, complete; refused otherwise.
+bool already_complete(const fs::path& output, const RunIdentity& identity) {
+  const ResultsData existing = read_for_input(output);
+  const auto& meta = existing.meta;
+  if (meta.seed != identity.seed) {
+    throw InputError(
+        fmt::format("{}: cannot resume: the file was made with seed {}, this run has seed {}",
+                    output.string(), meta.seed, identity.seed));
+  }
+  if (meta.scenario_toml != identity.scenario_toml) {
+    throw InputError(fmt::format(
+        "{}: cannot resume: the file was made from a different scenario (compare its scenario_toml "
+        "attribute with `shortfall check`)",
+        output.string()));
+  }
+  if (meta.complete != 1) {
+    throw InputError(fmt::format(
+        "{}: cannot resume: the run that wrote it did not finish and its saved state {} is gone; "
+        "start over with --force",
+        output.string(), Checkpoint::folder_for(output).string()));
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_study(const RunRequest& asked, const std::string& command_line) {
+  RunRequest request = asked;
+  const bool extending = !request.extend_path.empty();
+  std::optional<ResultsData> extended;
+  LoadedStudy study;
+  fs::path output;
+  if (extending) {
+    output = request.extend_path;
+    extended = read_for_input(output);
+    if (extended->meta.complete != 1) {
+      throw InputError(fmt::format(
+          "{}: cannot extend an unfinished run; continue it with --resume first", output.string()));
+    }
+    if (!request.runs)
+      throw InputError(
+          fmt::format("{}: --extend needs --runs N, the new number of runs", output.string()));
+    if (*request.runs < extended->meta.runs) {
+      throw InputError(
+          fmt::format("{}: --runs {} is below the file's {} runs; --extend only adds runs",
+                      output.string(), *request.runs, extended->meta.runs));
+    }
+    // A fresh run with more runs keeps what the file kept.
+    request.keep_runs = request.keep_runs || extended->has_kept_runs;
+    const std::string source = output.string() + " (scenario_toml)";
+    study = load_with_options(request, [&](const std::vector<std::string>& overrides) {
+      return load_study_text(extended->meta.scenario_toml, source, overrides);
+    });
+  } else {
+    study = load_with_options(request, [&](const std::vector<std::string>& overrides) {
+      return load_study_file(request.scenario_path, overrides);
+    });
+    output = request.output_path.empty() ? default_output_path(request.scenario_path)
+                                         : fs::path(request.output_path);
+  }
+  print_warnings(study.warnings);
+
+  const RunIdentity identity = identity_of(study, request.keep_runs);
+  const fs::path folder = Checkpoint::folder_for(output);
+  const bool continuing = request.resume || extending;
+  check_output_path(output, request.force || continuing);
+
+  std::optional<Checkpoint> checkpoint;
+  if (extending && Checkpoint::exists(folder)) {
+    // The saved state of an interrupted extension continues only the same
+    // extension; any other is abandoned.
+    try {
+      checkpoint.emplace(Checkpoint::open(folder, identity));
+    } catch (const InputError&) {
+      checkpoint.emplace(Checkpoint::create(folder, identity));
+    }
+  } else if (request.resume && Checkpoint::exists(folder)) {
+    checkpoint.emplace(Checkpoint::open(folder, identity));
+  } else if (request.resume && fs::exists(output) && already_complete(output, identity)) {
+    if (!request.quiet) print_results(read_for_input(output), study.title, output);
+    return 0;
+  } else {
+    if (!continuing && !request.force && Checkpoint::exists(folder)) {
+      throw InputError(fmt::format(
+          "{}: {} holds the saved state of an interrupted run: continue it with --resume, or start "
+          "over with --force",
+          output.string(), folder.string()));
+    }
+    checkpoint.emplace(Checkpoint::create(folder, identity));
+  }
+
+  StudyRun run(study, request, output, command_line);
+  // An interrupted --extend leaves the finished file as it was.
+  const int code = run.execute(*checkpoint, !extending);
+  if (code != 0) {
+    const std::string again = extending ? fmt::format("shortfall run --extend {} --runs {}",
+                                                      output.string(), *request.runs)
+                                        : fmt::format("shortfall run {} --resume -o {}",
+                                                      request.scenario_path, output.string());
+    std::fprintf(stderr, "shortfall: continue with: %s\n", again.c_str());
+    return code;
+  }
+  if (!request.quiet) print_results(run.assembled(true), study.title, output);
+  return 0;
+}
+
+int check_study(const std::string& path, const std::vector<std::string>& overrides, int threads) {
+  const LoadedStudy study = load_study_file(path, overrides);
+  print_warnings(study.warnings);
+  std::fputs(study.resolved_toml.c_str(), stdout);
+
+  const Scenario& first = study.scenarios.front();
+  std::int64_t work = 0;
+  for (const auto& scenario : study.scenarios) work += work_of(scenario);
+  const auto points = study.scenarios.size();
+  std::fprintf(stdout,
+               "\n# %s is valid: %zu design point%s%s, %d structures, %s%lld runs each: %s%lld "
+               "run-structures\n",
+               path.c_str(), points, points == 1 ? "" : "s",
+               study.mode.empty() ? ""
+                                  : fmt::format(" ({}, common random numbers {})", study.mode,
+                                                study.common_random_numbers ? "on" : "off")
+                                        .c_str(),
+               first.structure_count(), first.simulation.stops_on_precision() ? "up to " : "",
+               static_cast<long long>(first.simulation.most_runs()),
+               first.simulation.stops_on_precision() ? "up to " : "", static_cast<long long>(work));
+
+  // Calibration: a few short blocks spread over the design, on one thread.
+  constexpr int k_calibration_runs = 64;
+  const std::size_t samples = std::min<std::size_t>(points, 3);
+  std::int64_t calibrated = 0;
+  const auto started = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < samples; ++i) {
+    const std::size_t p = samples == 1 ? 0 : i * (points - 1) / (samples - 1);
+    const Scenario& scenario = study.scenarios[p];
+    const ProviderRunModel model(scenario);
+    const int runs = static_cast<int>(
+        std::min<std::int64_t>(k_calibration_runs, scenario.simulation.most_runs()));
+    simulate_block(scenario, model, WorkUnit{static_cast<int>(p), 0, 0, runs}, false);
+    calibrated += std::int64_t{runs} * scenario.structure_count();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const int cores =
+      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (seconds > 0) {
+    const double per_thread = static_cast<double>(calibrated) / seconds;
+    const double estimate = static_cast<double>(work) / (per_thread * cores);
+    std::fprintf(
+        stdout,
+        "# estimated run time: %s%.0f s on %d threads (calibrated at %.0f run-structures/s "
+        "per thread on %zu point%s; assumes threads scale linearly)\n",
+        first.simulation.stops_on_precision() ? "at most " : "", std::ceil(estimate), cores,
+        per_thread, samples, samples == 1 ? "" : "s");
+  }
+  return 0;
+}
+
+}  // namespace shortfall

@@ -1,0 +1,194 @@
+"""Long runs that are interrupted (INTERFACE.md `--resume`, `--extend`):
+kill -9 at random moments, SIGTERM, refusal of a mismatched resume, and
+extending a finished file to the bits of a fresh larger run.
+"""
+
+import os
+import random
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import (BINARY, SMALL_SCENARIO, assert_same_bits, assert_same_work_attributes, open_results,
+                      run_binary, run_ok)
+
+# 16 points x 2,000 runs x 3 structures: about 2 s on two threads here, so
+# random moments in it fall before, during and after finished scenarios.
+SWEEP = SMALL_SCENARIO.replace("runs = 1000", "runs = 2000") + """
+[sweep]
+mode = "grid"
+[sweep.parameters]
+"contract.outcome_share" = [0.02, 0.03, 0.035, 0.04]
+"provider.opening_cash" = [1.0e6, 3.0e6, 6.0e6, 9.0e6]
+"""
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sweep")
+    scenario = folder / "sweep.toml"
+    scenario.write_text(SWEEP)
+    reference = folder / "reference.h5"
+    run_ok("run", scenario, "-o", reference, "--quiet", "--keep-runs")
+    return scenario, reference
+
+
+def checkpoint_of(path):
+    return path.parent / (path.name + ".checkpoint")
+
+
+def start(*args):
+    return subprocess.Popen([str(BINARY), *[str(a) for a in args]], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def finished_scenarios(folder):
+    return sorted(p.name for p in folder.glob("scenario-*.result")) if folder.exists() else []
+
+
+def test_kill_9_at_random_moments_then_resume_gives_the_same_bits(sweep, tmp_path):
+    scenario, reference = sweep
+    moments = random.Random(20170401)  # fixed, so a failure can be replayed
+    resumed_some = False
+    for attempt in range(5):
+        out = tmp_path / f"killed-{attempt}.h5"
+        run = start("run", scenario, "-o", out, "--quiet", "--keep-runs", "--threads", "2")
+        time.sleep(moments.uniform(0.05, 2.0))
+        run.send_signal(signal.SIGKILL)
+        run.communicate()
+        saved = finished_scenarios(checkpoint_of(out))
+        code, _, err = run_binary("run", scenario, "--resume", "-o", out, "--keep-runs")
+        assert code == 0, err
+        if saved:
+            # No finished scenario is computed again.
+            resumed_some = True
+            assert f"resuming: {len(saved)} of 16 scenarios already finished" in err, (saved, err)
+        assert_same_bits(reference, out)
+        assert_same_work_attributes(reference, out)
+        assert not checkpoint_of(out).exists()
+    assert resumed_some, "no kill landed after a finished scenario: the test did not test resuming"
+
+
+def test_sigterm_saves_the_work_in_flight_and_exits_2(sweep, tmp_path):
+    scenario, reference = sweep
+    out = tmp_path / "terminated.h5"
+    run = start("run", scenario, "-o", out, "--keep-runs", "--threads", "2")
+    deadline = time.monotonic() + 60
+    while not finished_scenarios(checkpoint_of(out)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 2, err
+    assert "SIGTERM: stopped" in err
+    assert f"continue with: shortfall run {scenario} --resume -o {out}" in err
+    # The finished scenarios are in a results file marked incomplete...
+    with open_results(out) as f:
+        assert int(f.attrs["complete"]) == 0
+        done = f["runs_done"][()]
+        assert (done > 0).sum() >= 1
+    # ...and in the checkpoint, with the unfinished scenarios' finished blocks.
+    folder = checkpoint_of(out)
+    assert finished_scenarios(folder)
+    run_ok("run", scenario, "--resume", "-o", out, "--keep-runs")
+    assert_same_bits(reference, out)
+
+
+def test_sigint_on_a_single_long_scenario_saves_its_blocks(tmp_path):
+    scenario = tmp_path / "single.toml"
+    scenario.write_text(SMALL_SCENARIO.replace("runs = 1000", "runs = 60000"))
+    reference = tmp_path / "reference.h5"
+    run_ok("run", scenario, "-o", reference, "--quiet")
+    out = tmp_path / "interrupted.h5"
+    run = start("run", scenario, "-o", out, "--threads", "2")
+    time.sleep(0.6)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    if run.returncode == 0:
+        pytest.skip("the run finished before the signal; nothing to resume")
+    assert run.returncode == 2, err
+    blocks = list(checkpoint_of(out).glob("scenario-000000.block-*"))
+    assert blocks, "no finished block was saved"
+    run_ok("run", scenario, "--resume", "-o", out)
+    assert_same_bits(reference, out)
+
+
+def interrupted_run(scenario, tmp_path):
+    """A run stopped by SIGTERM after its first finished scenario: its output and checkpoint."""
+    out = tmp_path / "partial.h5"
+    run = start("run", scenario, "-o", out, "--quiet", "--threads", "1")
+    deadline = time.monotonic() + 60
+    while not finished_scenarios(checkpoint_of(out)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    run.send_signal(signal.SIGTERM)
+    run.communicate(timeout=120)
+    assert checkpoint_of(out).exists()
+    return out
+
+
+def test_resume_refuses_another_scenario_seed_or_format(sweep, tmp_path):
+    scenario, _ = sweep
+    out = interrupted_run(scenario, tmp_path)
+    before = sorted(os.listdir(checkpoint_of(out)))
+
+    code, _, err = run_binary("run", scenario, "--resume", "-o", out, "--seed", "99")
+    assert code == 1 and "seed" in err and "99" in err and str(checkpoint_of(out)) in err, err
+    code, _, err = run_binary("run", scenario, "--resume", "-o", out, "--set", "provider.stress_penalty=0.5")
+    assert code == 1 and "scenario" in err and str(checkpoint_of(out)) in err, err
+    manifest = checkpoint_of(out) / "manifest"
+    text = manifest.read_text()
+    manifest.write_text(text.replace("checkpoint 1", "checkpoint 9"))
+    code, _, err = run_binary("run", scenario, "--resume", "-o", out)
+    assert code == 1 and "format" in err and "checkpoint 9" in err, err
+    manifest.write_text(text)
+    assert sorted(os.listdir(checkpoint_of(out))) == before  # nothing changed
+
+    # Without --resume or --force the saved state is not silently discarded.
+    code, _, err = run_binary("run", scenario, "-o", tmp_path / "elsewhere.h5")
+    assert code == 0, err  # another output has no saved state
+    code, _, err = run_binary("run", scenario, "-o", out, "--force", "--quiet")
+    assert code == 0, err
+    assert not checkpoint_of(out).exists()
+
+
+def test_rerun_without_resume_names_the_saved_state(sweep, tmp_path):
+    scenario, _ = sweep
+    out = interrupted_run(scenario, tmp_path)
+    out.unlink(missing_ok=True)  # only the checkpoint is left
+    code, _, err = run_binary("run", scenario, "-o", out)
+    assert code == 1
+    assert str(checkpoint_of(out)) in err and "--resume" in err and "--force" in err
+
+
+def test_resume_of_a_finished_file(sweep, tmp_path):
+    scenario, reference = sweep
+    out = tmp_path / "done.h5"
+    run_ok("run", scenario, "-o", out, "--quiet", "--keep-runs")
+    stamp = out.stat().st_mtime_ns
+    stdout, _ = run_ok("run", scenario, "--resume", "-o", out, "--keep-runs")
+    assert "16 scenarios" in stdout
+    assert out.stat().st_mtime_ns == stamp  # nothing to do, nothing rewritten
+    code, _, err = run_binary("run", scenario, "--resume", "-o", out, "--seed", "5")
+    assert code == 1 and "seed" in err
+
+
+def test_extend_gives_the_file_of_a_fresh_larger_run(tmp_path):
+    scenario = tmp_path / "sweep.toml"
+    scenario.write_text(SWEEP.replace("runs = 2000", "runs = 1500"))
+    fresh = tmp_path / "fresh.h5"
+    run_ok("run", scenario, "-o", fresh, "--quiet", "--keep-runs", "--runs", "3500")
+    extended = tmp_path / "extended.h5"
+    run_ok("run", scenario, "-o", extended, "--quiet", "--keep-runs")
+    run_ok("run", "--extend", extended, "--runs", "3500", "--quiet")
+    assert_same_bits(fresh, extended)
+    with open_results(fresh) as a, open_results(extended) as b:
+        assert a.attrs["scenario_toml"] == b.attrs["scenario_toml"]
+        assert int(b.attrs["runs"]) == 3500
+
+    code, _, err = run_binary("run", "--extend", extended, "--runs", "1000")
+    assert code == 1 and "--extend only adds runs" in err
+    code, _, err = run_binary("run", "--extend", extended)
+    assert code == 1 and "--extend needs --runs" in err
+    code, _, err = run_binary("run", "--extend", extended, "--runs", "5000", "--seed", "3")
+    assert code == 1 and "cannot be combined with --seed" in err

@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "analysis/byte_codec.h"
+
 namespace shortfall {
 
 namespace {
@@ -86,74 +88,6 @@ std::size_t expected_length(const ScenarioResults& results, Extent extent) {
   throw std::logic_error("results serialization: unknown array extent");
 }
 
-std::uint64_t load_le64(const std::byte* bytes) {
-  std::uint64_t value = 0;
-  for (int i = 7; i >= 0; --i) value = (value << 8) | std::to_integer<std::uint64_t>(bytes[i]);
-  return value;
-}
-
-// A copy of the checksum in tally_serialization.cpp, where it is private to
-// that file. FNV-1a over 64-bit words: each step is a bijection of the
-// running value, so changing any single word always changes the result.
-std::uint64_t checksum(std::span<const std::byte> bytes) {
-  constexpr std::uint64_t k_fnv_offset = 0xcbf29ce484222325ULL;
-  constexpr std::uint64_t k_fnv_prime = 0x100000001b3ULL;
-  std::uint64_t hash = k_fnv_offset ^ bytes.size();
-  std::size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) hash = (hash ^ load_le64(bytes.data() + i)) * k_fnv_prime;
-  std::uint64_t tail = 0;
-  for (std::size_t shift = 0; i < bytes.size(); ++i, shift += 8) {
-    tail |= std::to_integer<std::uint64_t>(bytes[i]) << shift;
-  }
-  return (hash ^ tail) * k_fnv_prime;
-}
-
-void put_u64(std::vector<std::byte>& bytes, std::uint64_t value) {
-  for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<std::byte>(value >> (8 * i)));
-}
-void put_u32(std::vector<std::byte>& bytes, std::uint32_t value) {
-  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<std::byte>(value >> (8 * i)));
-}
-void put_i32(std::vector<std::byte>& bytes, std::int32_t value) {
-  put_u32(bytes, static_cast<std::uint32_t>(value));
-}
-
-class ByteReader {
- public:
-  explicit ByteReader(std::span<const std::byte> bytes) : bytes_(bytes) {}
-
-  std::size_t remaining() const { return bytes_.size() - position_; }
-
-  std::span<const std::byte> take(std::size_t count, const char* what) {
-    if (count > remaining()) {
-      throw std::runtime_error(fmt::format(
-          "scenario results: truncated at byte {} reading {} ({} bytes needed, {} left)", position_,
-          what, count, remaining()));
-    }
-    const auto taken = bytes_.subspan(position_, count);
-    position_ += count;
-    return taken;
-  }
-
-  std::uint32_t get_u32(const char* what) {
-    const auto bytes = take(4, what);
-    std::uint32_t value = 0;
-    for (int i = 3; i >= 0; --i) value = (value << 8) | std::to_integer<std::uint32_t>(bytes[i]);
-    return value;
-  }
-  std::uint64_t get_u64(const char* what) { return load_le64(take(8, what).data()); }
-  std::int32_t get_i32(const char* what) { return static_cast<std::int32_t>(get_u32(what)); }
-
-  [[noreturn]] void fail(const std::string& message) const {
-    throw std::runtime_error(
-        fmt::format("scenario results: corrupt before byte {}: {}", position_, message));
-  }
-
- private:
-  std::span<const std::byte> bytes_;
-  std::size_t position_ = 0;
-};
-
 }  // namespace
 
 std::vector<std::byte> serialize(const ScenarioResults& results) {
@@ -176,23 +110,21 @@ std::vector<std::byte> serialize(const ScenarioResults& results) {
     size += 8 + values.size() * sizeof(double);
   }
 
-  std::vector<std::byte> bytes;
-  bytes.reserve(size);
-  for (char c : k_magic) bytes.push_back(static_cast<std::byte>(c));
-  put_u32(bytes, k_scenario_results_format_version);
-  put_u64(bytes, static_cast<std::uint64_t>(results.runs_done));
-  put_i32(bytes, results.structure_count);
-  put_i32(bytes, results.month_count);
-  put_i32(bytes, results.indicator_count);
-  put_i32(bytes, k_quantile_count);
+  ByteWriter writer(size);
+  writer.put_text(k_magic);
+  writer.put_u32(k_scenario_results_format_version);
+  writer.put_i64(results.runs_done);
+  writer.put_i32(results.structure_count);
+  writer.put_i32(results.month_count);
+  writer.put_i32(results.indicator_count);
+  writer.put_i32(k_quantile_count);
   for (const ArrayField& field : k_arrays) {
     const std::vector<double>& values = results.*field.member;
-    put_u64(bytes, values.size());
+    writer.put_u64(values.size());
     // The bit pattern, not the value: NaN payloads and -0.0 survive.
-    for (double value : values) put_u64(bytes, std::bit_cast<std::uint64_t>(value));
+    for (double value : values) writer.put_f64(value);
   }
-  put_u64(bytes, checksum(bytes));
-  return bytes;
+  return writer.finish();
 }
 
 ScenarioResults deserialize_scenario_results(std::span<const std::byte> bytes) {
@@ -204,7 +136,7 @@ ScenarioResults deserialize_scenario_results(std::span<const std::byte> bytes) {
     throw std::runtime_error(
         "scenario results: the bytes do not start with the scenario results tag");
   }
-  ByteReader header(bytes.subspan(k_magic.size()));
+  ByteReader header(bytes.subspan(k_magic.size()), "scenario results");
   const std::uint32_t version = header.get_u32("the format version");
   if (version != k_scenario_results_format_version) {
     throw std::runtime_error(
@@ -222,7 +154,7 @@ ScenarioResults deserialize_scenario_results(std::span<const std::byte> bytes) {
         "scenario results: checksum mismatch (the bytes are truncated or damaged)");
   }
 
-  ByteReader reader(body);
+  ByteReader reader(body, "scenario results");
   reader.take(header_size, "the header");
   ScenarioResults results;
   results.runs_done = static_cast<std::int64_t>(reader.get_u64("runs_done"));

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "analysis/byte_codec.h"
+
 namespace shortfall {
 
 namespace {
@@ -26,155 +28,39 @@ constexpr std::size_t k_outcome_size = 1 + 4 + 4 + 9 * 8;
 // field changes its size and stops the build here until they learn it.
 static_assert(sizeof(RunOutcome) == 88, "RunOutcome changed: update tally_serialization.cpp");
 
-std::uint64_t load_le64(const std::byte* bytes) {
-  std::uint64_t value = 0;
-  for (int i = 7; i >= 0; --i) value = (value << 8) | std::to_integer<std::uint64_t>(bytes[i]);
-  return value;
+// An ExactSum: only the limbs that differ from the zeros below and the sign
+// fill above (most sums occupy two or three of the 34).
+void put_sum(ByteWriter& writer, const ExactSum& sum) {
+  const ExactSum::Limbs& limbs = sum.limbs();
+  const bool negative = (limbs.back() >> 63) != 0;
+  const std::uint64_t fill = negative ? ~std::uint64_t{0} : 0;
+  int first = 0;
+  while (first < ExactSum::k_limb_count && limbs[first] == 0) ++first;
+  int last = ExactSum::k_limb_count - 1;
+  while (last >= 0 && limbs[last] == fill) --last;
+  if (first == ExactSum::k_limb_count) first = 0;
+  const int count = std::max(0, last - first + 1);
+  writer.put_u8(static_cast<std::uint8_t>(sum.special_flags() | (negative ? k_sum_negative : 0)));
+  writer.put_u8(static_cast<std::uint8_t>(first));
+  writer.put_u8(static_cast<std::uint8_t>(count));
+  for (int i = first; i < first + count; ++i) writer.put_u64(limbs[i]);
 }
 
-// FNV-1a over 64-bit words: each step is a bijection of the running value,
-// so changing any single word always changes the result, and it runs at
-// memory speed on the cash arrays.
-std::uint64_t checksum(std::span<const std::byte> bytes) {
-  constexpr std::uint64_t k_fnv_offset = 0xcbf29ce484222325ULL;
-  constexpr std::uint64_t k_fnv_prime = 0x100000001b3ULL;
-  std::uint64_t hash = k_fnv_offset ^ bytes.size();
-  std::size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) hash = (hash ^ load_le64(bytes.data() + i)) * k_fnv_prime;
-  std::uint64_t tail = 0;
-  for (std::size_t shift = 0; i < bytes.size(); ++i, shift += 8) {
-    tail |= std::to_integer<std::uint64_t>(bytes[i]) << shift;
+ExactSum get_sum(ByteReader& reader, const char* what) {
+  const std::uint8_t flags = reader.get_u8(what);
+  const std::uint8_t first = reader.get_u8(what);
+  const std::uint8_t count = reader.get_u8(what);
+  if ((flags & ~(k_sum_special_mask | k_sum_negative)) != 0 ||
+      first + count > ExactSum::k_limb_count) {
+    reader.fail(fmt::format("{}: flags {:#x}, limbs {}..{} are not an exact sum", what, flags, first,
+                            first + count));
   }
-  return (hash ^ tail) * k_fnv_prime;
+  ExactSum::Limbs limbs{};
+  std::fill(limbs.begin() + first + count, limbs.end(),
+            (flags & k_sum_negative) != 0 ? ~std::uint64_t{0} : 0);
+  for (int i = first; i < first + count; ++i) limbs[i] = reader.get_u64(what);
+  return ExactSum(limbs, static_cast<std::uint8_t>(flags & k_sum_special_mask));
 }
-
-class ByteWriter {
- public:
-  explicit ByteWriter(std::size_t expected_size) { bytes_.reserve(expected_size); }
-
-  void put_u8(std::uint8_t value) { bytes_.push_back(static_cast<std::byte>(value)); }
-  void put_u64(std::uint64_t value) {
-    for (int i = 0; i < 8; ++i) bytes_.push_back(static_cast<std::byte>(value >> (8 * i)));
-  }
-  void put_u32(std::uint32_t value) {
-    for (int i = 0; i < 4; ++i) bytes_.push_back(static_cast<std::byte>(value >> (8 * i)));
-  }
-  void put_i32(std::int32_t value) { put_u32(static_cast<std::uint32_t>(value)); }
-  void put_i64(std::int64_t value) { put_u64(static_cast<std::uint64_t>(value)); }
-  void put_f64(double value) { put_u64(std::bit_cast<std::uint64_t>(value)); }
-  void put_text(std::string_view text) {
-    for (char c : text) bytes_.push_back(static_cast<std::byte>(c));
-  }
-
-  void put_f64s(std::span<const double> values) {
-    if constexpr (std::endian::native == std::endian::little) {
-      const std::size_t start = bytes_.size();
-      bytes_.resize(start + values.size_bytes());
-      if (!values.empty()) std::memcpy(bytes_.data() + start, values.data(), values.size_bytes());
-    } else {
-      for (double value : values) put_f64(value);
-    }
-  }
-
-  void put_sum(const ExactSum& sum) {
-    const ExactSum::Limbs& limbs = sum.limbs();
-    const bool negative = (limbs.back() >> 63) != 0;
-    const std::uint64_t fill = negative ? ~std::uint64_t{0} : 0;
-    // Store only the limbs that differ from the zeros below and the sign
-    // fill above: most sums occupy two or three of the 34.
-    int first = 0;
-    while (first < ExactSum::k_limb_count && limbs[first] == 0) ++first;
-    int last = ExactSum::k_limb_count - 1;
-    while (last >= 0 && limbs[last] == fill) --last;
-    if (first == ExactSum::k_limb_count) first = 0;
-    const int count = std::max(0, last - first + 1);
-    put_u8(static_cast<std::uint8_t>(sum.special_flags() | (negative ? k_sum_negative : 0)));
-    put_u8(static_cast<std::uint8_t>(first));
-    put_u8(static_cast<std::uint8_t>(count));
-    for (int i = first; i < first + count; ++i) put_u64(limbs[i]);
-  }
-
-  std::vector<std::byte> finish() {
-    const std::uint64_t sum = checksum(bytes_);
-    put_u64(sum);
-    return std::move(bytes_);
-  }
-
- private:
-  std::vector<std::byte> bytes_;
-};
-
-class ByteReader {
- public:
-  explicit ByteReader(std::span<const std::byte> bytes) : bytes_(bytes) {}
-
-  std::size_t remaining() const { return bytes_.size() - position_; }
-
-  std::span<const std::byte> take(std::size_t count, const char* what) {
-    if (count > remaining()) {
-      throw std::runtime_error(
-          fmt::format("block tally: truncated at byte {} reading {} ({} bytes needed, {} left)",
-                      position_, what, count, remaining()));
-    }
-    const auto taken = bytes_.subspan(position_, count);
-    position_ += count;
-    return taken;
-  }
-
-  std::uint8_t get_u8(const char* what) { return std::to_integer<std::uint8_t>(take(1, what)[0]); }
-  std::uint32_t get_u32(const char* what) {
-    const auto bytes = take(4, what);
-    std::uint32_t value = 0;
-    for (int i = 3; i >= 0; --i) value = (value << 8) | std::to_integer<std::uint32_t>(bytes[i]);
-    return value;
-  }
-  std::uint64_t get_u64(const char* what) { return load_le64(take(8, what).data()); }
-  std::int32_t get_i32(const char* what) { return static_cast<std::int32_t>(get_u32(what)); }
-  std::int64_t get_i64(const char* what) { return static_cast<std::int64_t>(get_u64(what)); }
-  double get_f64(const char* what) { return std::bit_cast<double>(get_u64(what)); }
-
-  bool get_flag(const char* what) {
-    const std::uint8_t value = get_u8(what);
-    if (value > 1) fail(fmt::format("{} = {} is not 0 or 1", what, value));
-    return value == 1;
-  }
-
-  void get_f64s(std::span<double> values, const char* what) {
-    const auto bytes = take(values.size_bytes(), what);
-    if constexpr (std::endian::native == std::endian::little) {
-      if (!values.empty()) std::memcpy(values.data(), bytes.data(), bytes.size());
-    } else {
-      for (std::size_t i = 0; i < values.size(); ++i) {
-        values[i] = std::bit_cast<double>(load_le64(bytes.data() + 8 * i));
-      }
-    }
-  }
-
-  ExactSum get_sum(const char* what) {
-    const std::uint8_t flags = get_u8(what);
-    const std::uint8_t first = get_u8(what);
-    const std::uint8_t count = get_u8(what);
-    if ((flags & ~(k_sum_special_mask | k_sum_negative)) != 0 ||
-        first + count > ExactSum::k_limb_count) {
-      fail(fmt::format("{}: flags {:#x}, limbs {}..{} are not an exact sum", what, flags, first,
-                       first + count));
-    }
-    ExactSum::Limbs limbs{};
-    std::fill(limbs.begin() + first + count, limbs.end(),
-              (flags & k_sum_negative) != 0 ? ~std::uint64_t{0} : 0);
-    for (int i = first; i < first + count; ++i) limbs[i] = get_u64(what);
-    return ExactSum(limbs, static_cast<std::uint8_t>(flags & k_sum_special_mask));
-  }
-
-  [[noreturn]] void fail(const std::string& message) const {
-    throw std::runtime_error(
-        fmt::format("block tally: corrupt before byte {}: {}", position_, message));
-  }
-
- private:
-  std::span<const std::byte> bytes_;
-  std::size_t position_ = 0;
-};
 
 void put_outcome(ByteWriter& writer, const RunOutcome& outcome) {
   writer.put_u8(outcome.shortfall ? 1 : 0);
@@ -237,10 +123,10 @@ std::vector<std::byte> serialize(const BlockTally& block) {
     for (const ExactSum* sum :
          {&sums.min_cash_sum, &sums.support_sum, &sums.earned_fraction_sum, &sums.received_sum,
           &sums.receivable_sum, &sums.commissioner_cost_sum}) {
-      writer.put_sum(*sum);
+      put_sum(writer, *sum);
     }
     for (std::int64_t count : sums.first_shortfall_by_month) writer.put_i64(count);
-    for (const ExactSum& sum : sums.achievement_sum) writer.put_sum(sum);
+    for (const ExactSum& sum : sums.achievement_sum) put_sum(writer, sum);
   }
 
   writer.put_f64s(block.cash_by_month);
@@ -262,7 +148,7 @@ BlockTally deserialize_block_tally(std::span<const std::byte> bytes) {
                   [](char c, std::byte b) { return b == static_cast<std::byte>(c); })) {
     throw std::runtime_error("block tally: the bytes do not start with the block tally tag");
   }
-  ByteReader header(bytes.subspan(k_magic.size()));
+  ByteReader header(bytes.subspan(k_magic.size()), "block tally");
   const std::uint32_t version = header.get_u32("the format version");
   if (version != k_block_tally_format_version) {
     throw std::runtime_error(
@@ -279,7 +165,7 @@ BlockTally deserialize_block_tally(std::span<const std::byte> bytes) {
     throw std::runtime_error("block tally: checksum mismatch (the bytes are truncated or damaged)");
   }
 
-  ByteReader reader(body);
+  ByteReader reader(body, "block tally");
   reader.take(header_size, "the header");
   TallyShape shape;
   shape.structures = reader.get_i32("structures");
@@ -315,12 +201,12 @@ BlockTally deserialize_block_tally(std::span<const std::byte> bytes) {
     }
     for (ExactSum* sum : {&sums.min_cash_sum, &sums.support_sum, &sums.earned_fraction_sum,
                           &sums.received_sum, &sums.receivable_sum, &sums.commissioner_cost_sum}) {
-      *sum = reader.get_sum("sums");
+      *sum = get_sum(reader, "sums");
     }
     for (std::int64_t& count : sums.first_shortfall_by_month) {
       count = reader.get_i64("first_shortfall_by_month");
     }
-    for (ExactSum& sum : sums.achievement_sum) sum = reader.get_sum("achievement_sum");
+    for (ExactSum& sum : sums.achievement_sum) sum = get_sum(reader, "achievement_sum");
   }
 
   reader.get_f64s(block.cash_by_month, "cash_by_month");

@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/byte_codec.h"
 #include "analysis/results_serialization.h"
 #include "analysis/tally_serialization.h"
 #include "errors.h"
@@ -41,44 +42,6 @@ enum class FileKind : std::uint8_t { result = 1, runs = 2, block = 3 };
 
 std::string system_reason(int error_number) {
   return std::generic_category().message(error_number);
-}
-
-std::uint64_t load_le64(const std::byte* bytes) {
-  std::uint64_t value = 0;
-  for (int i = 7; i >= 0; --i) value = (value << 8) | std::to_integer<std::uint64_t>(bytes[i]);
-  return value;
-}
-
-// The FNV-1a of tally_serialization.cpp and results_serialization.cpp,
-// private to each of those files, for the header and the scenario text.
-std::uint64_t checksum(std::span<const std::byte> bytes) {
-  constexpr std::uint64_t k_fnv_offset = 0xcbf29ce484222325ULL;
-  constexpr std::uint64_t k_fnv_prime = 0x100000001b3ULL;
-  std::uint64_t hash = k_fnv_offset ^ bytes.size();
-  std::size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) hash = (hash ^ load_le64(bytes.data() + i)) * k_fnv_prime;
-  std::uint64_t tail = 0;
-  for (std::size_t shift = 0; i < bytes.size(); ++i, shift += 8) {
-    tail |= std::to_integer<std::uint64_t>(bytes[i]) << shift;
-  }
-  return (hash ^ tail) * k_fnv_prime;
-}
-
-std::uint64_t checksum(std::string_view text) {
-  return checksum(std::as_bytes(std::span<const char>(text.data(), text.size())));
-}
-
-void put_u64(std::vector<std::byte>& bytes, std::uint64_t value) {
-  for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<std::byte>(value >> (8 * i)));
-}
-void put_u32(std::vector<std::byte>& bytes, std::uint32_t value) {
-  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<std::byte>(value >> (8 * i)));
-}
-
-std::uint32_t load_le32(const std::byte* bytes) {
-  std::uint32_t value = 0;
-  for (int i = 3; i >= 0; --i) value = (value << 8) | std::to_integer<std::uint32_t>(bytes[i]);
-  return value;
 }
 
 // Unique in this process, whichever Checkpoint object or thread asks: with
@@ -211,18 +174,18 @@ std::vector<std::byte> file_header(FileKind kind, int scenario, bool target_met,
                                    std::uint32_t item_count) {
   std::vector<std::byte> header;
   for (char c : k_file_magic) header.push_back(static_cast<std::byte>(c));
-  put_u32(header, k_checkpoint_format_version);
+  append_le32(header, k_checkpoint_format_version);
   header.push_back(static_cast<std::byte>(kind));
-  put_u32(header, static_cast<std::uint32_t>(scenario));
+  append_le32(header, static_cast<std::uint32_t>(scenario));
   header.push_back(static_cast<std::byte>(target_met ? 1 : 0));
-  put_u32(header, item_count);
-  put_u64(header, checksum(header));
+  append_le32(header, item_count);
+  append_le64(header, checksum(header));
   return header;
 }
 
 void write_item(AtomicFile& file, std::span<const std::byte> item) {
   std::vector<std::byte> size;
-  put_u64(size, item.size());
+  append_le64(size, item.size());
   file.write(size);
   file.write(item);
 }

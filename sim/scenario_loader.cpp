@@ -1616,18 +1616,10 @@ void add_warnings(std::vector<std::string>& all, std::set<std::string>& seen, st
 LoadedScenario load_scenario_text(std::string_view text, std::string_view source_name,
                                   std::span<const std::string> overrides) {
   Context context{std::string(source_name)};
-  toml::table document = parse_document(text, source_name);
-  if (document.empty()) {
-    throw ScenarioError(
-        fmt::format("{}: the scenario is empty: it needs at least "
-                    "contract.annual_value and one [[indicator]]",
-                    source_name));
-  }
-  reject_later_features(document, context);
+  const toml::table document = document_with_overrides(text, source_name, overrides, context);
   if (const toml::node* sweep = document.get("sweep")) {
     context.fail(sweep, "the file holds a [sweep]: load it as a study (load_study_text)");
   }
-  for (const auto& argument : overrides) apply_override(document, argument, context);
   LoadedScenario loaded;
   loaded.scenario = read_scenario(document, context);
   loaded.warnings = context.take_warnings();

@@ -48,6 +48,12 @@ def finished_scenarios(folder):
     return sorted(p.name for p in folder.glob("scenario-*.result")) if folder.exists() else []
 
 
+def wait_for_a_finished_scenario(out, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not finished_scenarios(checkpoint_of(out)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def test_kill_9_at_random_moments_then_resume_gives_the_same_bits(sweep, tmp_path):
     scenario, reference = sweep
     moments = random.Random(20170401)  # fixed, so a failure can be replayed
@@ -75,9 +81,7 @@ def test_sigterm_saves_the_work_in_flight_and_exits_2(sweep, tmp_path):
     scenario, reference = sweep
     out = tmp_path / "terminated.h5"
     run = start("run", scenario, "-o", out, "--keep-runs", "--threads", "2")
-    deadline = time.monotonic() + 60
-    while not finished_scenarios(checkpoint_of(out)) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for_a_finished_scenario(out)
     run.send_signal(signal.SIGTERM)
     _, err = run.communicate(timeout=120)
     assert run.returncode == 2, err
@@ -118,9 +122,7 @@ def interrupted_run(scenario, tmp_path):
     """A run stopped by SIGTERM after its first finished scenario: its output and checkpoint."""
     out = tmp_path / "partial.h5"
     run = start("run", scenario, "-o", out, "--quiet", "--threads", "1")
-    deadline = time.monotonic() + 60
-    while not finished_scenarios(checkpoint_of(out)) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for_a_finished_scenario(out)
     run.send_signal(signal.SIGTERM)
     run.communicate(timeout=120)
     assert checkpoint_of(out).exists()

@@ -48,6 +48,7 @@ namespace fs = std::filesystem;
 // Names of the layout. Writer and reader share these tables.
 
 constexpr const char* k_runs_group = "runs";
+constexpr const char* k_shard_group = "shard";
 constexpr const char* k_swept_key_marker = "swept_key";  // int32 attribute on swept-key variables
 
 enum class Dim { scenario, structure, month, quantile, indicator, run };
@@ -195,11 +196,19 @@ const std::vector<RunRecordVariable>& run_record_variables() {
   return variables;
 }
 
+// "blocks_000017": a shard's blocks of scenario 17.
+std::string shard_blocks_name(int scenario) {
+  std::string digits = std::to_string(scenario);
+  if (digits.size() < 6) digits.insert(0, 6 - digits.size(), '0');
+  return "blocks_" + digits;
+}
+
 // Names a swept key may not take: they are the file's own variables.
 bool is_reserved_name(std::string_view name) {
   static const std::array<std::string_view, 10> fixed{
       "scenario",  "structure",      "withhold_fraction", "month",        "quantile",
       "indicator", "indicator_name", "runs_done",         "target_met", k_runs_group};
+  if (name == k_shard_group) return true;
   if (std::find(fixed.begin(), fixed.end(), name) != fixed.end()) return true;
   for (const StatisticVariable& variable : statistic_variables())
     if (name == variable.name) return true;
@@ -235,6 +244,11 @@ template <>
 struct H5Types<std::int8_t> {
   static hid_t memory() { return H5T_NATIVE_INT8; }
   static hid_t stored() { return H5T_STD_I8LE; }
+};
+template <>
+struct H5Types<std::uint8_t> {
+  static hid_t memory() { return H5T_NATIVE_UINT8; }
+  static hid_t stored() { return H5T_STD_U8LE; }
 };
 
 // Fixed-length, null-terminated UTF-8 text of `length` characters.
@@ -460,12 +474,13 @@ class ResultsWriter {
   ResultsWriter(hid_t file, const ResultsData& data, const fs::path& path)
       : file_(file), data_(data), path_(path) {}
 
-  void write(const KeptRunsSource* kept_runs) {
+  void write(const KeptRunsSource* kept_runs, const ShardBlocksSource* shard_blocks = nullptr) {
     write_root_attributes();
     write_dimensions();
     write_swept_keys();
     write_statistics();
     if (kept_runs != nullptr) write_kept_runs(*kept_runs);
+    if (shard_blocks != nullptr) write_shard(*shard_blocks);
   }
 
  private:
@@ -547,6 +562,33 @@ class ResultsWriter {
     write_number_attribute<std::int32_t>(file_, "complete", meta.complete);
     write_number_attribute<double>(file_, "elapsed_seconds", meta.elapsed_seconds);
     write_text_attribute(file_, "host", meta.host);
+    if (data_.shard.index > 0) {
+      write_text_attribute(file_, "shard",
+                           std::to_string(data_.shard.index) + "/" + std::to_string(data_.shard.count));
+    }
+  }
+
+  // The group `shard`: which scenarios the shard finished, and the blocks of
+  // those it holds per-run values of, one byte array per scenario.
+  void write_shard(const ShardBlocksSource& source) {
+    const std::string what = "writing group 'shard'";
+    H5Handle group =
+        H5Handle::group(H5Gcreate2(file_, k_shard_group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), what);
+    write_number_attribute<std::int32_t>(group.get(), "index", data_.shard.index);
+    write_number_attribute<std::int32_t>(group.get(), "count", data_.shard.count);
+    write_number_attribute<std::int32_t>(group.get(), "keep_runs", data_.shard.keep_runs ? 1 : 0);
+    for (const auto& [name, list] : {std::pair{"whole_scenarios", &data_.shard.whole_scenarios},
+                                     std::pair{"block_scenarios", &data_.shard.block_scenarios}}) {
+      const hsize_t extent[] = {list->size()};
+      H5Handle dataset = create_dataset(group.get(), name, H5T_STD_I32LE, extent);
+      write_all(dataset.get(), H5T_NATIVE_INT32, list->size(), list->data(), what);
+    }
+    for (const int scenario : data_.shard.block_scenarios) {
+      const std::vector<std::byte> bytes = source(scenario);
+      const hsize_t extent[] = {bytes.size()};
+      H5Handle dataset = create_dataset(group.get(), shard_blocks_name(scenario), H5T_STD_U8LE, extent);
+      write_all(dataset.get(), H5T_NATIVE_UCHAR, bytes.size(), bytes.data(), what);
+    }
   }
 
   // Scales first: netCDF-4 readers expect a dimension to exist before the
@@ -1156,6 +1198,21 @@ ResultsData read_contents(hid_t file, const std::string& format_version) {
     row.indicator_count = static_cast<int>(indicators);
   }
   data.has_kept_runs = require_tri(H5Lexists(file, k_runs_group, H5P_DEFAULT), "looking for 'runs'");
+  if (require_tri(H5Lexists(file, k_shard_group, H5P_DEFAULT), "looking for 'shard'")) {
+    H5Handle group = H5Handle::group(H5Gopen2(file, k_shard_group, H5P_DEFAULT), "opening group 'shard'");
+    data.shard.index = read_number_attribute<std::int32_t>(group.get(), "index");
+    data.shard.count = read_number_attribute<std::int32_t>(group.get(), "count");
+    data.shard.keep_runs = read_number_attribute<std::int32_t>(group.get(), "keep_runs") != 0;
+    for (const auto& [name, list] : {std::pair{"whole_scenarios", &data.shard.whole_scenarios},
+                                     std::pair{"block_scenarios", &data.shard.block_scenarios}}) {
+      for (const std::int32_t s : read_vector<std::int32_t>(group.get(), name, length_of(group.get(), name))) {
+        if (s < 0 || static_cast<hsize_t>(s) >= scenario_count)
+          throw Hdf5Error("shard/" + std::string(name) + " names scenario " + std::to_string(s) +
+                          " of " + std::to_string(scenario_count));
+        list->push_back(s);
+      }
+    }
+  }
   if (require_tri(H5Lexists(file, "target_met", H5P_DEFAULT), "looking for 'target_met'")) {
     for (const std::int8_t met : read_vector<std::int8_t>(file, "target_met", scenario_count))
       data.target_met.push_back(met);
@@ -1190,8 +1247,11 @@ fs::path results_temporary_path(const fs::path& path) {
   return path.parent_path() / name;
 }
 
-void write_results_file(const fs::path& path, const ResultsData& data,
-                        const KeptRunsSource* kept_runs) {
+namespace {
+
+// Writes under a temporary name and renames over `path` when complete.
+void write_atomically(const fs::path& path, const ResultsData& data, const KeptRunsSource* kept_runs,
+                      const ShardBlocksSource* shard_blocks) {
   check_writable(path, data);
   silence_hdf5_error_printing();
   const fs::path temporary = results_temporary_path(path);
@@ -1212,7 +1272,7 @@ void write_results_file(const fs::path& path, const ResultsData& data,
       created = true;
       {
         ResultsWriter writer(file.get(), data, path);
-        writer.write(kept_runs);
+        writer.write(kept_runs, shard_blocks);
       }  // every object closed before the file
       file.close("closing the file");
     }
@@ -1228,6 +1288,20 @@ void write_results_file(const fs::path& path, const ResultsData& data,
     remove_temporary();
     throw;
   }
+}
+
+}  // namespace
+
+void write_results_file(const fs::path& path, const ResultsData& data,
+                        const KeptRunsSource* kept_runs) {
+  write_atomically(path, data, kept_runs, nullptr);
+}
+
+void write_shard_file(const fs::path& path, const ResultsData& data, const ShardBlocksSource& blocks) {
+  if (data.shard.index < 1 || data.shard.index > data.shard.count)
+    refuse_to_write(path, "shard " + std::to_string(data.shard.index) + "/" +
+                              std::to_string(data.shard.count) + " is not a shard");
+  write_atomically(path, data, nullptr, &blocks);
 }
 
 ResultsData read_results_file(const fs::path& path) {
@@ -1256,6 +1330,26 @@ ResultsData read_results_file(const fs::path& path) {
                              "; this shortfall reads " + std::to_string(k_format_version_major) +
                              ".x");
     return read_contents(file.get(), version);
+  } catch (const Hdf5Error& failure) {
+    throw ResultsFileError(name + " cannot be read: " + failure.what());
+  } catch (const std::bad_alloc&) {
+    throw ResultsFileError(name + " cannot be read: out of memory");
+  }
+}
+
+std::vector<std::byte> read_shard_blocks(const fs::path& path, int scenario) {
+  const std::string name = "results file '" + path.string() + "'";
+  silence_hdf5_error_printing();
+  try {
+    H5Handle file = H5Handle::file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "opening the file");
+    H5Handle group = H5Handle::group(H5Gopen2(file.get(), k_shard_group, H5P_DEFAULT),
+                                     "opening group 'shard'");
+    const std::string blocks = shard_blocks_name(scenario);
+    const hsize_t length = length_of(group.get(), blocks);
+    const std::vector<std::uint8_t> bytes = read_vector<std::uint8_t>(group.get(), blocks, length);
+    std::vector<std::byte> out(bytes.size());
+    if (!bytes.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
+    return out;
   } catch (const Hdf5Error& failure) {
     throw ResultsFileError(name + " cannot be read: " + failure.what());
   } catch (const std::bad_alloc&) {

@@ -2,6 +2,7 @@
 // netCDF-4 (dimensions are HDF5 dimension scales).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -47,6 +48,19 @@ struct SweptKey {
   std::vector<std::string> texts;  // is_text
 };
 
+// A shard's part of a study (`run --shard K/N`), as `shortfall merge` needs
+// it: which scenarios the shard finished (their statistics are the file's),
+// and which it holds blocks of (scenarios it did part of, and with
+// --keep-runs every scenario it did). A part file is a results file with the
+// root attribute `shard = "K/N"` and a group `shard`.
+struct ShardInfo {
+  int index = 0;  // K, from 1; 0: not a shard's part
+  int count = 0;  // N
+  bool keep_runs = false;  // the blocks of every scenario are in the part
+  std::vector<int> whole_scenarios;
+  std::vector<int> block_scenarios;
+};
+
 struct ResultsData {
   ResultsMetadata meta;
   std::vector<SweptKey> swept_keys;
@@ -56,6 +70,7 @@ struct ResultsData {
   std::vector<int> target_met;
   // Filled by the reader: the file holds the `runs` group (--keep-runs).
   bool has_kept_runs = false;
+  ShardInfo shard;
 };
 
 // The per-run records of scenario s for --keep-runs, asked for once per
@@ -77,6 +92,19 @@ class ResultsFileError : public std::runtime_error {
 // Throws ResultsFileError (I/O) on failure, leaving `path` untouched.
 void write_results_file(const std::filesystem::path& path, const ResultsData& data,
                         const KeptRunsSource* kept_runs = nullptr);
+
+// A shard's blocks of scenario s, serialised (analysis/tally_serialization.h)
+// one after the other, each preceded by its size as u64 little-endian.
+using ShardBlocksSource = std::function<std::vector<std::byte>(int scenario)>;
+
+// A shard's part file: `data` (with data.shard filled) and the blocks of
+// every scenario in data.shard.block_scenarios. Atomic like
+// write_results_file.
+void write_shard_file(const std::filesystem::path& path, const ResultsData& data,
+                      const ShardBlocksSource& blocks);
+
+// The blocks a shard's part file holds for `scenario` (as written).
+std::vector<std::byte> read_shard_blocks(const std::filesystem::path& path, int scenario);
 
 // The name write_results_file writes under before renaming over `path`:
 // `.<name>.tmp-<pid>` in the same folder (hidden, one per process).

@@ -44,6 +44,12 @@ int print_summary(const std::string& path) {
   }
   std::string title = scenario_title(results.meta.scenario_toml);
   if (title.empty()) title = path;
+  if (results.shard.index > 0) {
+    std::fprintf(stderr,
+                 "shortfall: warning: %s is shard %d/%d of a study: it holds only that shard's "
+                 "finished scenarios; join the shards with `shortfall merge`\n",
+                 path.c_str(), results.shard.index, results.shard.count);
+  }
   if (results.meta.complete != 1) {
     std::fprintf(stderr,
                  "shortfall: warning: %s is from a run that has not finished: scenarios not "
@@ -70,6 +76,7 @@ void check_run_options(const RunRequest& request) {
       {request.seed.has_value(), "--seed (the seed comes from the results file)"},
       {!request.overrides.empty(), "--set (the scenario comes from the results file)"},
       {request.resume, "--resume (an interrupted --extend continues when run again)"},
+      {request.shard.has_value(), "--shard"},
       {request.force, "--force"}};
   for (const auto& [given, what] : refused) {
     if (given)
@@ -119,6 +126,10 @@ int run_command_line(int argc, char** argv) {
       "continue an interrupted run into the same results file (starts one if there is none)");
   run->add_option("--extend", request.extend_path,
                   "add runs to a finished results file in place (with --runs N, the new total)");
+  run->add_option(
+      "--shard", request.shard,
+      "run only shard K of N of the work (K from 1, e.g. $SLURM_ARRAY_TASK_ID/16); join the "
+      "parts with `shortfall merge`");
   run->add_flag("--quiet", request.quiet, "no progress and no summary table");
   run->add_option("--set", request.overrides, "override a scenario key, KEY=VALUE (repeatable)");
 
@@ -127,6 +138,17 @@ int run_command_line(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "validate a scenario or sweep and print it resolved");
   check->add_option("scenario", check_path, "scenario file (TOML)")->required();
   check->add_option("--set", check_overrides, "override a scenario key, KEY=VALUE (repeatable)");
+
+  MergeRequest merge_request;
+  auto* merge =
+      app.add_subcommand("merge", "join the shard files of one study into its results file");
+  merge->add_option("-o,--output", merge_request.output_path, "results file to write")->required();
+  merge->add_option("parts", merge_request.parts, "the shard files (run --shard K/N), every K once")
+      ->required();
+  merge->add_option("--threads", merge_request.threads, "worker threads (default: all cores)")
+      ->check(integer_in(1, 4096));
+  merge->add_flag("--force", merge_request.force, "overwrite an existing results file");
+  merge->add_flag("--quiet", merge_request.quiet, "no summary table");
 
   std::string summary_path;
   auto* summary = app.add_subcommand("summary", "print the summary table of a results file");
@@ -141,7 +163,7 @@ int run_command_line(int argc, char** argv) {
   };
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
     std::fprintf(stderr,
-                 "shortfall: error: unknown command '%s' (expected run, check or summary)\n",
+                 "shortfall: error: unknown command '%s' (expected run, check, summary or merge)\n",
                  argv[1]);
     return 1;
   }
@@ -159,6 +181,7 @@ int run_command_line(int argc, char** argv) {
     }
     if (*check) return check_study(check_path, check_overrides, 0);
     if (*summary) return print_summary(summary_path);
+    if (*merge) return merge_shard_files(merge_request, joined_command_line(argc, argv));
   } catch (const ScenarioError& error) {
     std::fprintf(stderr, "shortfall: error: %s\n", error.what());
     return 1;

@@ -42,25 +42,32 @@ namespace {
 // A scenario being simulated: its model, its blocks finished out of turn,
 // and the merge of the blocks in order.
 struct ActiveScenario {
-  ActiveScenario(int index_, const Scenario& scenario_, bool keep_runs)
-      : index(index_),
+  ActiveScenario(const Scenario& scenario_, const ScenarioShare& share_, bool keep_runs)
+      : index(share_.scenario),
         scenario(scenario_),
+        share(share_),
         model(scenario_),
-        units(plan_work_units(index_, scenario_.simulation.most_runs())),
-        tally(tally_shape(scenario_, keep_runs)),
-        shortfalls(static_cast<std::size_t>(scenario_.structure_count()), 0) {}
+        tally(tally_shape(scenario_, keep_runs), share_.first_block * k_runs_per_block),
+        next_block(share_.first_block),
+        shortfalls(static_cast<std::size_t>(scenario_.structure_count()), 0) {
+    for (const auto& unit : plan_work_units(index, scenario_.simulation.most_runs())) {
+      if (unit.block >= share.first_block && unit.block < share.end_block) units.push_back(unit);
+    }
+    saved.assign(units.size(), false);
+  }
 
   int index;
   const Scenario& scenario;
+  ScenarioShare share;
   ProviderRunModel model;
-  std::vector<WorkUnit> units;    // every block the scenario may need, in order
-  std::vector<bool> saved;        // [block]: merged from a saved block, not simulated
+  std::vector<WorkUnit> units;    // the blocks of the share, in order
+  std::vector<bool> saved;        // [unit]: merged from a saved block, not simulated
   std::size_t next_to_issue = 0;  // into units
-  std::size_t merged = 0;         // blocks merged into the tally
+  ScenarioTally tally;
+  std::int64_t next_block;  // the next block to merge
   int in_flight = 0;
   std::map<std::int64_t, BlockTally> waiting;  // finished out of turn, by block
-  ScenarioTally tally;
-  std::vector<std::int64_t> shortfalls;  // [structure], of the merged runs
+  std::vector<std::int64_t> shortfalls;        // [structure], of the merged runs
   bool done = false;
   bool target_met = false;
   bool finalising = false;  // handed to one thread to finalise
@@ -87,7 +94,14 @@ class StudyScheduler {
         // Blocks of a precision-stopped scenario simulated ahead of the
         // decision: enough to keep the threads busy, few enough that little
         // work is thrown away when the target is met.
-        lookahead_(threads + 1) {}
+        lookahead_(threads + 1),
+        shares_(options.shares.value_or(std::vector<ScenarioShare>{})) {
+    if (!options.shares) {
+      for (std::size_t s = 0; s < scenarios.size(); ++s) {
+        shares_.push_back({static_cast<int>(s), 0, block_count(scenarios[s]), true});
+      }
+    }
+  }
 
   // The next unit to simulate; nothing when the study is done or stopped.
   std::optional<Assignment> next() {
@@ -98,7 +112,7 @@ class StudyScheduler {
         if (auto unit = issue_from(*active)) return Assignment{active, *unit};
       }
       if (std::ssize(active_) < window_ && open_next_scenario(lock)) continue;
-      if (active_.empty() && next_scenario_ >= scenarios_.size()) return std::nullopt;
+      if (active_.empty() && next_share_ >= shares_.size()) return std::nullopt;
       // Something is in flight and will notify; the timeout is a guard only.
       changed_.wait_for(lock, std::chrono::milliseconds(100));
     }
@@ -133,7 +147,7 @@ class StudyScheduler {
     }
   }
 
-  bool all_done() const { return active_.empty() && next_scenario_ >= scenarios_.size(); }
+  bool all_done() const { return active_.empty() && next_share_ >= shares_.size(); }
 
   // A worker failed: hand out no more work.
   void fail() {
@@ -155,8 +169,9 @@ class StudyScheduler {
       ++active.next_to_issue;
     }
     if (active.next_to_issue >= active.units.size()) return std::nullopt;
+    const auto merged = static_cast<std::size_t>(active.next_block - active.share.first_block);
     if (active.scenario.simulation.stops_on_precision() &&
-        active.next_to_issue >= active.merged + static_cast<std::size_t>(lookahead_)) {
+        active.next_to_issue >= merged + static_cast<std::size_t>(lookahead_)) {
       return std::nullopt;
     }
     ++active.in_flight;
@@ -166,18 +181,22 @@ class StudyScheduler {
   // Opens the next scenario not already finished. The model is built under
   // the lock: it takes microseconds, and keeps the scenario order simple.
   bool open_next_scenario(std::unique_lock<std::mutex>& lock) {
-    while (next_scenario_ < scenarios_.size() && is_finished(next_scenario_)) ++next_scenario_;
-    if (next_scenario_ >= scenarios_.size()) return false;
-    const int index = static_cast<int>(next_scenario_++);
+    while (next_share_ < shares_.size() &&
+           is_finished(static_cast<std::size_t>(shares_[next_share_].scenario))) {
+      ++next_share_;
+    }
+    if (next_share_ >= shares_.size()) return false;
+    const ScenarioShare& share = shares_[next_share_++];
     auto active = std::make_shared<ActiveScenario>(
-        index, scenarios_[static_cast<std::size_t>(index)], options_.keep_runs);
-    active->saved.assign(active->units.size(), false);
+        scenarios_[static_cast<std::size_t>(share.scenario)], share, options_.keep_runs);
     if (options_.saved_blocks) {
-      for (auto& block : options_.saved_blocks(index)) {
-        const auto number = static_cast<std::size_t>(block.first_run() / k_runs_per_block);
-        if (number >= active->units.size() || active->saved[number]) continue;
-        active->saved[number] = true;
-        active->waiting.emplace(static_cast<std::int64_t>(number), std::move(block));
+      for (auto& block : options_.saved_blocks(share.scenario)) {
+        const std::int64_t number = block.first_run() / k_runs_per_block;
+        if (number < share.first_block || number >= share.end_block) continue;
+        const auto unit = static_cast<std::size_t>(number - share.first_block);
+        if (active->saved[unit]) continue;
+        active->saved[unit] = true;
+        active->waiting.emplace(number, std::move(block));
       }
     }
     active_.push_back(active);
@@ -199,7 +218,7 @@ class StudyScheduler {
   void merge_in_order(ActiveScenario& active) {
     const auto structures = static_cast<std::size_t>(active.scenario.structure_count());
     while (!active.done) {
-      const auto found = active.waiting.find(static_cast<std::int64_t>(active.merged));
+      const auto found = active.waiting.find(active.next_block);
       if (found == active.waiting.end()) return;
       for (std::size_t s = 0; s < structures; ++s) {
         active.shortfalls[s] += found->second.shortfall_count(static_cast<int>(s));
@@ -207,8 +226,13 @@ class StudyScheduler {
       const std::int64_t runs = found->second.run_count();
       active.tally.add(std::move(found->second));
       active.waiting.erase(found);
-      ++active.merged;
+      ++active.next_block;
       if (options_.on_progress) options_.on_progress(runs * static_cast<std::int64_t>(structures));
+      if (!active.share.whole) {
+        // Part of a scenario: done with its blocks; the merge decides nothing.
+        active.done = active.next_block == active.share.end_block;
+        continue;
+      }
       const auto decision =
           stopping_decision(active.scenario.simulation, active.tally.runs(), active.shortfalls);
       if (decision != StopDecision::go_on) {
@@ -229,6 +253,11 @@ class StudyScheduler {
   }
 
   void finalise(ActiveScenario& active) {
+    if (!active.share.whole) {
+      if (options_.on_part_done) options_.on_part_done(active.index, active.tally);
+      release(active);
+      return;
+    }
     ScenarioResults results;
     // Isolated, so this thread waits only for its own quantile tasks, never
     // for another scenario's worker loop it might otherwise steal.
@@ -241,7 +270,13 @@ class StudyScheduler {
     if (options_.on_scenario_done) {
       options_.on_scenario_done(active.index, std::move(results), active.target_met, active.tally);
     }
-    active.tally = ScenarioTally(active.tally.shape());  // free the per-run values now
+    release(active);
+  }
+
+  // Frees the per-run values now (blocks still in flight keep the rest of
+  // the scenario alive) and lets a waiting worker open the next scenario.
+  void release(ActiveScenario& active) {
+    active.tally = ScenarioTally(active.tally.shape());
     std::lock_guard lock(mutex_);
     changed_.notify_all();
   }
@@ -252,7 +287,8 @@ class StudyScheduler {
   const int lookahead_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::size_t next_scenario_ = 0;
+  std::vector<ScenarioShare> shares_;  // what to simulate, in scenario order
+  std::size_t next_share_ = 0;
   std::list<ActivePointer> active_;  // opened, not yet done, in scenario order
   std::atomic<bool> failed_{false};
 };

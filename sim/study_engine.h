@@ -13,12 +13,14 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "analysis/scenario_results.h"
 #include "analysis/tally.h"
 #include "models/scenario.h"
+#include "shard.h"
 
 namespace shortfall {
 
@@ -42,6 +44,9 @@ double wilson_halfwidth(std::int64_t shortfalls, std::int64_t runs);
 struct StudyEngineOptions {
   int threads = 0;  // 0: all cores
   bool keep_runs = false;
+  // The blocks to simulate, scenario by scenario in order (a shard's work,
+  // sim/shard.h; possibly none). Not set: every block of every scenario.
+  std::optional<std::vector<ScenarioShare>> shares;
   // [scenario]: already finished (a resumed run); skipped. Empty: none.
   std::vector<bool> finished;
   // Finished blocks of a scenario saved by an interrupted run: merged instead
@@ -53,6 +58,10 @@ struct StudyEngineOptions {
   std::function<void(int scenario, ScenarioResults&& results, bool target_met,
                      const ScenarioTally& tally)>
       on_scenario_done;
+  // A share that is not the whole scenario is done when its blocks are
+  // merged: its tally goes here unfinalised (`shortfall merge` finalises it
+  // with the other shards' blocks). Same threading rules as on_scenario_done.
+  std::function<void(int scenario, const ScenarioTally& part)> on_part_done;
   // Run-structures merged (progress), and run-structures that will not be
   // needed because a scenario stopped early on precision. Thread-safe, cheap.
   std::function<void(std::int64_t)> on_progress;

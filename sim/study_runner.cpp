@@ -12,9 +12,12 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "analysis/byte_codec.h"
 #include "analysis/results_file.h"
 #include "analysis/summary_table.h"
+#include "analysis/tally_serialization.h"
 #include "checkpoint.h"
 #include "engine.h"
 #include "errors.h"
@@ -23,6 +26,7 @@
 #include "output_path.h"
 #include "progress.h"
 #include "scenario_loader.h"
+#include "shard.h"
 #include "study_engine.h"
 
 #ifndef SHORTFALL_VERSION
@@ -153,17 +157,28 @@ std::int64_t work_of(const Scenario& scenario) {
   return scenario.simulation.most_runs() * scenario.structure_count();
 }
 
+// Run-structures of a scenario's blocks [first_block, end_block).
+std::int64_t work_of(const Scenario& scenario, const ScenarioShare& share) {
+  const std::int64_t first = share.first_block * k_runs_per_block;
+  const std::int64_t end =
+      std::min(share.end_block * k_runs_per_block, scenario.simulation.most_runs());
+  return (end - first) * scenario.structure_count();
+}
+
 // The run of one study into one results file.
 class StudyRun {
  public:
   StudyRun(const LoadedStudy& study, const RunRequest& request, fs::path output,
-           std::string command_line)
+           std::string command_line, std::optional<ShardSpec> shard)
       : study_(study),
         request_(request),
         output_(std::move(output)),
         command_line_(std::move(command_line)),
+        shard_(shard),
         results_(study.scenarios.size()),
-        target_met_(study.scenarios.size(), 0) {}
+        target_met_(study.scenarios.size(), 0) {
+    if (shard_) shares_ = shard_work(study.scenarios, *shard_);
+  }
 
   // Simulates what the checkpoint does not hold yet. Returns 0 when the
   // results file is complete, 2 when interrupted (the work is saved).
@@ -182,8 +197,11 @@ class StudyRun {
       results_[index] = std::move(saved.results);
     }
     for (std::size_t s = 0; s < scenario_count; ++s) {
-      total += finished[s] ? results_[s]->runs_done * study_.scenarios[s].structure_count()
-                           : work_of(study_.scenarios[s]);
+      if (finished[s]) total += results_[s]->runs_done * study_.scenarios[s].structure_count();
+    }
+    for (const ScenarioShare& share : shares()) {
+      const auto index = static_cast<std::size_t>(share.scenario);
+      if (!finished[index]) total += work_of(study_.scenarios[index], share);
     }
     print_warnings(checkpoint.warnings());
     const auto finished_count = std::count(finished.begin(), finished.end(), true);
@@ -208,6 +226,14 @@ class StudyRun {
       std::lock_guard lock(mutex_);
       results_[static_cast<std::size_t>(s)] = std::move(results);
       target_met_[static_cast<std::size_t>(s)] = target_met ? 1 : 0;
+    };
+    if (shard_) options.shares = shares_;
+    // Part of a scenario (a shard's): its blocks, for `shortfall merge`, and
+    // a result without runs marking it done.
+    options.on_part_done = [&](int s, const ScenarioTally& part) {
+      checkpoint.save_kept_runs(s, part.blocks());
+      checkpoint.save_scenario(s, {not_run(study_.scenarios[static_cast<std::size_t>(s)]), false});
+      checkpoint.drop_blocks(s);
     };
     options.on_progress = [&progress](std::int64_t done) { progress.add(done); };
     options.on_work_dropped = [&progress](std::int64_t dropped) { progress.drop(dropped); };
@@ -254,6 +280,10 @@ class StudyRun {
   // the finished scenarios' statistics, not their per-run records.
   void write(bool complete, const Checkpoint* checkpoint = nullptr) {
     const ResultsData data = assembled(complete);
+    if (shard_ && complete) {
+      write_part(data, *checkpoint);
+      return;
+    }
     ScenarioTally loaded(tally_shape(study_.scenarios.front(), true));
     const KeptRunsSource kept = [&](std::size_t s) -> const ScenarioTally& {
       loaded = ScenarioTally(tally_shape(study_.scenarios[s], true));
@@ -268,10 +298,48 @@ class StudyRun {
     }
   }
 
+  // A shard's part file: the statistics of the scenarios it finished, and
+  // the blocks of those it did part of (of all, with --keep-runs).
+  void write_part(ResultsData data, const Checkpoint& checkpoint) {
+    data.shard.index = shard_->index;
+    data.shard.count = shard_->count;
+    data.shard.keep_runs = request_.keep_runs;
+    for (const ScenarioShare& share : shares_) {
+      if (share.whole) data.shard.whole_scenarios.push_back(share.scenario);
+      if (!share.whole || request_.keep_runs) data.shard.block_scenarios.push_back(share.scenario);
+    }
+    const ShardBlocksSource blocks = [&checkpoint](int s) {
+      std::vector<std::byte> bytes;
+      for (const auto& block : checkpoint.load_kept_runs(s)) {
+        const std::vector<std::byte> serialized = serialize(block);
+        append_le64(bytes, serialized.size());
+        bytes.insert(bytes.end(), serialized.begin(), serialized.end());
+      }
+      return bytes;
+    };
+    try {
+      write_shard_file(output_, data, blocks);
+    } catch (const ResultsFileError& error) {
+      throw RunFailure(error.what());
+    }
+  }
+
+  // What this process simulates: a shard's shares, or every scenario whole.
+  std::vector<ScenarioShare> shares() const {
+    if (shard_) return shares_;
+    std::vector<ScenarioShare> all;
+    for (std::size_t s = 0; s < study_.scenarios.size(); ++s) {
+      all.push_back({static_cast<int>(s), 0, block_count(study_.scenarios[s]), true});
+    }
+    return all;
+  }
+
   const LoadedStudy& study_;
   const RunRequest& request_;
   fs::path output_;
   std::string command_line_;
+  std::optional<ShardSpec> shard_;
+  std::vector<ScenarioShare> shares_;
   std::mutex mutex_;
   std::vector<std::optional<ScenarioResults>> results_;
   std::vector<int> target_met_;
@@ -354,7 +422,11 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
   }
   print_warnings(study.warnings);
 
-  const RunIdentity identity = identity_of(study, request.keep_runs);
+  std::optional<ShardSpec> shard;
+  if (request.shard) shard = parse_shard(*request.shard);
+  RunIdentity identity = identity_of(study, request.keep_runs);
+  // A shard's saved state continues only that shard.
+  if (shard) identity.format_version += fmt::format("; shard {}/{}", shard->index, shard->count);
   const fs::path folder = Checkpoint::folder_for(output);
   const bool continuing = request.resume || extending;
   check_output_path(output, request.force || continuing);
@@ -383,14 +455,18 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
     checkpoint.emplace(Checkpoint::create(folder, identity));
   }
 
-  StudyRun run(study, request, output, command_line);
-  // An interrupted --extend leaves the finished file as it was.
-  const int code = run.execute(*checkpoint, !extending);
+  StudyRun run(study, request, output, command_line, shard);
+  // An interrupted --extend leaves the finished file as it was; a shard's
+  // part file is written only whole.
+  const int code = run.execute(*checkpoint, !extending && !shard);
   if (code != 0) {
-    const std::string again = extending ? fmt::format("shortfall run --extend {} --runs {}",
-                                                      output.string(), *request.runs)
-                                        : fmt::format("shortfall run {} --resume -o {}",
-                                                      request.scenario_path, output.string());
+    const std::string shard_option =
+        shard ? fmt::format(" --shard {}/{}", shard->index, shard->count) : "";
+    const std::string again =
+        extending
+            ? fmt::format("shortfall run --extend {} --runs {}", output.string(), *request.runs)
+            : fmt::format("shortfall run {}{} --resume -o {}", request.scenario_path, shard_option,
+                          output.string());
     std::fprintf(stderr, "shortfall: continue with: %s\n", again.c_str());
     return code;
   }
@@ -447,6 +523,165 @@ int check_study(const std::string& path, const std::vector<std::string>& overrid
         first.simulation.stops_on_precision() ? "at most " : "", std::ceil(estimate), cores,
         per_thread, samples, samples == 1 ? "" : "s");
   }
+  return 0;
+}
+
+namespace {
+
+struct Part {
+  fs::path path;
+  ResultsData data;
+};
+
+// The shards must be the N parts of one study: the same scenario text, seed,
+// run count and format, each K once, none missing.
+void check_parts(const std::vector<Part>& parts) {
+  const Part& first = parts.front();
+  const auto& reference = first.data.meta;
+  const int count = first.data.shard.count;
+  std::vector<const Part*> by_index(static_cast<std::size_t>(count) + 1, nullptr);
+  for (const Part& part : parts) {
+    const auto& meta = part.data.meta;
+    const std::string name = part.path.string();
+    if (part.data.shard.index == 0) {
+      throw InputError(
+          fmt::format("{}: not a shard's part file (it has no shard attribute); merge joins "
+                      "the files of `shortfall run --shard K/N`",
+                      name));
+    }
+    const std::string which = fmt::format("{}/{}", part.data.shard.index, part.data.shard.count);
+    if (meta.format_version != reference.format_version) {
+      throw InputError(fmt::format("{}: format version {}, but {} has {}", name,
+                                   meta.format_version, first.path.string(),
+                                   reference.format_version));
+    }
+    if (part.data.shard.count != count) {
+      throw InputError(fmt::format("{}: shard {} of a split into {}, but {} is of a split into {}",
+                                   name, which, part.data.shard.count, first.path.string(), count));
+    }
+    if (meta.seed != reference.seed) {
+      throw InputError(fmt::format("{}: seed {}, but {} has seed {}: not shards of one study", name,
+                                   meta.seed, first.path.string(), reference.seed));
+    }
+    if (meta.scenario_toml != reference.scenario_toml || meta.runs != reference.runs ||
+        part.data.shard.keep_runs != first.data.shard.keep_runs) {
+      throw InputError(
+          fmt::format("{}: made from a different scenario (or runs, or --keep-runs) than {}: "
+                      "not shards of one study",
+                      name, first.path.string()));
+    }
+    if (meta.complete != 1) {
+      throw InputError(
+          fmt::format("{}: shard {} did not finish; continue it with --resume first", name, which));
+    }
+    const Part*& slot = by_index[static_cast<std::size_t>(part.data.shard.index)];
+    if (slot != nullptr) {
+      throw InputError(
+          fmt::format("{} and {} are both shard {}", slot->path.string(), name, which));
+    }
+    slot = &part;
+  }
+  std::vector<std::string> missing;
+  for (int k = 1; k <= count; ++k) {
+    if (by_index[static_cast<std::size_t>(k)] == nullptr)
+      missing.push_back(fmt::format("{}/{}", k, count));
+  }
+  if (!missing.empty()) {
+    throw InputError(fmt::format("shard{} {} missing: merge needs all {} parts",
+                                 missing.size() > 1 ? "s" : "", fmt::join(missing, ", "), count));
+  }
+}
+
+// The blocks of scenario s from every part holding some, in shard order (the
+// parts are sorted by K), as one tally.
+ScenarioTally gather_blocks(const std::vector<Part>& parts, const Scenario& scenario, int s,
+                            bool keep_runs) {
+  ScenarioTally tally(tally_shape(scenario, keep_runs));
+  for (const Part& part : parts) {
+    const auto& listed = part.data.shard.block_scenarios;
+    if (std::find(listed.begin(), listed.end(), s) == listed.end()) continue;
+    std::vector<std::byte> bytes;
+    try {
+      bytes = read_shard_blocks(part.path, s);
+    } catch (const ResultsFileError& error) {
+      throw InputError(error.what());
+    }
+    std::span<const std::byte> rest(bytes);
+    while (!rest.empty()) {
+      const std::uint64_t size = rest.size() >= 8 ? load_le64(rest.data()) : ~std::uint64_t{0};
+      if (size > rest.size() - std::min<std::size_t>(rest.size(), 8)) {
+        throw InputError(
+            fmt::format("{}: the blocks of scenario {} are truncated", part.path.string(), s));
+      }
+      try {
+        tally.add(deserialize_block_tally(rest.subspan(8, size)));
+      } catch (const std::exception& error) {
+        throw InputError(fmt::format("{}: scenario {}: {}", part.path.string(), s, error.what()));
+      }
+      rest = rest.subspan(8 + size);
+    }
+  }
+  return tally;
+}
+
+}  // namespace
+
+int merge_shard_files(const MergeRequest& request, const std::string& command_line) {
+  if (request.parts.empty()) throw InputError("merge: give the shard files to join");
+  const fs::path output(request.output_path);
+  check_output_path(output, request.force);
+  std::vector<Part> parts;
+  for (const auto& path : request.parts) parts.push_back({path, read_for_input(path)});
+  check_parts(parts);
+  std::sort(parts.begin(), parts.end(),
+            [](const Part& a, const Part& b) { return a.data.shard.index < b.data.shard.index; });
+
+  const Part& first = parts.front();
+  const LoadedStudy study =
+      load_study_text(first.data.meta.scenario_toml, first.path.string() + " (scenario_toml)");
+  const auto scenario_count = study.scenarios.size();
+  const bool keep_runs = first.data.shard.keep_runs;
+
+  ResultsData merged;
+  merged.meta = describe_run(study, command_line);
+  merged.meta.complete = 1;
+  merged.swept_keys = swept_key_columns(study);
+  const bool stopping = study.scenarios.front().simulation.stops_on_precision();
+  if (stopping) merged.target_met.assign(scenario_count, 0);
+  for (const Part& part : parts) merged.meta.elapsed_seconds += part.data.meta.elapsed_seconds;
+  for (std::size_t s = 0; s < scenario_count; ++s) {
+    const Scenario& scenario = study.scenarios[s];
+    const int index = static_cast<int>(s);
+    const Part* owner = nullptr;
+    for (const Part& part : parts) {
+      const auto& whole = part.data.shard.whole_scenarios;
+      if (std::find(whole.begin(), whole.end(), index) != whole.end()) owner = &part;
+    }
+    if (owner != nullptr) {
+      merged.scenarios.push_back(owner->data.scenarios[s]);
+      if (stopping) merged.target_met[s] = owner->data.target_met.at(s);
+      continue;
+    }
+    // Cut between shards: finalised here from every part's blocks, in order.
+    const ScenarioTally tally = gather_blocks(parts, scenario, index, keep_runs);
+    if (tally.runs() != scenario.simulation.most_runs()) {
+      throw InputError(fmt::format("scenario {}: the shards hold {} of its {} runs", s,
+                                   tally.runs(), scenario.simulation.most_runs()));
+    }
+    merged.scenarios.push_back(finalize_scenario(tally, request.threads));
+  }
+
+  ScenarioTally loaded(tally_shape(study.scenarios.front(), true));
+  const KeptRunsSource kept = [&](std::size_t s) -> const ScenarioTally& {
+    loaded = gather_blocks(parts, study.scenarios[s], static_cast<int>(s), true);
+    return loaded;
+  };
+  try {
+    write_results_file(output, merged, keep_runs ? &kept : nullptr);
+  } catch (const ResultsFileError& error) {
+    throw RunFailure(error.what());
+  }
+  if (!request.quiet) print_results(merged, study.title, output);
   return 0;
 }
 

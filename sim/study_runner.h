@@ -20,6 +20,7 @@ struct RunRequest {
   std::string extend_path;  // --extend FILE
   std::optional<std::int64_t> runs;
   std::optional<std::string> seed;
+  std::optional<std::string> shard;  // --shard K/N
   int threads = 0;
   bool keep_runs = false;
   bool force = false;
@@ -32,6 +33,20 @@ struct RunRequest {
 // InputError / ScenarioError for bad input and RunFailure for failures while
 // running, each with a message ready to print.
 int run_study(const RunRequest& request, const std::string& command_line);
+
+struct MergeRequest {
+  std::string output_path;
+  std::vector<std::string> parts;
+  int threads = 0;
+  bool force = false;
+  bool quiet = false;
+};
+
+// `shortfall merge -o FILE PART...`: the parts of `run --shard K/N` joined
+// into the file one process would have written. Refuses (InputError, naming
+// the file) parts of different studies, seeds or formats, duplicates, and
+// missing shards (named K/N).
+int merge_shard_files(const MergeRequest& request, const std::string& command_line);
 
 // `shortfall check`: validates, prints the resolved scenario, the design, the
 // work and an estimate of the run time from a short calibration.

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -11,8 +12,10 @@
 
 #include "analysis/results_file.h"
 #include "analysis/summary_table.h"
+#include "cluster.h"
 #include "errors.h"
 #include "git_revision.h"  // generated at build time: SHORTFALL_GIT_REVISION
+#include "mpi_job.h"
 #include "scenario_loader.h"
 #include "study_runner.h"
 
@@ -102,10 +105,29 @@ CLI::Validator integer_in(std::int64_t low, std::int64_t high) {
 
 }  // namespace
 
+namespace {
+int run_on_rank_zero(int argc, char** argv);
+}
+
 int run_command_line(int argc, char** argv) {
+  const bool is_run = argc > 1 && std::string_view(argv[1]) == "run";
+  // Under mpirun the ranks above 0 only ever simulate work units of a `run`,
+  // taking everything from rank 0 (sim/cluster.h); other commands are rank 0's.
+  if (mpi::rank() > 0) return is_run ? serve_as_worker_rank() : 0;
+  const int code = run_on_rank_zero(argc, argv);
+  // However rank 0's `run` ended (bad input, nothing to do), the other ranks
+  // hear it and exit with its code; once they have started, this does nothing.
+  if (is_run) start_worker_ranks(code);
+  return code;
+}
+
+namespace {
+
+int run_on_rank_zero(int argc, char** argv) {
   CLI::App app{"shortfall: provider cash under outcome-based payment contracts"};
-  app.set_version_flag("--version",
-                       std::string(SHORTFALL_VERSION) + " (" + SHORTFALL_GIT_REVISION + ")");
+  app.set_version_flag("--version", std::string(SHORTFALL_VERSION) + " (" + SHORTFALL_GIT_REVISION +
+                                        ")" +
+                                        (mpi::built_with_mpi() ? ", with MPI" : ", without MPI"));
   app.require_subcommand(1);
 
   RunRequest request;
@@ -197,5 +219,7 @@ int run_command_line(int argc, char** argv) {
   }
   return 1;
 }
+
+}  // namespace
 
 }  // namespace shortfall

@@ -19,6 +19,7 @@
 #include "analysis/summary_table.h"
 #include "analysis/tally_serialization.h"
 #include "checkpoint.h"
+#include "cluster.h"
 #include "engine.h"
 #include "errors.h"
 #include "git_revision.h"  // generated at build time: SHORTFALL_GIT_REVISION
@@ -455,6 +456,9 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
     checkpoint.emplace(Checkpoint::create(folder, identity));
   }
 
+  // The other ranks of an MPI job (if any) start from the resolved text, so
+  // every rank simulates exactly rank 0's scenarios.
+  start_worker_ranks(0, study.resolved_toml, request.keep_runs, request.threads);
   StudyRun run(study, request, output, command_line, shard);
   // An interrupted --extend leaves the finished file as it was; a shard's
   // part file is written only whole.

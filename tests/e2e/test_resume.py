@@ -106,7 +106,12 @@ def test_sigint_on_a_single_long_scenario_saves_its_blocks(tmp_path):
     run_ok("run", scenario, "-o", reference, "--quiet")
     out = tmp_path / "interrupted.h5"
     run = start("run", scenario, "-o", out, "--threads", "2")
-    time.sleep(0.6)
+    # Once the saved state exists the run is under way (its signal handler
+    # is installed right after); then let some blocks finish.
+    deadline = time.monotonic() + 60
+    while not (checkpoint_of(out) / "manifest").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.4)
     run.send_signal(signal.SIGINT)
     _, err = run.communicate(timeout=120)
     if run.returncode == 0:

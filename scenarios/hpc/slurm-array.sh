@@ -20,6 +20,7 @@
 #SBATCH --mem-per-cpu=2G             # memory per core
 #SBATCH --time=01:00:00              # wall-time limit of each task, HH:MM:SS
 #SBATCH --requeue                    # if the node fails or the task is preempted, Slurm runs it again
+#SBATCH --open-mode=append           # a requeued task adds to its log instead of replacing it
 #SBATCH --output=shard-%A_%a.out     # the log: %A is the array's job id, %a the task number
 
 set -euo pipefail

@@ -25,6 +25,7 @@ OUT="${OUT:-$STUDY/withhold-sweep.h5}"                      # the merged results
 # ---------------------------------------------------------------------------
 
 cd "$STUDY"
-echo "merging $(ls parts/part-*.h5 | wc -l) parts into $OUT, $(date)"
-"$SHORTFALL" merge -o "$OUT" parts/part-*.h5
+parts=(parts/part-*.h5)
+echo "merging ${#parts[@]} parts into $OUT, $(date)"
+"$SHORTFALL" merge -o "$OUT" "${parts[@]}"
 echo "done: $OUT (the parts in $STUDY/parts can be deleted once you have checked it)"

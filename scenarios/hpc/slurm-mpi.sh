@@ -24,6 +24,7 @@
 #SBATCH --mem-per-cpu=2G             # memory per core
 #SBATCH --time=04:00:00              # wall-time limit, HH:MM:SS
 #SBATCH --requeue                    # if a node fails or the job is preempted, Slurm runs it again
+#SBATCH --open-mode=append           # a requeued job adds to its log instead of replacing it
 #SBATCH --output=mpi-%j.out          # the log: %j is the job id
 
 set -euo pipefail

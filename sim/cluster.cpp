@@ -184,7 +184,15 @@ void coordinate_worker_ranks(detail::StudyScheduler& scheduler) {
         const auto active = found->second.scenario;
         outstanding.erase(found);
         --units_at[message->from];
-        scheduler.finished(active, deserialize_block_tally(body.subspan(12)));
+        try {
+          scheduler.finished(active, deserialize_block_tally(body.subspan(12)));
+        } catch (const std::exception& error) {
+          // Rank 0 failed (saving a finished scenario, say): stop handing out
+          // work and release every rank before reporting it, so no rank is
+          // left waiting whatever the launcher does with a failed task.
+          if (failed.empty()) failed = fmt::format("rank 0: {}", error.what());
+          scheduler.fail();
+        }
       } else if (message->tag == Tag::failure) {
         const auto body = checked_body(*message);
         if (failed.empty()) {
@@ -225,7 +233,7 @@ void coordinate_worker_ranks(detail::StudyScheduler& scheduler) {
         units_at[rank] += static_cast<int>(units.size());
         it = waiting.erase(it);
         progressed = true;
-      } else if (!more && units_at[rank] == 0) {
+      } else if (!more && (units_at[rank] == 0 || !failed.empty())) {
         mpi::send(rank, Tag::work, release_message(scheduler.all_done() && failed.empty() ? 0 : 2));
         ++released;
         it = waiting.erase(it);
@@ -237,7 +245,7 @@ void coordinate_worker_ranks(detail::StudyScheduler& scheduler) {
     // Nothing to do: a short nap instead of spinning a core.
     if (!progressed) std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
-  if (!failed.empty()) throw RunFailure(failed);
+  if (!failed.empty()) throw RunFailure(failed.starts_with("rank 0: ") ? failed.substr(8) : failed);
 }
 
 }  // namespace shortfall

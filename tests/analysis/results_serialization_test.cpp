@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/results_fixture.h"
+
 #include "analysis/tally.h"
 
 namespace shortfall {
@@ -44,38 +46,14 @@ void require_same_results(const ScenarioResults& a, const ScenarioResults& b) {
 // alike, with a NaN carrying a payload, -0.0, both infinities and a
 // subnormal among them.
 ScenarioResults awkward_results(int structures = 3, int months = 4, int indicators = 2) {
-  ScenarioResults results;
-  results.runs_done = 1'234'567;
-  results.structure_count = structures;
-  results.month_count = months;
-  results.indicator_count = indicators;
-  const auto s = static_cast<std::size_t>(structures);
-  const auto t = static_cast<std::size_t>(months);
-  const auto k = static_cast<std::size_t>(indicators);
-  const auto q = static_cast<std::size_t>(k_quantile_count);
   double next = 0.125;
-  auto fill = [&next](std::vector<double>& values, std::size_t size) {
-    values.resize(size);
-    for (double& value : values) {
-      value = next;
-      next = next * -1.5 + 0.001;
-    }
-  };
-  for (auto* per_structure :
-       {&results.p_shortfall, &results.p_shortfall_ci_low, &results.p_shortfall_ci_high,
-        &results.p_shortfall_diff, &results.p_shortfall_diff_se, &results.min_cash_mean,
-        &results.min_cash_cvar05, &results.support_mean, &results.support_p95,
-        &results.first_shortfall_month_mean, &results.earned_fraction_mean,
-        &results.outcome_received_mean, &results.receivable_mean,
-        &results.commissioner_cost_mean}) {
-    fill(*per_structure, s);
-  }
-  fill(results.shortfall_by_month, s * t);
-  fill(results.cash_quantiles, s * t * q);
-  fill(results.min_cash_quantiles, s * q);
-  fill(results.end_cash_quantiles, s * q);
-  fill(results.indicator_achievement_mean, s * k);
-
+  ScenarioResults results =
+      shortfall::testing::filled_results(structures, months, indicators, [&next] {
+        const double value = next;
+        next = next * -1.5 + 0.001;
+        return value;
+      });
+  results.runs_done = 1'234'567;
   results.p_shortfall_diff_se[0] = std::bit_cast<double>(std::uint64_t{0x7ff80000deadbeefULL});
   results.p_shortfall_diff[0] = -0.0;
   results.support_p95[1] = std::numeric_limits<double>::infinity();

@@ -18,6 +18,8 @@
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include "support/results_fixture.h"
+
 #include "analysis/results_serialization.h"
 #include "analysis/tally_serialization.h"
 #include "sim/errors.h"
@@ -73,33 +75,10 @@ RunIdentity test_identity() {
 // Results of the right shape for `structures` x `months` x `indicators`,
 // different for every `scenario`, with NaN payloads, -0.0 and infinities.
 ScenarioResults results_for(int scenario, int structures = 2, int months = 3, int indicators = 1) {
-  ScenarioResults results;
-  results.runs_done = 1000 * (scenario + 1);
-  results.structure_count = structures;
-  results.month_count = months;
-  results.indicator_count = indicators;
-  const auto s = static_cast<std::size_t>(structures);
-  const auto t = static_cast<std::size_t>(months);
-  const auto q = static_cast<std::size_t>(k_quantile_count);
   double next = 0.5 + scenario;
-  auto fill = [&next](std::vector<double>& values, std::size_t size) {
-    values.resize(size);
-    for (double& value : values) value = (next *= -1.25);
-  };
-  for (auto* per_structure :
-       {&results.p_shortfall, &results.p_shortfall_ci_low, &results.p_shortfall_ci_high,
-        &results.p_shortfall_diff, &results.p_shortfall_diff_se, &results.min_cash_mean,
-        &results.min_cash_cvar05, &results.support_mean, &results.support_p95,
-        &results.first_shortfall_month_mean, &results.earned_fraction_mean,
-        &results.outcome_received_mean, &results.receivable_mean,
-        &results.commissioner_cost_mean}) {
-    fill(*per_structure, s);
-  }
-  fill(results.shortfall_by_month, s * t);
-  fill(results.cash_quantiles, s * t * q);
-  fill(results.min_cash_quantiles, s * q);
-  fill(results.end_cash_quantiles, s * q);
-  fill(results.indicator_achievement_mean, s * static_cast<std::size_t>(indicators));
+  ScenarioResults results = shortfall::testing::filled_results(structures, months, indicators,
+                                                               [&next] { return next *= -1.25; });
+  results.runs_done = 1000 * (scenario + 1);
   results.p_shortfall_diff[0] = -0.0;
   results.p_shortfall_diff_se[0] = std::bit_cast<double>(
       std::uint64_t{0x7ff8000000000000ULL | static_cast<unsigned>(scenario + 7)});

@@ -1,0 +1,13 @@
+"""Reading and plotting the results files of `shortfall run`.
+
+Importable without installing: `PYTHONPATH=analysis/python /usr/bin/python3`
+(docs/python.md).
+"""
+
+from .results import (FORMAT_NAME, KNOWN_MAJOR_VERSIONS, ResultsFileError, design_dims,
+                      open_results, open_runs, scenario_settings, swept_keys, sweep_mode, to_frame)
+
+__all__ = [
+    "FORMAT_NAME", "KNOWN_MAJOR_VERSIONS", "ResultsFileError", "design_dims", "open_results",
+    "open_runs", "scenario_settings", "swept_keys", "sweep_mode", "to_frame",
+]

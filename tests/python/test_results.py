@@ -5,7 +5,6 @@ import shutil
 
 import h5py
 import numpy as np
-import pandas as pd
 import pytest
 
 import shortfall

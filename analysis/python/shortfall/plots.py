@@ -22,7 +22,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from .results import design_dims, scenario_settings, swept_keys
 
 # One look per structure, in the file's order: style, marker and grey all differ.
-_LINE_STYLES = ["-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3))]
+_LINE_STYLES = ["-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 3))]
 _MARKERS = ["o", "s", "^", "D", "v", "x"]
 _GREYS = ["0.0", "0.45", "0.25", "0.6", "0.15", "0.35"]
 

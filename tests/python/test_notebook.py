@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import nbformat
-import pytest
 
 from conftest import BINARY, PACKAGE_DIR, SOURCE_DIR
 

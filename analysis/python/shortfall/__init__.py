@@ -1,0 +1,14 @@
+"""Reading and plotting the results files of `shortfall run`.
+
+Importable without installing: `PYTHONPATH=analysis/python /usr/bin/python3`
+(docs/python.md).
+"""
+
+from . import plots
+from .results import (FORMAT_NAME, KNOWN_MAJOR_VERSIONS, ResultsFileError, design_dims,
+                      open_results, open_runs, scenario_settings, swept_keys, sweep_mode, to_frame)
+
+__all__ = [
+    "FORMAT_NAME", "KNOWN_MAJOR_VERSIONS", "ResultsFileError", "design_dims", "open_results",
+    "open_runs", "plots", "scenario_settings", "swept_keys", "sweep_mode", "to_frame",
+]

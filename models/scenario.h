@@ -88,6 +88,74 @@ struct Indicator {
   double volatility = 0.0;  // sigma_i, monthly, logit units
   double reversion = 0.0;   // kappa_i in [0, 1]
   double trend = 0.0;       // tau_i, logit per year, not multiplied by the direction
+  // Networks (MODEL.md 9): the provider whose financial stress drags this
+  // indicator, by its position in the scenario; -1: the contract's holder
+  // (for alliance-wide indicators, every member, weighted by contract value).
+  int delivered_by = -1;
+};
+
+// One population segment of a contract (MODEL.md 10), e.g. a HoNOS payment
+// super-class: its own value, basis, demand and indicators. The rest of the
+// contract's terms (outcome share, structures, assessment, lag, rule) are
+// the contract's.
+struct Segment {
+  std::string id;
+  double annual_value = 0.0;  // V of the segment; the segments' values add up to the contract's
+  Basis basis = Basis::block;
+  DemandProcess demand;
+  // Its indicators: the provider's indicators [first_indicator, first_indicator + indicator_count);
+  // their weights sum to 1 within the segment.
+  int first_indicator = 0;
+  int indicator_count = 0;
+};
+
+// Everything about one provider: its cash and costs, the demand its costs
+// follow and, when it holds one, its contract with the commissioner.
+struct ProviderSetup {
+  std::string id;  // "" in a single-provider file
+  ProviderFinance provider;
+  DemandProcess demand;  // drives its costs, and its contract's payments when unsegmented
+  Contract contract;     // meaningful only when holds_contract
+  bool holds_contract = true;  // false for a subcontractor of a prime or integrator
+  std::vector<Indicator> indicators;  // of its contract, every segment's, in file order
+  Eigen::MatrixXd correlation;        // R over `indicators`, K x K
+  // Empty: the contract is one segment (contract.annual_value, contract.basis,
+  // `demand`, every indicator). Otherwise its segments, whose demand
+  // processes also drive the provider's costs, weighted by value.
+  std::vector<Segment> segments;
+
+  int indicator_count() const { return static_cast<int>(indicators.size()); }
+  int structure_count() const { return static_cast<int>(contract.structures.size()); }
+};
+
+// MODEL.md 9: who holds the commissioner's contracts and how money flows on.
+enum class NetworkModel { single, alliance, prime, integrator };
+
+// A prime's or integrator's subcontract. The lead pays the subcontractor,
+// `payment_delay_months` after its own receipt, its share c = value / V of
+// what the commissioner paid: (1 - pass_through) of its share of the full
+// efficient-cost payment plus pass_through of its share of what the lead
+// actually received (base and outcome money), so pass_through = 0 keeps its
+// income free of outcomes and 1 passes on its full share of the withhold,
+// bonus or clawback (docs/model.md, "Networks").
+struct Subcontract {
+  int provider = 0;    // position in the scenario
+  double value = 0.0;  // yearly, in year 0; grows with the lead's contract
+  double pass_through = 0.0;
+  int payment_delay_months = 0;
+};
+
+struct Network {
+  NetworkModel model = NetworkModel::single;
+  int lead = 0;                 // prime, integrator: holds the commissioner's contract
+  double management_fee = 0.0;  // integrator: share of the contract value it keeps
+  std::vector<Subcontract> subcontracts;
+  // Alliance-wide indicators ([[network.indicator]]): when present, no member
+  // has indicators of its own, and the alliance's weighted achievement pays
+  // every member its own pot. Their random streams are those of provider
+  // `provider_count()`, one past the last.
+  std::vector<Indicator> shared_indicators;
+  Eigen::MatrixXd shared_correlation;
 };
 
 struct SimulationSettings {
@@ -107,20 +175,53 @@ struct SimulationSettings {
   std::int64_t most_runs() const { return stops_on_precision() ? max_runs : runs; }
 };
 
-struct Scenario {
+// A scenario is its first provider (the only one in a single-provider file,
+// so `scenario.provider`, `scenario.contract` and the rest read as in
+// MODEL.md 2-6) plus, for a network, the others and how they are linked.
+struct Scenario : ProviderSetup {
   std::string title;
   SimulationSettings simulation;
-  ProviderFinance provider;
-  DemandProcess demand;
-  Contract contract;
-  std::vector<Indicator> indicators;
-  Eigen::MatrixXd correlation;  // R, K x K, positive semi-definite, unit diagonal
   // Which random futures the scenario sees (MODEL.md section 8). Scenarios of a
   // sweep share one by default; a single scenario uses 0.
   std::uint64_t shock_key = 0;
+  Network network;
+  std::vector<ProviderSetup> other_providers;  // providers 1, 2, ... of a network
 
-  int indicator_count() const { return static_cast<int>(indicators.size()); }
-  int structure_count() const { return static_cast<int>(contract.structures.size()); }
+  int provider_count() const { return 1 + static_cast<int>(other_providers.size()); }
+  const ProviderSetup& provider_setup(int p) const {
+    return p == 0 ? *this : other_providers[static_cast<std::size_t>(p - 1)];
+  }
+  // The contract that sets the structures and the assessment: the lead's in
+  // a prime or integrator network, else the first provider's (an alliance's
+  // members all list the same structures).
+  const Contract& main_contract() const {
+    return provider_setup(network.model == NetworkModel::prime ||
+                                  network.model == NetworkModel::integrator
+                              ? network.lead
+                              : 0)
+        .contract;
+  }
+  int structure_count() const { return static_cast<int>(main_contract().structures.size()); }
+  // Every indicator of the scenario, the results file's `indicator` axis:
+  // each provider's in provider order, then the alliance-wide ones.
+  int indicator_count() const {
+    int count = static_cast<int>(network.shared_indicators.size());
+    for (int p = 0; p < provider_count(); ++p) count += provider_setup(p).indicator_count();
+    return count;
+  }
+  const Indicator& indicator(int i) const {
+    for (int p = 0; p < provider_count(); ++p) {
+      const auto& indicators = provider_setup(p).indicators;
+      if (i < static_cast<int>(indicators.size())) return indicators[static_cast<std::size_t>(i)];
+      i -= static_cast<int>(indicators.size());
+    }
+    return network.shared_indicators[static_cast<std::size_t>(i)];
+  }
+  // One provider with one unsegmented contract: MODEL.md 2-6 exactly, run
+  // by the single-provider kernel (models/provider_run.h).
+  bool is_single_provider() const {
+    return network.model == NetworkModel::single && segments.empty();
+  }
 };
 
 }  // namespace shortfall

@@ -211,9 +211,9 @@ struct Scenario : ProviderSetup {
   }
   const Indicator& indicator(int i) const {
     for (int p = 0; p < provider_count(); ++p) {
-      const auto& indicators = provider_setup(p).indicators;
-      if (i < static_cast<int>(indicators.size())) return indicators[static_cast<std::size_t>(i)];
-      i -= static_cast<int>(indicators.size());
+      const auto& own = provider_setup(p).indicators;
+      if (i < static_cast<int>(own.size())) return own[static_cast<std::size_t>(i)];
+      i -= static_cast<int>(own.size());
     }
     return network.shared_indicators[static_cast<std::size_t>(i)];
   }

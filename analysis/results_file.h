@@ -38,6 +38,9 @@ struct ResultsMetadata {
   std::vector<double> withhold_fraction;
   std::vector<std::string> indicator_ids;
   std::vector<std::string> indicator_names;
+  // A network's provider ids (the `provider` dimension); empty for a
+  // single-provider file, which has no such dimension.
+  std::vector<std::string> provider_ids;
 };
 
 // A swept key: one coordinate variable along `scenario`, named as the key.

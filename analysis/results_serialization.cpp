@@ -29,7 +29,8 @@ enum class Extent {
   structure_month,
   structure_month_quantile,
   structure_quantile,
-  structure_indicator
+  structure_indicator,
+  network_structure  // structure_count / provider_count: one value per structure of a network
 };
 
 struct ArrayField {
@@ -40,7 +41,7 @@ struct ArrayField {
 
 // Every array, in the order the bytes hold them: the writer and the reader
 // walk this one table, so they cannot disagree.
-constexpr std::array<ArrayField, 19> k_arrays{{
+constexpr std::array<ArrayField, 20> k_arrays{{
     {"p_shortfall", &ScenarioResults::p_shortfall, Extent::structure},
     {"p_shortfall_ci_low", &ScenarioResults::p_shortfall_ci_low, Extent::structure},
     {"p_shortfall_ci_high", &ScenarioResults::p_shortfall_ci_high, Extent::structure},
@@ -61,6 +62,7 @@ constexpr std::array<ArrayField, 19> k_arrays{{
     {"end_cash_quantiles", &ScenarioResults::end_cash_quantiles, Extent::structure_quantile},
     {"indicator_achievement_mean", &ScenarioResults::indicator_achievement_mean,
      Extent::structure_indicator},
+    {"p_any_shortfall", &ScenarioResults::p_any_shortfall, Extent::network_structure},
 }};
 
 // A new member changes the size and stops the build here until the table
@@ -84,6 +86,8 @@ std::size_t expected_length(const ScenarioResults& results, Extent extent) {
       return structures * quantiles;
     case Extent::structure_indicator:
       return structures * indicators;
+    case Extent::network_structure:
+      return structures / static_cast<std::size_t>(results.provider_count);
   }
   throw std::logic_error("results serialization: unknown array extent");
 }
@@ -91,12 +95,13 @@ std::size_t expected_length(const ScenarioResults& results, Extent extent) {
 }  // namespace
 
 std::vector<std::byte> serialize(const ScenarioResults& results) {
-  if (results.structure_count < 0 || results.month_count < 0 || results.indicator_count < 0) {
+  if (results.structure_count < 0 || results.month_count < 0 || results.indicator_count < 0 ||
+      results.provider_count < 1 || results.structure_count % results.provider_count != 0) {
     throw std::logic_error(fmt::format(
         "scenario results: {} structures, {} months, {} indicators cannot be serialised",
         results.structure_count, results.month_count, results.indicator_count));
   }
-  std::size_t size = k_magic.size() + 4 + 8 + 4 * 4 + k_checksum_size;
+  std::size_t size = k_magic.size() + 4 + 8 + 5 * 4 + k_checksum_size;
   for (const ArrayField& field : k_arrays) {
     const std::vector<double>& values = results.*field.member;
     const std::size_t expected = expected_length(results, field.extent);
@@ -117,6 +122,7 @@ std::vector<std::byte> serialize(const ScenarioResults& results) {
   writer.put_i32(results.structure_count);
   writer.put_i32(results.month_count);
   writer.put_i32(results.indicator_count);
+  writer.put_i32(results.provider_count);
   writer.put_i32(k_quantile_count);
   for (const ArrayField& field : k_arrays) {
     const std::vector<double>& values = results.*field.member;
@@ -161,11 +167,14 @@ ScenarioResults deserialize_scenario_results(std::span<const std::byte> bytes) {
   results.structure_count = reader.get_i32("structure_count");
   results.month_count = reader.get_i32("month_count");
   results.indicator_count = reader.get_i32("indicator_count");
+  results.provider_count = reader.get_i32("provider_count");
   const std::int32_t quantile_count = reader.get_i32("quantile_count");
   if (results.runs_done < 0 || results.structure_count < 0 ||
       results.structure_count > k_dimension_limit || results.month_count < 0 ||
       results.month_count > k_dimension_limit || results.indicator_count < 0 ||
-      results.indicator_count > k_dimension_limit) {
+      results.indicator_count > k_dimension_limit || results.provider_count < 1 ||
+      results.provider_count > k_dimension_limit ||
+      results.structure_count % results.provider_count != 0) {
     reader.fail(fmt::format("{} runs, {} structures, {} months, {} indicators", results.runs_done,
                             results.structure_count, results.month_count, results.indicator_count));
   }

@@ -30,7 +30,7 @@
 
 namespace shortfall {
 
-inline constexpr std::uint32_t k_scenario_results_format_version = 1;
+inline constexpr std::uint32_t k_scenario_results_format_version = 2;  // 2: provider_count, p_any_shortfall
 
 // Throws std::logic_error when an array's size is not the one the counts
 // give (such results could not be read back).

@@ -18,6 +18,9 @@ struct ScenarioResults {
   int structure_count = 0;
   int month_count = 0;      // T
   int indicator_count = 0;  // K
+  // P: in a network `structure_count` counts (structure, provider) columns,
+  // structure-major (TallyShape), so [structure] arrays are [structure][provider].
+  int provider_count = 1;
 
   // [structure]
   std::vector<double> p_shortfall, p_shortfall_ci_low, p_shortfall_ci_high;
@@ -34,6 +37,8 @@ struct ScenarioResults {
   std::vector<double> min_cash_quantiles, end_cash_quantiles;
   // [structure][indicator]
   std::vector<double> indicator_achievement_mean;
+  // [structure / provider_count]: share of runs with a shortfall at any provider
+  std::vector<double> p_any_shortfall;
 };
 
 }  // namespace shortfall

@@ -45,7 +45,7 @@ void add_sums(BlockTally::Sums& total, const BlockTally::Sums& block) {
 
 bool same_shape(const TallyShape& a, const TallyShape& b) {
   return a.structures == b.structures && a.months == b.months && a.indicators == b.indicators &&
-         a.keep_runs == b.keep_runs;
+         a.keep_runs == b.keep_runs && a.providers == b.providers;
 }
 
 // Row `row` of a [row][run] array of a block with `run_count` runs.
@@ -58,10 +58,12 @@ std::span<const double> row_of(const PerRunValues& values, std::size_t row,
 
 BlockTally::BlockTally(TallyShape shape, std::int64_t first_run, int run_count)
     : shape_(shape), first_run_(first_run), run_count_(run_count) {
-  if (shape.structures < 1 || shape.months < 1 || shape.indicators < 0) {
+  if (shape.structures < 1 || shape.months < 1 || shape.indicators < 0 || shape.providers < 1 ||
+      shape.structures % shape.providers != 0) {
     throw std::invalid_argument(fmt::format(
-        "BlockTally: shape of {} structures, {} months, {} indicators is not a tally shape",
-        shape.structures, shape.months, shape.indicators));
+        "BlockTally: shape of {} structures, {} months, {} indicators, {} providers is not a "
+        "tally shape",
+        shape.structures, shape.months, shape.indicators, shape.providers));
   }
   if (first_run < 0 || run_count < 0) {
     throw std::invalid_argument(fmt::format(
@@ -95,13 +97,15 @@ void BlockTally::record(int structure, int run_in_block, const RunOutcome& outco
         "BlockTally::record: structure {} got run {} of the block from run {}, expected run {}",
         structure, run_in_block, first_run_, recorded_runs[structure]));
   }
-  if (structure > 0 && recorded_runs[0] <= run_in_block) {
+  const int reference = structure % shape_.providers;  // the first structure's column
+  if (structure != reference && recorded_runs[reference] <= run_in_block) {
     throw std::logic_error(
-        fmt::format("BlockTally::record: structure {} got run {} before structure 0 did", structure,
-                    run_in_block));
+        fmt::format("BlockTally::record: structure {} got run {} before structure {} did",
+                    structure, run_in_block, reference));
   }
   if (cash_path.size() != static_cast<std::size_t>(shape_.months) ||
-      achievement_mean.size() != static_cast<std::size_t>(shape_.indicators)) {
+      (!achievement_mean.empty() &&
+       achievement_mean.size() != static_cast<std::size_t>(shape_.indicators))) {
     throw std::invalid_argument(fmt::format(
         "BlockTally::record: {} months of cash and {} indicators given, {} and {} expected",
         cash_path.size(), achievement_mean.size(), shape_.months, shape_.indicators));
@@ -126,8 +130,9 @@ void BlockTally::record(int structure, int run_in_block, const RunOutcome& outco
     ++sum.first_shortfall_by_month[outcome.first_shortfall_month];
   }
   sum.months_in_shortfall_sum += outcome.months_in_shortfall;
-  if (structure > 0) {
-    const bool short_under_reference = shortfall_flags[run_in_block] != 0;
+  if (structure != reference) {
+    const bool short_under_reference =
+        shortfall_flags[static_cast<std::size_t>(reference) * runs + run_in_block] != 0;
     if (outcome.shortfall && !short_under_reference) ++sum.diff_plus;
     if (!outcome.shortfall && short_under_reference) ++sum.diff_minus;
   }
@@ -240,6 +245,9 @@ ScenarioResults ScenarioTally::finalize(const ForEachIndex& for_each_index) cons
   results.structure_count = structure_count;
   results.month_count = month_count;
   results.indicator_count = indicator_count;
+  results.provider_count = shape_.providers;
+  const auto providers = static_cast<std::size_t>(shape_.providers);
+  results.p_any_shortfall.assign(structures / providers, k_nan);
   for (auto* per_structure :
        {&results.p_shortfall, &results.p_shortfall_ci_low, &results.p_shortfall_ci_high,
         &results.p_shortfall_diff, &results.p_shortfall_diff_se, &results.min_cash_mean,
@@ -290,7 +298,7 @@ ScenarioResults ScenarioTally::finalize(const ForEachIndex& for_each_index) cons
     // d = short_s - short_0 takes the values +1 (diff_plus runs), -1
     // (diff_minus runs) and 0; the sum of squared deviations from the mean
     // is written per value, so it is a function of the counts alone.
-    if (s == 0) {
+    if (s < providers) {  // the first structure's columns
       results.p_shortfall_diff[s] = 0.0;
       results.p_shortfall_diff_se[s] = 0.0;
     } else {
@@ -334,6 +342,22 @@ ScenarioResults ScenarioTally::finalize(const ForEachIndex& for_each_index) cons
     quantiles_into(results.end_cash_quantiles, s * quantile_count);
     gather(&BlockTally::support_by_run, s);
     results.support_p95[s] = quantile_linear(scratch, k_support_quantile);
+  }
+
+  // Runs in which any provider of the network was short, per structure.
+  for (std::size_t structure = 0; structure < structures / providers; ++structure) {
+    std::int64_t any_short = 0;
+    for (const auto& block : blocks_) {
+      const auto runs = static_cast<std::size_t>(block.run_count());
+      for (std::size_t j = 0; j < runs; ++j) {
+        bool short_here = false;
+        for (std::size_t p = 0; p < providers; ++p) {
+          short_here = short_here || block.shortfall_flags[(structure * providers + p) * runs + j] != 0;
+        }
+        if (short_here) ++any_short;
+      }
+    }
+    results.p_any_shortfall[structure] = static_cast<double>(any_short) / n;
   }
 
   // Cash quantiles of every (structure, month): the bulk of the work, and

@@ -42,23 +42,31 @@ struct UninitializedAllocator : std::allocator<T> {
 };
 using PerRunValues = std::vector<double, UninitializedAllocator<double>>;
 
+// A tally's columns are (structure, provider) pairs, structure-major: a
+// single provider has one column per structure; a network of P providers
+// has P per structure, and column c belongs to structure c / P and provider
+// c % P. Every per-column statistic is then a provider's statistic under one
+// structure, and the paired difference compares column c with column c % P
+// (the same provider under the first structure).
 struct TallyShape {
-  int structures = 0;
+  int structures = 0;      // columns: structures x providers
   int months = 0;          // T
   int indicators = 0;      // K
   bool keep_runs = false;  // also keep every RunOutcome (for --keep-runs)
+  int providers = 1;       // P; divides `structures`
 };
 
 class BlockTally {
  public:
   BlockTally(TallyShape shape, std::int64_t first_run, int run_count);
 
-  // Record run `run_in_block` (0-based within the block) under `structure`.
-  // Runs of one structure must be recorded in increasing order, and structure
-  // 0 of a run before the other structures of that run (the paired difference
-  // compares against it); `cash_path`
-  // holds Cash_1..Cash_T, `achievement_mean` the per-indicator mean
-  // achievement of the run. Each structure records every run of the block
+  // Record run `run_in_block` (0-based within the block) under `structure`
+  // (a column, see TallyShape). Runs of one column must be recorded in
+  // increasing order, and the first structure's columns of a run before the
+  // other columns of that run (the paired difference compares against
+  // them); `cash_path` holds Cash_1..Cash_T, `achievement_mean` the
+  // per-indicator mean achievement of the run, or nothing: a network records
+  // the network's indicators once per structure, with its first provider. Each structure records every run of the block
   // once, in order 0, 1, 2, ...: anything else throws std::logic_error.
   void record(int structure, int run_in_block, const RunOutcome& outcome,
               std::span<const double> cash_path, std::span<const double> achievement_mean);

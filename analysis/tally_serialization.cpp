@@ -111,6 +111,7 @@ std::vector<std::byte> serialize(const BlockTally& block) {
   writer.put_i32(shape.months);
   writer.put_i32(shape.indicators);
   writer.put_u8(shape.keep_runs ? 1 : 0);
+  writer.put_i32(shape.providers);
   writer.put_i64(block.first_run());
   writer.put_i32(block.run_count());
   for (int recorded : block.recorded_runs) writer.put_i32(recorded);
@@ -172,14 +173,17 @@ BlockTally deserialize_block_tally(std::span<const std::byte> bytes) {
   shape.months = reader.get_i32("months");
   shape.indicators = reader.get_i32("indicators");
   shape.keep_runs = reader.get_flag("keep_runs");
+  shape.providers = reader.get_i32("providers");
   const std::int64_t first_run = reader.get_i64("first_run");
   const std::int32_t run_count = reader.get_i32("run_count");
   if (shape.structures < 1 || shape.structures > k_dimension_limit || shape.months < 1 ||
       shape.months > k_dimension_limit || shape.indicators < 0 ||
-      shape.indicators > k_dimension_limit || first_run < 0 || run_count < 0) {
-    reader.fail(fmt::format("{} structures, {} months, {} indicators, {} runs from run {}",
-                            shape.structures, shape.months, shape.indicators, run_count,
-                            first_run));
+      shape.indicators > k_dimension_limit || shape.providers < 1 ||
+      shape.structures % shape.providers != 0 || first_run < 0 || run_count < 0) {
+    reader.fail(fmt::format("{} structures, {} months, {} indicators, {} providers, {} runs from "
+                            "run {}",
+                            shape.structures, shape.months, shape.indicators, shape.providers,
+                            run_count, first_run));
   }
   if (static_cast<std::size_t>(run_count) > reader.remaining() / bytes_per_run(shape)) {
     throw std::runtime_error(

@@ -38,7 +38,7 @@
 
 namespace shortfall {
 
-inline constexpr std::uint32_t k_block_tally_format_version = 1;
+inline constexpr std::uint32_t k_block_tally_format_version = 2;  // 2: providers
 
 std::vector<std::byte> serialize(const BlockTally& block);
 

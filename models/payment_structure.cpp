@@ -21,6 +21,31 @@ double efficient_cost_payment(const Contract& contract, const DemandModel& deman
   return monthly;
 }
 
+double add_risk_share_transfers(const Contract& contract, std::span<const double> efficient_payment,
+                                std::span<const double> cost, std::span<double> transfer) {
+  double receivable = 0.0;
+  if (!contract.risk_share) return receivable;
+  const auto& risk = *contract.risk_share;
+  const int months = static_cast<int>(cost.size());
+  for (int year_end = 12; year_end <= months; year_end += 12) {
+    double variance = 0.0;  // e: the year's costs minus its efficient-cost payment
+    for (int t = year_end - 11; t <= year_end; ++t) {
+      variance += cost[static_cast<std::size_t>(t - 1)] - efficient_payment[static_cast<std::size_t>(t - 1)];
+    }
+    const double corridor = risk.corridor * contract_value_in_year(contract, financial_year(year_end));
+    if (std::abs(variance) <= corridor) continue;
+    const double amount =
+        risk.commissioner_share * (std::abs(variance) - corridor) * (variance > 0 ? 1.0 : -1.0);
+    const int month = year_end + contract.settlement_lag_months;
+    if (month <= months) {
+      transfer[static_cast<std::size_t>(month - 1)] += amount;
+    } else {
+      receivable += amount;
+    }
+  }
+  return receivable;
+}
+
 PaymentSchedule::PaymentSchedule(const Contract& contract, const PaymentStructure& structure,
                                  const DemandModel& demand, int horizon_months)
     : follows_activity_(contract.basis == Basis::episodic),

@@ -9,6 +9,7 @@
 //             the unearned part clawed back at settlement.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "demand.h"
@@ -59,6 +60,15 @@ class PaymentSchedule {
 // says: what the risk share compares costs against, the same for every structure.
 double efficient_cost_payment(const Contract& contract, const DemandModel& demand, int month,
                               double activity);
+
+// Risk-share transfers R_t (MODEL.md 2) of one contract: at each financial
+// year end within the horizon, the year's variance e = costs - efficient-cost
+// payments beyond the corridor, shared as the contract says, in month
+// 12(y+1) + L. Adds each transfer to `transfer` [T] and returns the sum of
+// those due after the horizon (receivable). `efficient_payment` [T] is the
+// contract's efficient-cost payment of each month, before any withhold.
+double add_risk_share_transfers(const Contract& contract, std::span<const double> efficient_payment,
+                                std::span<const double> cost, std::span<double> transfer);
 
 // V_y = V (1+g_I)^y.
 double contract_value_in_year(const Contract& contract, int financial_year);

@@ -12,10 +12,6 @@ namespace {
 
 std::size_t index(int i) { return static_cast<std::size_t>(i); }
 
-// Beyond this many cases a period, achievement is computed, not looked up
-// (a table of 8 bytes a count would outgrow the cache and the memory).
-constexpr int k_largest_tabulated_count = 1 << 16;
-
 // The effort term's withhold fraction: advance counts as h = 1 (MODEL.md 5).
 double effort_fraction(const PaymentStructure& structure) {
   return structure.advance ? 1.0 : structure.withhold_fraction;
@@ -38,16 +34,9 @@ ProviderRunModel::ProviderRunModel(const Scenario& scenario)
       correlation_(scenario.correlation) {
   for (const auto& indicator : scenario.indicators) {
     indicators_.emplace_back(indicator);
-    std::vector<double> by_count;
-    const int cases = indicator.cases_per_month * scenario.contract.assessment_months;
-    if (cases > 0 && cases <= k_largest_tabulated_count) {
-      by_count.resize(static_cast<std::size_t>(cases) + 1);
-      for (int count = 0; count <= cases; ++count) {
-        by_count[index(count)] = achievement(indicator, scenario.contract.payment_rule,
-                                             static_cast<double>(count) / cases);
-      }
-    }
-    achievement_by_count_.push_back(std::move(by_count));
+    achievement_by_count_.push_back(achievement_by_count(
+        indicator, scenario.contract.payment_rule,
+        indicator.cases_per_month * scenario.contract.assessment_months));
   }
   for (const auto& structure : scenario.contract.structures) {
     schedules_.emplace_back(scenario.contract, structure, demand_, months_);
@@ -86,6 +75,7 @@ ProviderRunModel::Workspace ProviderRunModel::make_workspace() const {
   work.activity.resize(months);
   work.cost.resize(months);
   work.risk_transfer.resize(months);
+  work.efficient_payment.resize(months);
   work.correlated_shocks.resize(months * k);
   work.settlements_due.resize(months);
   work.latent.resize(k);
@@ -108,27 +98,14 @@ void ProviderRunModel::simulate(const RunShocks& shocks, MeasurementSampler& sam
   // costs with the efficient-cost payment before any withhold.
   std::fill(work.risk_transfer.begin(), work.risk_transfer.end(), 0.0);
   double risk_receivable = 0.0;
-  if (const auto& risk = scenario_.contract.risk_share) {
+  if (scenario_.contract.risk_share) {
     const bool follows_activity = scenario_.contract.basis == Basis::episodic;
-    for (int year_end = 12; year_end <= months_; year_end += 12) {
-      double variance = 0.0;  // e: the year's costs minus its efficient-cost payment
-      for (int t = year_end - 11; t <= year_end; ++t) {
-        const double payment = efficient_payment_fixed_[index(t - 1)] *
-                               (follows_activity ? work.activity[index(t - 1)] : 1.0);
-        variance += work.cost[index(t - 1)] - payment;
-      }
-      const double corridor =
-          risk->corridor * contract_value_in_year(scenario_.contract, financial_year(year_end));
-      if (std::abs(variance) <= corridor) continue;
-      const double transfer =
-          risk->commissioner_share * (std::abs(variance) - corridor) * (variance > 0 ? 1.0 : -1.0);
-      const int month = year_end + scenario_.contract.settlement_lag_months;
-      if (month <= months_) {
-        work.risk_transfer[index(month - 1)] += transfer;
-      } else {
-        risk_receivable += transfer;
-      }
+    for (int t = 1; t <= months_; ++t) {
+      work.efficient_payment[index(t - 1)] =
+          efficient_payment_fixed_[index(t - 1)] * (follows_activity ? work.activity[index(t - 1)] : 1.0);
     }
+    risk_receivable = add_risk_share_transfers(scenario_.contract, work.efficient_payment, work.cost,
+                                               work.risk_transfer);
   }
 
   for (int s = 0; s < structure_count(); ++s) {

@@ -47,7 +47,7 @@ class ProviderRunModel {
 
   // Scratch and outputs of one run, allocated once and reused for every run.
   struct Workspace {
-    std::vector<double> activity, cost, risk_transfer;   // [T]
+    std::vector<double> activity, cost, risk_transfer, efficient_payment;  // [T]
     std::vector<double> correlated_shocks;               // [T][K]
     std::vector<double> settlements_due;                 // [T], outcome money due in month t
     std::vector<double> latent, rate_sum;                // [K]

@@ -90,7 +90,7 @@ int serve_as_worker_rank() {
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
-  std::map<int, std::unique_ptr<ProviderRunModel>> models;
+  std::map<int, std::unique_ptr<ScenarioModel>> models;
   try {
     const LoadedStudy study = load_study_text(text, "the scenario of rank 0");
     const auto ask = [&] {
@@ -113,7 +113,7 @@ int serve_as_worker_rank() {
         auto& model = models[unit.scenario];
         if (!model) {
           if (models.size() > k_cached_models) models.erase(models.begin());
-          models[unit.scenario] = std::make_unique<ProviderRunModel>(
+          models[unit.scenario] = std::make_unique<ScenarioModel>(
               study.scenarios.at(static_cast<std::size_t>(unit.scenario)));
         }
       }

@@ -35,16 +35,44 @@ std::vector<WorkUnit> plan_work_units(int scenario, std::int64_t runs, int runs_
   return units;
 }
 
-RunDraws::RunDraws(const Scenario& scenario)
+namespace {
+
+// The indicators whose streams carry `holder` as their provider.
+const std::vector<Indicator>& indicators_of_holder(const Scenario& scenario, int holder) {
+  return holder < scenario.provider_count() ? scenario.provider_setup(holder).indicators
+                                            : scenario.network.shared_indicators;
+}
+
+int periods_of_holder(const Scenario& scenario, int holder) {
+  const bool has_contract =
+      holder < scenario.provider_count() ? scenario.provider_setup(holder).holds_contract : true;
+  const Contract& contract =
+      holder < scenario.provider_count() && has_contract ? scenario.provider_setup(holder).contract
+                                                         : scenario.main_contract();
+  return scenario.simulation.horizon_months / contract.assessment_months;
+}
+
+int demand_processes_of_holder(const Scenario& scenario, int holder) {
+  if (holder >= scenario.provider_count()) return 0;
+  return std::max<int>(1, static_cast<int>(scenario.provider_setup(holder).segments.size()));
+}
+
+}  // namespace
+
+RunDraws::RunDraws(const Scenario& scenario, int holder)
     : key_{scenario.simulation.seed, scenario.shock_key},
+      provider_(static_cast<std::uint32_t>(holder)),
       months_(scenario.simulation.horizon_months),
-      indicators_(scenario.indicator_count()),
-      periods_(scenario.simulation.horizon_months / scenario.contract.assessment_months) {
+      indicators_(static_cast<int>(indicators_of_holder(scenario, holder).size())),
+      periods_(periods_of_holder(scenario, holder)),
+      demand_processes_(demand_processes_of_holder(scenario, holder)) {
   const auto months = static_cast<std::size_t>(months_);
   const auto indicators = static_cast<std::size_t>(indicators_);
-  for (const auto& indicator : scenario.indicators) measured_.push_back(indicator.cases_per_month > 0);
-  shocks_.demand.resize(months);
-  shocks_.cost.resize(months);
+  for (const auto& indicator : indicators_of_holder(scenario, holder)) {
+    measured_.push_back(indicator.cases_per_month > 0);
+  }
+  shocks_.demand.resize(months * static_cast<std::size_t>(demand_processes_));
+  shocks_.cost.resize(demand_processes_ > 0 ? months : 0);
   shocks_.performance.resize(months * indicators);
   measurement_blocks_.resize(static_cast<std::size_t>(periods_) * indicators);
 }
@@ -57,18 +85,24 @@ void RunDraws::draw(std::uint64_t run) {
     for (std::size_t i = 0; i < indicators; ++i) {
       if (!measured_[i]) continue;
       measurement_blocks_[static_cast<std::size_t>(k - 1) * indicators + i] = RandomStream::first_block(
-          key_, {run, 0, static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i), Purpose::measurement});
+          key_, {run, provider_, static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i),
+                 Purpose::measurement});
     }
   }
   for (int t = 1; t <= months_; ++t) {
     const auto month = static_cast<std::uint32_t>(t);
     const auto slot = static_cast<std::size_t>(t - 1);
-    RandomStream demand(key_, {run, 0, month, 0, Purpose::demand});
-    shocks_.demand[slot] = standard_normal(demand);
-    RandomStream cost(key_, {run, 0, month, 0, Purpose::cost});
-    shocks_.cost[slot] = standard_normal(cost);
+    // A segment's demand stream carries the segment's position as its indicator.
+    for (int segment = 0; segment < demand_processes_; ++segment) {
+      RandomStream demand(key_, {run, provider_, month, static_cast<std::uint32_t>(segment), Purpose::demand});
+      shocks_.demand[static_cast<std::size_t>(segment * months_) + slot] = standard_normal(demand);
+    }
+    if (demand_processes_ > 0) {
+      RandomStream cost(key_, {run, provider_, month, 0, Purpose::cost});
+      shocks_.cost[slot] = standard_normal(cost);
+    }
     for (std::size_t i = 0; i < indicators; ++i) {
-      RandomStream performance(key_, {run, 0, month, static_cast<std::uint32_t>(i), Purpose::performance});
+      RandomStream performance(key_, {run, provider_, month, static_cast<std::uint32_t>(i), Purpose::performance});
       shocks_.performance[slot * indicators + i] = standard_normal(performance);
     }
   }
@@ -77,19 +111,70 @@ void RunDraws::draw(std::uint64_t run) {
 int RunDraws::cases_met(int period, int indicator, int cases, double probability) {
   const auto slot = static_cast<std::size_t>(period - 1) * static_cast<std::size_t>(indicators_) +
                     static_cast<std::size_t>(indicator);
-  RandomStream stream(key_, {run_, 0, static_cast<std::uint32_t>(period),
+  RandomStream stream(key_, {run_, provider_, static_cast<std::uint32_t>(period),
                              static_cast<std::uint32_t>(indicator), Purpose::measurement},
                       measurement_blocks_[slot]);
   return binomial(stream, cases, probability);
 }
 
 TallyShape tally_shape(const Scenario& scenario, bool keep_runs) {
-  return {scenario.structure_count(), scenario.simulation.horizon_months,
-          scenario.indicator_count(), keep_runs};
+  const int providers = scenario.provider_count();
+  return {scenario.structure_count() * providers, scenario.simulation.horizon_months,
+          scenario.indicator_count(), keep_runs, providers};
 }
 
-BlockTally simulate_block(const Scenario& scenario, const ProviderRunModel& model,
+ScenarioModel::ScenarioModel(const Scenario& scenario) {
+  if (scenario.is_single_provider()) {
+    single_.emplace(scenario);
+  } else {
+    network_.emplace(scenario);
+  }
+}
+
+namespace {
+
+BlockTally simulate_network_block(const Scenario& scenario, const NetworkRunModel& model,
+                                  const WorkUnit& unit, bool keep_runs) {
+  const auto months = static_cast<std::size_t>(model.months());
+  const auto indicators = static_cast<std::size_t>(model.indicator_count());
+  const auto providers = static_cast<std::size_t>(model.provider_count());
+  BlockTally tally(tally_shape(scenario, keep_runs), unit.first_run, unit.run_count);
+  std::vector<RunDraws> draws;
+  for (int h = 0; h < model.holder_count(); ++h) draws.emplace_back(scenario, h);
+  std::vector<const RunShocks*> shocks;
+  std::vector<MeasurementSampler*> samplers;
+  for (auto& holder : draws) {
+    shocks.push_back(&holder.shocks());
+    samplers.push_back(&holder);
+  }
+  auto work = model.make_workspace();
+  for (int j = 0; j < unit.run_count; ++j) {
+    for (auto& holder : draws) holder.draw(static_cast<std::uint64_t>(unit.first_run + j));
+    model.simulate(shocks, samplers, work);
+    for (std::size_t s = 0; s < static_cast<std::size_t>(model.structure_count()); ++s) {
+      for (std::size_t p = 0; p < providers; ++p) {
+        const auto column = s * providers + p;
+        // The network's indicators once per structure, with its first provider.
+        const auto achievement =
+            p == 0 ? std::span<const double>(work.achievement_mean).subspan(s * indicators, indicators)
+                   : std::span<const double>();
+        tally.record(static_cast<int>(column), j, work.outcomes[column],
+                     std::span<const double>(work.cash_path).subspan(column * months, months),
+                     achievement);
+      }
+    }
+  }
+  return tally;
+}
+
+}  // namespace
+
+BlockTally simulate_block(const Scenario& scenario, const ScenarioModel& scenario_model,
                           const WorkUnit& unit, bool keep_runs) {
+  if (const auto* network = scenario_model.network()) {
+    return simulate_network_block(scenario, *network, unit, keep_runs);
+  }
+  const ProviderRunModel& model = *scenario_model.single();
   const auto month_count = static_cast<std::size_t>(model.months());
   const auto indicator_count = static_cast<std::size_t>(model.indicator_count());
   BlockTally tally(tally_shape(scenario, keep_runs), unit.first_run, unit.run_count);
@@ -119,7 +204,7 @@ ScenarioResults finalize_scenario(const ScenarioTally& tally, int threads) {
 }
 
 ScenarioTally simulate_scenario(const Scenario& scenario, const EngineOptions& options) {
-  const ProviderRunModel model(scenario);
+  const ScenarioModel model(scenario);
   const auto units = plan_work_units(0, scenario.simulation.runs);
   std::vector<std::optional<BlockTally>> finished(units.size());
   run_on_threads(options.threads, [&] {
@@ -128,7 +213,8 @@ ScenarioTally simulate_scenario(const Scenario& scenario, const EngineOptions& o
                         for (auto u = range.begin(); u != range.end(); ++u) {
                           finished[u] = simulate_block(scenario, model, units[u], options.keep_runs);
                           if (options.on_progress) {
-                            options.on_progress(std::int64_t{units[u].run_count} * model.structure_count());
+                            options.on_progress(std::int64_t{units[u].run_count} *
+                                                scenario.structure_count() * scenario.provider_count());
                           }
                         }
                       });

@@ -9,9 +9,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "analysis/tally.h"
+#include "models/network_run.h"
 #include "models/provider_run.h"
 #include "models/scenario.h"
 #include "random_streams.h"
@@ -39,8 +41,11 @@ std::vector<WorkUnit> plan_work_units(int scenario, std::int64_t runs,
 // (run, period, indicator). Buffers are sized once and reused run after run.
 class RunDraws final : public MeasurementSampler {
  public:
-  // The streams are keyed by the scenario's seed and shock key.
-  explicit RunDraws(const Scenario& scenario);
+  // The streams are keyed by the scenario's seed and shock key. A network
+  // draws one RunDraws per provider (`holder` = its position) and, when it
+  // has alliance-wide indicators, one more for them (`holder` = the
+  // provider count), whose streams carry that number as their provider.
+  explicit RunDraws(const Scenario& scenario, int holder = 0);
 
   // Draws run `run`'s shocks, and the first block of each measurement
   // stream, which all structures then share.
@@ -52,17 +57,34 @@ class RunDraws final : public MeasurementSampler {
 
  private:
   StreamKey key_;
+  std::uint32_t provider_;
   std::uint64_t run_ = 0;
   int months_;
   int indicators_;
   int periods_;
+  int demand_processes_;  // one per segment; 0 for alliance-wide indicators (no cash)
   std::vector<bool> measured_;                     // [K]: has cases to draw
   RunShocks shocks_;
   std::vector<RandomStream::Block> measurement_blocks_;  // [P][K]
 };
 
-// Simulates one unit: every run of the block under every structure.
-BlockTally simulate_block(const Scenario& scenario, const ProviderRunModel& model,
+// A scenario's kernel, built once and shared by the threads: the
+// single-provider kernel (MODEL.md 2-6, the hot path kept lean), or the
+// network kernel for several providers or a segmented contract.
+class ScenarioModel {
+ public:
+  explicit ScenarioModel(const Scenario& scenario);
+  const ProviderRunModel* single() const { return single_ ? &*single_ : nullptr; }
+  const NetworkRunModel* network() const { return network_ ? &*network_ : nullptr; }
+
+ private:
+  std::optional<ProviderRunModel> single_;
+  std::optional<NetworkRunModel> network_;
+};
+
+// Simulates one unit: every run of the block under every structure (and,
+// in a network, for every provider: the tally's columns, TallyShape).
+BlockTally simulate_block(const Scenario& scenario, const ScenarioModel& model,
                           const WorkUnit& unit, bool keep_runs);
 
 struct EngineOptions {
@@ -77,6 +99,12 @@ struct EngineOptions {
 ScenarioTally simulate_scenario(const Scenario& scenario, const EngineOptions& options);
 
 TallyShape tally_shape(const Scenario& scenario, bool keep_runs);
+
+// The tally's columns: structures x providers. Progress and work estimates
+// count a run of one column as one run-structure.
+inline int tally_columns(const Scenario& scenario) {
+  return scenario.structure_count() * scenario.provider_count();
+}
 
 // The scenario's statistics, the per-month cash quantiles spread over
 // `threads` (0: all cores). The same bits for any thread count.

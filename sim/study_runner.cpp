@@ -115,13 +115,20 @@ ResultsMetadata describe_run(const LoadedStudy& study, const std::string& comman
   meta.command_line = command_line;
   meta.complete = 0;
   meta.host = host_name();
-  for (const auto& structure : first.contract.structures) {
+  for (const auto& structure : first.main_contract().structures) {
     meta.structure_names.push_back(structure.name);
     meta.withhold_fraction.push_back(structure.withhold_fraction);
   }
-  for (const auto& indicator : first.indicators) {
-    meta.indicator_ids.push_back(indicator.id);
-    meta.indicator_names.push_back(indicator.name);
+  for (int i = 0; i < first.indicator_count(); ++i) {
+    meta.indicator_ids.push_back(first.indicator(i).id);
+    meta.indicator_names.push_back(first.indicator(i).name);
+  }
+  // A network's files carry the provider axis; a single provider's keep
+  // INTERFACE.md's layout (even with segments).
+  if (first.network.model != NetworkModel::single) {
+    for (int p = 0; p < first.provider_count(); ++p) {
+      meta.provider_ids.push_back(first.provider_setup(p).id);
+    }
   }
   return meta;
 }
@@ -155,7 +162,7 @@ ScenarioResults not_run(const Scenario& scenario) {
 }
 
 std::int64_t work_of(const Scenario& scenario) {
-  return scenario.simulation.most_runs() * scenario.structure_count();
+  return scenario.simulation.most_runs() * tally_columns(scenario);
 }
 
 // Run-structures of a scenario's blocks [first_block, end_block).
@@ -163,7 +170,7 @@ std::int64_t work_of(const Scenario& scenario, const ScenarioShare& share) {
   const std::int64_t first = share.first_block * k_runs_per_block;
   const std::int64_t end =
       std::min(share.end_block * k_runs_per_block, scenario.simulation.most_runs());
-  return (end - first) * scenario.structure_count();
+  return (end - first) * tally_columns(scenario);
 }
 
 // The run of one study into one results file.
@@ -193,12 +200,12 @@ class StudyRun {
       auto saved = checkpoint.load_scenario(s);
       const auto index = static_cast<std::size_t>(s);
       finished[index] = true;
-      already_done += saved.results.runs_done * study_.scenarios[index].structure_count();
+      already_done += saved.results.runs_done * tally_columns(study_.scenarios[index]);
       target_met_[index] = saved.target_met ? 1 : 0;
       results_[index] = std::move(saved.results);
     }
     for (std::size_t s = 0; s < scenario_count; ++s) {
-      if (finished[s]) total += results_[s]->runs_done * study_.scenarios[s].structure_count();
+      if (finished[s]) total += results_[s]->runs_done * tally_columns(study_.scenarios[s]);
     }
     for (const ScenarioShare& share : shares()) {
       const auto index = static_cast<std::size_t>(share.scenario);
@@ -507,11 +514,11 @@ int check_study(const std::string& path, const std::vector<std::string>& overrid
   for (std::size_t i = 0; i < samples; ++i) {
     const std::size_t p = samples == 1 ? 0 : i * (points - 1) / (samples - 1);
     const Scenario& scenario = study.scenarios[p];
-    const ProviderRunModel model(scenario);
+    const ScenarioModel model(scenario);
     const int runs = static_cast<int>(
         std::min<std::int64_t>(k_calibration_runs, scenario.simulation.most_runs()));
     simulate_block(scenario, model, WorkUnit{static_cast<int>(p), 0, 0, runs}, false);
-    calibrated += std::int64_t{runs} * scenario.structure_count();
+    calibrated += std::int64_t{runs} * tally_columns(scenario);
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -32,7 +32,7 @@ struct ActiveScenario {
         model(scenario_),
         tally(tally_shape(scenario_, keep_runs), share_.first_block * k_runs_per_block),
         next_block(share_.first_block),
-        shortfalls(static_cast<std::size_t>(scenario_.structure_count()), 0) {
+        shortfalls(static_cast<std::size_t>(tally_columns(scenario_)), 0) {
     for (const auto& unit : plan_work_units(index, scenario_.simulation.most_runs())) {
       if (unit.block >= share.first_block && unit.block < share.end_block) units.push_back(unit);
     }
@@ -42,7 +42,7 @@ struct ActiveScenario {
   int index;
   const Scenario& scenario;
   ScenarioShare share;
-  ProviderRunModel model;
+  ScenarioModel model;
   std::vector<WorkUnit> units;    // the blocks of the share, in order
   std::vector<bool> saved;        // [unit]: merged from a saved block, not simulated
   std::size_t next_to_issue = 0;  // into units
@@ -221,7 +221,7 @@ class StudyScheduler {
   }
 
   void merge_in_order(ActiveScenario& active) {
-    const auto structures = static_cast<std::size_t>(active.scenario.structure_count());
+    const auto structures = static_cast<std::size_t>(tally_columns(active.scenario));
     while (!active.done) {
       const auto found = active.waiting.find(active.next_block);
       if (found == active.waiting.end()) return;

@@ -27,6 +27,7 @@ void require_same_results(const ScenarioResults& a, const ScenarioResults& b) {
   REQUIRE(a.structure_count == b.structure_count);
   REQUIRE(a.month_count == b.month_count);
   REQUIRE(a.indicator_count == b.indicator_count);
+  REQUIRE(a.provider_count == b.provider_count);
   for (auto member :
        {&ScenarioResults::p_shortfall, &ScenarioResults::p_shortfall_ci_low,
         &ScenarioResults::p_shortfall_ci_high, &ScenarioResults::p_shortfall_diff,
@@ -37,7 +38,7 @@ void require_same_results(const ScenarioResults& a, const ScenarioResults& b) {
         &ScenarioResults::receivable_mean, &ScenarioResults::commissioner_cost_mean,
         &ScenarioResults::shortfall_by_month, &ScenarioResults::cash_quantiles,
         &ScenarioResults::min_cash_quantiles, &ScenarioResults::end_cash_quantiles,
-        &ScenarioResults::indicator_achievement_mean}) {
+        &ScenarioResults::indicator_achievement_mean, &ScenarioResults::p_any_shortfall}) {
     REQUIRE(same_bits(a.*member, b.*member));
   }
 }
@@ -130,9 +131,9 @@ TEST_CASE("truncated, damaged or foreign scenario results throw", "[results_seri
   CHECK_THROWS_AS(deserialize_scenario_results(longer), std::runtime_error);
 
   std::vector<std::byte> next_version = bytes;
-  next_version[8] = std::byte{2};  // the u32 version follows the 8-byte tag
+  next_version[8] = std::byte{3};  // the u32 version follows the 8-byte tag
   CHECK_THROWS_WITH(deserialize_scenario_results(next_version),
-                    Catch::Contains("format version 2 is not the known version 1"));
+                    Catch::Contains("format version 3 is not the known version 2"));
   std::vector<std::byte> wrong_magic = bytes;
   wrong_magic[2] = std::byte{'X'};
   CHECK_THROWS_WITH(deserialize_scenario_results(wrong_magic),

@@ -171,9 +171,9 @@ TEST_CASE("truncated, damaged or foreign bytes throw", "[tally_serialization]") 
   CHECK_THROWS_AS(deserialize_block_tally(longer), std::runtime_error);
 
   std::vector<std::byte> next_version = bytes;
-  next_version[8] = std::byte{2};  // the u32 version follows the 8-byte tag
+  next_version[8] = std::byte{3};  // the u32 version follows the 8-byte tag
   CHECK_THROWS_WITH(deserialize_block_tally(next_version),
-                    Catch::Contains("format version 2 is not the known version 1"));
+                    Catch::Contains("format version 3 is not the known version 2"));
   const std::vector<std::byte> foreign(64, std::byte{'x'});
   CHECK_THROWS_WITH(deserialize_block_tally(foreign), Catch::Contains("block tally tag"));
 }

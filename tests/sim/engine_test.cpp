@@ -52,7 +52,7 @@ TEST_CASE("1, 2 and 8 threads give bit-identical statistics", "[engine][reproduc
 TEST_CASE("a run gives the same bits alone, out of order, or among others", "[engine][reproducibility]") {
   // The pbrt test: run 17, then 3, then 17 again, and run 17 inside a block.
   const auto scenario = noisy_scenario();
-  const ProviderRunModel model(scenario);
+  const ScenarioModel model(scenario);
   const auto alone = [&](std::int64_t run) {
     return simulate_block(scenario, model, {0, 0, run, 1}, true);
   };
@@ -75,7 +75,7 @@ TEST_CASE("structures share their draws: without feedback they earn identical am
   scenario.provider.stress_penalty = 0.0;
   scenario.contract.withhold_effort_effect = 0.0;
   scenario.simulation.runs = 300;
-  const ProviderRunModel model(scenario);
+  const ScenarioModel model(scenario);
   const auto block = simulate_block(scenario, model, {0, 0, 0, 300}, true);
   for (int j = 0; j < 300; ++j) {
     CHECK(block.outcome(1, j).earned == block.outcome(0, j).earned);

@@ -53,7 +53,7 @@ inline void require_identical(const ScenarioResults& a, const ScenarioResults& b
         &ScenarioResults::outcome_received_mean, &ScenarioResults::receivable_mean,
         &ScenarioResults::commissioner_cost_mean, &ScenarioResults::shortfall_by_month,
         &ScenarioResults::cash_quantiles, &ScenarioResults::min_cash_quantiles,
-        &ScenarioResults::end_cash_quantiles, &ScenarioResults::indicator_achievement_mean}) {
+        &ScenarioResults::end_cash_quantiles, &ScenarioResults::indicator_achievement_mean, &ScenarioResults::p_any_shortfall}) {
     REQUIRE(same_bits(a.*member, b.*member));
   }
 }

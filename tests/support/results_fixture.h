@@ -41,6 +41,7 @@ inline ScenarioResults filled_results(int structures, int months, int indicators
   fill(results.min_cash_quantiles, s * q);
   fill(results.end_cash_quantiles, s * q);
   fill(results.indicator_achievement_mean, s * k);
+  fill(results.p_any_shortfall, s);  // one provider: one value per structure
   return results;
 }
 

@@ -50,8 +50,10 @@ namespace fs = std::filesystem;
 constexpr const char* k_runs_group = "runs";
 constexpr const char* k_shard_group = "shard";
 constexpr const char* k_swept_key_marker = "swept_key";  // int32 attribute on swept-key variables
+// A network's (scenario, structure) probability that any provider is short.
+constexpr const char* k_any_shortfall = "p_any_shortfall";
 
-enum class Dim { scenario, structure, month, quantile, indicator, run };
+enum class Dim { scenario, structure, provider, month, quantile, indicator, run };
 
 const char* dim_name(Dim dim) {
   switch (dim) {
@@ -59,6 +61,8 @@ const char* dim_name(Dim dim) {
       return "scenario";
     case Dim::structure:
       return "structure";
+    case Dim::provider:
+      return "provider";
     case Dim::month:
       return "month";
     case Dim::quantile:
@@ -208,6 +212,7 @@ bool is_reserved_name(std::string_view name) {
   static const std::array<std::string_view, 10> fixed{
       "scenario",  "structure",      "withhold_fraction", "month",        "quantile",
       "indicator", "indicator_name", "runs_done",         "target_met", k_runs_group};
+  if (name == "provider" || name == k_any_shortfall) return true;
   if (name == k_shard_group) return true;
   if (std::find(fixed.begin(), fixed.end(), name) != fixed.end()) return true;
   for (const StatisticVariable& variable : statistic_variables())
@@ -384,7 +389,9 @@ std::size_t inner_size(const std::vector<Dim>& inner, int months, int indicators
 
 void check_writable(const fs::path& path, const ResultsData& data) {
   const ResultsMetadata& meta = data.meta;
+  const auto providers = std::max<std::size_t>(meta.provider_ids.size(), 1);
   const auto structures = meta.structure_names.size();
+  const auto columns = structures * providers;  // (structure, provider) pairs, TallyShape
   const auto indicators = meta.indicator_ids.size();
   const int months = meta.horizon_months;
   const auto scenario_count = data.scenarios.size();
@@ -406,16 +413,21 @@ void check_writable(const fs::path& path, const ResultsData& data) {
   for (std::size_t s = 0; s < scenario_count; ++s) {
     const ScenarioResults& row = data.scenarios[s];
     const std::string where = "scenario " + std::to_string(s) + ": ";
-    if (row.structure_count != static_cast<int>(structures) || row.month_count != months ||
-        row.indicator_count != static_cast<int>(indicators))
+    if (row.structure_count != static_cast<int>(columns) || row.month_count != months ||
+        row.indicator_count != static_cast<int>(indicators) ||
+        row.provider_count != static_cast<int>(providers))
       refuse_to_write(path, where + "shape (" + std::to_string(row.structure_count) +
-                                " structures, " + std::to_string(row.month_count) + " months, " +
-                                std::to_string(row.indicator_count) +
-                                " indicators) differs from (" + std::to_string(structures) + ", " +
+                                " structure-providers, " + std::to_string(row.month_count) +
+                                " months, " + std::to_string(row.indicator_count) +
+                                " indicators) differs from (" + std::to_string(columns) + ", " +
                                 std::to_string(months) + ", " + std::to_string(indicators) + ")");
+    if (row.p_any_shortfall.size() != structures)
+      refuse_to_write(path, where + "'p_any_shortfall' holds " +
+                                std::to_string(row.p_any_shortfall.size()) + " values, expected " +
+                                std::to_string(structures));
     for (const StatisticVariable& variable : statistic_variables()) {
       const std::size_t expected =
-          structures * inner_size(variable.inner, months, static_cast<int>(indicators));
+          columns * inner_size(variable.inner, months, static_cast<int>(indicators));
       const std::size_t actual = (row.*variable.field).size();
       if (actual != expected)
         refuse_to_write(path, where + "'" + variable.name + "' holds " + std::to_string(actual) +
@@ -447,7 +459,8 @@ void check_writable(const fs::path& path, const ResultsData& data) {
 // temporary file, so a failure leaves nothing behind).
 void check_kept_runs(const fs::path& path, const ResultsData& data, std::size_t s,
                      const ScenarioTally& tally) {
-  const auto structures = data.meta.structure_names.size();
+  const auto structures =
+      data.meta.structure_names.size() * std::max<std::size_t>(data.meta.provider_ids.size(), 1);
   const int months = data.meta.horizon_months;
   const std::string where = "kept runs of scenario " + std::to_string(s) + ": ";
   std::int64_t next_run = tally.first_run();
@@ -486,6 +499,29 @@ class ResultsWriter {
  private:
   hsize_t scenarios() const { return data_.scenarios.size(); }
   hsize_t structures() const { return data_.meta.structure_names.size(); }
+  // A network file has a `provider` axis after `structure`; a single
+  // provider's has none. Results and tallies hold (structure, provider)
+  // columns, structure-major, which is that axis order.
+  bool network() const { return !data_.meta.provider_ids.empty(); }
+  hsize_t providers() const { return network() ? data_.meta.provider_ids.size() : 1; }
+  hsize_t columns() const { return structures() * providers(); }
+  std::vector<Dim> column_axes() const {
+    return network() ? std::vector<Dim>{Dim::structure, Dim::provider}
+                     : std::vector<Dim>{Dim::structure};
+  }
+  // The file's indices of column c along column_axes().
+  std::vector<hsize_t> column_start(hsize_t column) const {
+    return network() ? std::vector<hsize_t>{column / providers(), column % providers()}
+                     : std::vector<hsize_t>{column};
+  }
+  // (scenario, ...column axes..., then `tail`).
+  std::vector<Dim> axes(const std::vector<Dim>& tail) const {
+    std::vector<Dim> dims{Dim::scenario};
+    const auto middle = column_axes();
+    dims.insert(dims.end(), middle.begin(), middle.end());
+    dims.insert(dims.end(), tail.begin(), tail.end());
+    return dims;
+  }
   hsize_t months() const { return static_cast<hsize_t>(data_.meta.horizon_months); }
   hsize_t indicators() const { return data_.meta.indicator_ids.size(); }
 
@@ -495,6 +531,8 @@ class ResultsWriter {
         return scenario_scale_.get();
       case Dim::structure:
         return structure_scale_.get();
+      case Dim::provider:
+        return provider_scale_.get();
       case Dim::month:
         return month_scale_.get();
       case Dim::quantile:
@@ -512,6 +550,8 @@ class ResultsWriter {
         return scenarios();
       case Dim::structure:
         return structures();
+      case Dim::provider:
+        return providers();
       case Dim::month:
         return months();
       case Dim::quantile:
@@ -609,6 +649,12 @@ class ResultsWriter {
     write_texts(structure_scale_.get(), meta.structure_names, "writing 'structure'");
     write_description(structure_scale_.get(), "payment structure", nullptr);
 
+    if (network()) {
+      provider_scale_ = create_dimension(file_, Dim::provider, text.get());
+      write_texts(provider_scale_.get(), meta.provider_ids, "writing 'provider'");
+      write_description(provider_scale_.get(), "provider id, in the scenario's order", nullptr);
+    }
+
     month_scale_ = create_dimension(file_, Dim::month, H5T_STD_I32LE);
     std::vector<std::int32_t> month_number(months());
     for (std::size_t t = 0; t < month_number.size(); ++t)
@@ -660,8 +706,11 @@ class ResultsWriter {
   // variable's hyperslab.
   void write_statistics() {
     for (const StatisticVariable& variable : statistic_variables()) {
-      std::vector<Dim> dims{Dim::scenario, Dim::structure};
-      dims.insert(dims.end(), variable.inner.begin(), variable.inner.end());
+      // A network's indicators are the network's, recorded once per
+      // structure with its first provider (tally.h): no provider axis.
+      const bool per_provider = variable.field != &ScenarioResults::indicator_achievement_mean;
+      std::vector<Dim> dims = per_provider ? axes(variable.inner) : std::vector<Dim>{Dim::scenario, Dim::structure};
+      if (!per_provider) dims.insert(dims.end(), variable.inner.begin(), variable.inner.end());
       H5Handle dataset = create_variable(file_, variable.name, H5T_IEEE_F64LE, dims);
       write_description(dataset.get(), variable.long_name, variable.units);
 
@@ -669,11 +718,32 @@ class ResultsWriter {
       std::vector<hsize_t> count;
       for (Dim dim : dims) count.push_back(extent(dim));
       count[0] = 1;
+      std::vector<double> first_provider_rows;
       for (hsize_t s = 0; s < scenarios(); ++s) {
         start[0] = s;
-        write_box(dataset.get(), H5T_NATIVE_DOUBLE, start, count,
-                  (data_.scenarios[s].*variable.field).data(),
+        const std::vector<double>& row = data_.scenarios[s].*variable.field;
+        const double* values = row.data();
+        if (!per_provider && network()) {
+          const std::size_t width = row.size() / columns();
+          first_provider_rows.clear();
+          for (hsize_t structure = 0; structure < structures(); ++structure) {
+            const auto from = row.begin() + static_cast<std::ptrdiff_t>(structure * providers() * width);
+            first_provider_rows.insert(first_provider_rows.end(), from, from + static_cast<std::ptrdiff_t>(width));
+          }
+          values = first_provider_rows.data();
+        }
+        write_box(dataset.get(), H5T_NATIVE_DOUBLE, start, count, values,
                   std::string("writing '") + variable.name + "'");
+      }
+    }
+
+    if (network()) {
+      H5Handle any = create_variable(file_, k_any_shortfall, H5T_IEEE_F64LE, {Dim::scenario, Dim::structure});
+      write_description(any.get(), "probability that any provider of the network has a cash shortfall", "1");
+      const std::vector<hsize_t> count{1, structures()};
+      for (hsize_t s = 0; s < scenarios(); ++s) {
+        write_box(any.get(), H5T_NATIVE_DOUBLE, std::vector<hsize_t>{s, 0}, count,
+                  data_.scenarios[s].p_any_shortfall.data(), "writing 'p_any_shortfall'");
       }
     }
 
@@ -721,7 +791,8 @@ class ResultsWriter {
     write_description(run_scale_.get(), "run number within the scenario", "1");
 
     const hsize_t record_chunk = std::min<hsize_t>(std::max<hsize_t>(run_extent_, 1), 4096);
-    const Storage record_storage{{1, 1, record_chunk}};
+    Storage record_storage{{1, 1, record_chunk}};
+    if (network()) record_storage.chunk.insert(record_storage.chunk.begin() + 1, 1);
     std::vector<H5Handle> records;
     for (const RunRecordVariable& variable : run_record_variables()) {
       std::visit(
@@ -731,9 +802,10 @@ class ResultsWriter {
           variable.field);
     }
     const hsize_t cash_chunk = std::min<hsize_t>(std::max<hsize_t>(run_extent_, 1), 1024);
-    H5Handle cash = create_variable(group.get(), "cash", H5T_IEEE_F64LE,
-                                    {Dim::scenario, Dim::structure, Dim::run, Dim::month},
-                                    Storage{{1, 1, cash_chunk, months()}});
+    Storage cash_storage{{1, 1, cash_chunk, months()}};
+    if (network()) cash_storage.chunk.insert(cash_storage.chunk.begin() + 1, 1);
+    H5Handle cash = create_variable(group.get(), "cash", H5T_IEEE_F64LE, axes({Dim::run, Dim::month}),
+                                    cash_storage);
     write_description(cash.get(), "cash at the end of the month", "GBP");
 
     for (hsize_t s = 0; s < scenarios(); ++s) {
@@ -793,7 +865,7 @@ class ResultsWriter {
                              Member RunOutcome::*, const Storage& storage) {
     using Stored = StoredType<Member>;
     H5Handle dataset = create_variable(group, variable.name, H5Types<Stored>::stored(),
-                                       {Dim::scenario, Dim::structure, Dim::run}, storage);
+                                       axes({Dim::run}), storage);
     write_description(dataset.get(), variable.long_name, variable.units);
     return dataset;
   }
@@ -806,15 +878,14 @@ class ResultsWriter {
     using Stored = StoredType<Member>;
     const std::string what = std::string("writing 'runs/") + variable.name + "'";
     std::vector<Stored> buffer;
-    for (hsize_t structure = 0; structure < structures(); ++structure) {
+    for (hsize_t structure = 0; structure < columns(); ++structure) {
       for (const BlockTally& block : tally.blocks()) {
         const auto runs = static_cast<std::size_t>(block.run_count());
         buffer.resize(runs);
         const RunOutcome* outcomes = block.outcomes.data() + structure * runs;
         for (std::size_t j = 0; j < runs; ++j) buffer[j] = static_cast<Stored>(outcomes[j].*field);
-        const hsize_t start[] = {s, structure, run_offset(tally, block)};
-        const hsize_t count[] = {1, 1, runs};
-        write_box(dataset, H5Types<Stored>::memory(), start, count, buffer.data(), what);
+        write_box(dataset, H5Types<Stored>::memory(), run_start(s, structure, run_offset(tally, block)),
+                  run_count(runs), buffer.data(), what);
       }
       fill_missing_runs(dataset, s, structure, static_cast<hsize_t>(tally.runs()), 1,
                         H5Types<Stored>::memory(), missing_value<Stored>(), what);
@@ -828,20 +899,37 @@ class ResultsWriter {
     const std::string what = "writing 'runs/cash'";
     const std::size_t month_count = months();
     std::vector<double> buffer;
-    for (hsize_t structure = 0; structure < structures(); ++structure) {
+    for (hsize_t structure = 0; structure < columns(); ++structure) {
       for (const BlockTally& block : tally.blocks()) {
         const auto runs = static_cast<std::size_t>(block.run_count());
         buffer.resize(runs * month_count);
         const double* paths = block.cash_by_month.data() + structure * month_count * runs;
         for (std::size_t t = 0; t < month_count; ++t)
           for (std::size_t j = 0; j < runs; ++j) buffer[j * month_count + t] = paths[t * runs + j];
-        const hsize_t start[] = {s, structure, run_offset(tally, block), 0};
-        const hsize_t count[] = {1, 1, runs, month_count};
+        auto start = run_start(s, structure, run_offset(tally, block));
+        auto count = run_count(runs);
+        start.push_back(0);
+        count.push_back(month_count);
         write_box(dataset, H5T_NATIVE_DOUBLE, start, count, buffer.data(), what);
       }
       fill_missing_runs(dataset, s, structure, static_cast<hsize_t>(tally.runs()), month_count,
                         H5T_NATIVE_DOUBLE, missing_value<double>(), what);
     }
+  }
+
+  // Where runs from `first` of column `structure` of scenario s go, and the
+  // box of `runs` of them, in a (scenario, ...column axes..., run) variable.
+  std::vector<hsize_t> run_start(hsize_t s, hsize_t structure, hsize_t first) const {
+    std::vector<hsize_t> start{s};
+    const auto column = column_start(structure);
+    start.insert(start.end(), column.begin(), column.end());
+    start.push_back(first);
+    return start;
+  }
+  std::vector<hsize_t> run_count(hsize_t runs) const {
+    std::vector<hsize_t> count(1 + column_axes().size(), 1);
+    count.push_back(runs);
+    return count;
   }
 
   // Fills runs [first_missing, N) of one (scenario, structure) row; each run
@@ -856,8 +944,8 @@ class ResultsWriter {
                                    value);
     for (hsize_t first = first_missing; first < run_extent_; first += k_piece_runs) {
       const hsize_t runs = std::min(k_piece_runs, run_extent_ - first);
-      std::vector<hsize_t> start{s, structure, first};
-      std::vector<hsize_t> count{1, 1, runs};
+      std::vector<hsize_t> start = run_start(s, structure, first);
+      std::vector<hsize_t> count = run_count(runs);
       if (per_run > 1) {
         start.push_back(0);
         count.push_back(per_run);
@@ -869,7 +957,8 @@ class ResultsWriter {
   hid_t file_;
   const ResultsData& data_;
   const fs::path& path_;  // for messages
-  H5Handle scenario_scale_, structure_scale_, month_scale_, quantile_scale_, indicator_scale_;
+  H5Handle scenario_scale_, structure_scale_, provider_scale_, month_scale_, quantile_scale_,
+      indicator_scale_;
   H5Handle run_scale_;
   hsize_t run_extent_ = 0;
 };
@@ -1166,6 +1255,17 @@ ResultsData read_contents(hid_t file, const std::string& format_version) {
   meta.withhold_fraction = read_vector<double>(file, "withhold_fraction", structures);
   meta.indicator_ids = read_texts(file, "indicator", indicators);
   meta.indicator_names = read_texts(file, "indicator_name", indicators);
+  // A network's file has a provider axis; statistics then hold (structure,
+  // provider) columns, as the tallies do.
+  const bool network = require_tri(H5Lexists(file, "provider", H5P_DEFAULT), "looking for 'provider'");
+  hsize_t providers = 1;
+  if (network) {
+    providers = length_of(file, "provider");
+    if (providers == 0 || providers > k_max_variable_elements / std::max<hsize_t>(largest, 1))
+      throw Hdf5Error("dimension 'provider' has an implausible length " + std::to_string(providers));
+    meta.provider_ids = read_texts(file, "provider", providers);
+  }
+  const hsize_t columns = structures * providers;
 
   for (const std::string& name : link_names(file)) {
     if (is_reserved_name(name)) continue;
@@ -1193,9 +1293,10 @@ ResultsData read_contents(hid_t file, const std::string& format_version) {
   for (hsize_t s = 0; s < scenario_count; ++s) {
     ScenarioResults& row = data.scenarios[s];
     row.runs_done = runs_done[s];
-    row.structure_count = static_cast<int>(structures);
+    row.structure_count = static_cast<int>(columns);
     row.month_count = static_cast<int>(months);
     row.indicator_count = static_cast<int>(indicators);
+    row.provider_count = static_cast<int>(providers);
   }
   data.has_kept_runs = require_tri(H5Lexists(file, k_runs_group, H5P_DEFAULT), "looking for 'runs'");
   if (require_tri(H5Lexists(file, k_shard_group, H5P_DEFAULT), "looking for 'shard'")) {
@@ -1218,7 +1319,10 @@ ResultsData read_contents(hid_t file, const std::string& format_version) {
       data.target_met.push_back(met);
   }
   for (const StatisticVariable& variable : statistic_variables()) {
+    const bool per_provider =
+        network && variable.field != &ScenarioResults::indicator_achievement_mean;
     std::vector<hsize_t> shape{scenario_count, structures};
+    if (per_provider) shape.push_back(providers);
     for (Dim dim : variable.inner) {
       if (dim == Dim::month) shape.push_back(months);
       if (dim == Dim::quantile) shape.push_back(k_quantile_count);
@@ -1232,6 +1336,29 @@ ResultsData read_contents(hid_t file, const std::string& format_version) {
       start[0] = s;
       data.scenarios[s].*variable.field = read_box<double>(
           dataset.get(), start, count, std::string("reading '") + variable.name + "'");
+    }
+    if (network && !per_provider) {
+      // Back to [structure][provider][indicator]: the first provider's rows
+      // hold the network's indicators, the others have none (NaN).
+      for (ScenarioResults& row : data.scenarios) {
+        std::vector<double>& values = row.*variable.field;
+        std::vector<double> by_column(columns * indicators, std::numeric_limits<double>::quiet_NaN());
+        for (hsize_t structure = 0; structure < structures; ++structure) {
+          std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(structure * indicators), indicators,
+                      by_column.begin() + static_cast<std::ptrdiff_t>(structure * providers * indicators));
+        }
+        values = std::move(by_column);
+      }
+    }
+  }
+  for (hsize_t s = 0; s < scenario_count; ++s) {
+    ScenarioResults& row = data.scenarios[s];
+    if (network) {
+      H5Handle dataset = open_variable(file, k_any_shortfall, {scenario_count, structures});
+      row.p_any_shortfall = read_box<double>(dataset.get(), std::vector<hsize_t>{s, 0},
+                                             std::vector<hsize_t>{1, structures}, "reading 'p_any_shortfall'");
+    } else {
+      row.p_any_shortfall = row.p_shortfall;  // one provider: any provider is that one
     }
   }
   return data;

@@ -43,7 +43,11 @@ std::string sweep_rows(const ResultsData& results, std::size_t max_rows) {
   for (const auto& swept : results.swept_keys) header.push_back(swept.key);
   header.push_back("runs");
   if (!results.target_met.empty()) header.push_back("target");
-  for (const auto& name : meta.structure_names) header.push_back("P(short) " + name);
+  // A network's sweep shows the chance that any of its providers is short.
+  const bool network = !meta.provider_ids.empty();
+  for (const auto& name : meta.structure_names) {
+    header.push_back((network ? "P(any short) " : "P(short) ") + name);
+  }
 
   std::vector<std::vector<std::string>> rows;
   const auto row_of = [&](std::size_t scenario) {
@@ -55,7 +59,7 @@ std::string sweep_rows(const ResultsData& results, std::size_t max_rows) {
       row.push_back(r.runs_done == 0 ? "-" : results.target_met[scenario] != 0 ? "met" : "not met");
     }
     for (std::size_t s = 0; s < meta.structure_names.size(); ++s) {
-      row.push_back(r.runs_done == 0 ? "-" : percent(r.p_shortfall[s]));
+      row.push_back(r.runs_done == 0 ? "-" : percent(network ? r.p_any_shortfall[s] : r.p_shortfall[s]));
     }
     return row;
   };
@@ -110,18 +114,33 @@ std::string format_summary_table(const ResultsData& results, std::string_view ti
   if (results.scenarios.size() > 1) return out + sweep_rows(results, max_rows);
   const auto median = quantile_slot(0.5);
   const auto low = quantile_slot(0.05);
+  // A network has one row per structure and provider (results hold them as
+  // (structure, provider) columns) and a line for any provider being short.
+  const bool network = !meta.provider_ids.empty();
+  const std::size_t providers = network ? meta.provider_ids.size() : 1;
+  std::size_t label_width = 12;
+  if (network) {
+    for (const auto& structure : meta.structure_names) {
+      for (const auto& provider : meta.provider_ids) {
+        label_width = std::max(label_width, structure.size() + provider.size() + 1);
+      }
+    }
+  }
   for (std::size_t scenario = 0; scenario < results.scenarios.size(); ++scenario) {
     const auto& r = results.scenarios[scenario];
     if (results.scenarios.size() > 1) out += fmt::format("\nscenario {}", scenario);
     out += fmt::format("\n{} runs per structure{}\n", r.runs_done, target_note(results, scenario));
-    out +=
-        fmt::format("{:<12} {:>24} {:>12} {:>12} {:>11} {:>11} {:>8} {:>14} {:>20}\n", "structure",
-                    "P(shortfall) [95% CI]", "min cash 50%", "min cash 5%", "support", "support",
-                    "earned", "commissioner", "diff vs " + meta.structure_names.front());
-    out += fmt::format("{:<12} {:>24} {:>12} {:>12} {:>11} {:>11} {:>8} {:>14} {:>20}\n", "", "",
-                       "", "", "mean", "95%", "", "cost (mean)", "(paired s.e.)");
+    out += fmt::format("{:<{}} {:>24} {:>12} {:>12} {:>11} {:>11} {:>8} {:>14} {:>20}\n",
+                       network ? "structure provider" : "structure", label_width,
+                       "P(shortfall) [95% CI]", "min cash 50%", "min cash 5%", "support", "support",
+                       "earned", "commissioner", "diff vs " + meta.structure_names.front());
+    out += fmt::format("{:<{}} {:>24} {:>12} {:>12} {:>11} {:>11} {:>8} {:>14} {:>20}\n", "",
+                       label_width, "", "", "", "mean", "95%", "", "cost (mean)", "(paired s.e.)");
     for (int s = 0; s < r.structure_count; ++s) {
       const auto i = static_cast<std::size_t>(s);
+      const std::string label =
+          network ? meta.structure_names[i / providers] + " " + meta.provider_ids[i % providers]
+                  : meta.structure_names[i];
       const auto q = [&](const std::vector<double>& values, std::size_t slot) {
         return values[i * static_cast<std::size_t>(k_quantile_count) + slot];
       };
@@ -129,15 +148,22 @@ std::string format_summary_table(const ResultsData& results, std::string_view ti
           fmt::format("{} [{}, {}]", percent(r.p_shortfall[i]), percent(r.p_shortfall_ci_low[i]),
                       percent(r.p_shortfall_ci_high[i]));
       const std::string difference =
-          s == 0 ? std::string("-")
+          i < providers ? std::string("-")
                  : fmt::format("{:+.2f} pp ({:.2f})", 100.0 * r.p_shortfall_diff[i],
                                100.0 * r.p_shortfall_diff_se[i]);
       out += fmt::format(
-          "{:<12} {:>24} {:>12} {:>12} {:>11} {:>11} {:>8} {:>14} {:>20}\n",
-          meta.structure_names[i], interval, format_money(q(r.min_cash_quantiles, median)),
+          "{:<{}} {:>24} {:>12} {:>12} {:>11} {:>11} {:>8} {:>14} {:>20}\n", label, label_width,
+          interval, format_money(q(r.min_cash_quantiles, median)),
           format_money(q(r.min_cash_quantiles, low)), format_money(r.support_mean[i]),
           format_money(r.support_p95[i]), percent(r.earned_fraction_mean[i]),
           format_money(r.commissioner_cost_mean[i]), difference);
+    }
+    if (network) {
+      std::vector<std::string> shares;
+      for (std::size_t k = 0; k < meta.structure_names.size(); ++k) {
+        shares.push_back(fmt::format("{} {}", meta.structure_names[k], percent(r.p_any_shortfall[k])));
+      }
+      out += fmt::format("P(any provider short): {}\n", fmt::join(shares, ", "));
     }
   }
   return out;

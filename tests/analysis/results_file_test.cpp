@@ -126,6 +126,7 @@ ResultsData sample_results(int scenarios = 2, int structures = 3, int months = 6
     row.min_cash_quantiles = source.take(st * q);
     row.end_cash_quantiles = source.take(st * q);
     row.indicator_achievement_mean = source.take(st * k);
+    row.p_any_shortfall = row.p_shortfall;  // one provider
     // No run of this structure fell short: the mean is NaN (MODEL.md 7).
     row.first_shortfall_month_mean[1] = k_nan;
     row.p_shortfall_diff_se[0] = -0.0;

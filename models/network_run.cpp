@@ -203,6 +203,7 @@ NetworkRunModel::Workspace NetworkRunModel::make_workspace() const {
   work.commissioner_payment.resize(providers);
   work.outcomes.resize(s * providers);
   work.cash_path.resize(s * providers * months);
+  work.commissioner_paid.resize(s * providers * months);
   work.achievement_mean.resize(s * k);
   return work;
 }
@@ -424,6 +425,8 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
         money_in -= work.subcontract_due[slot];
         outcome.received -= work.subcontract_outcome_due[slot];
       }
+      work.commissioner_paid[(index(s) * provider_count + p) * months + month_index] =
+          work.commissioner_payment[p];
       double& cash = work.cash[p];
       const double interest = finance.overdraft_rate / 12.0 * std::max(0.0, -cash);
       cash += money_in - work.cost[p * months + month_index] - interest;

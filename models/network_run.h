@@ -58,6 +58,7 @@ class NetworkRunModel {
     // Outputs:
     std::vector<RunOutcome> outcomes;      // [S][P]
     std::vector<double> cash_path;         // [S][P][T], Cash_1..Cash_T
+    std::vector<double> commissioner_paid; // [S][P][T], B_t + O_t + R_t paid to each holder
     std::vector<double> achievement_mean;  // [S][K], every indicator of the network
   };
   Workspace make_workspace() const;

@@ -439,15 +439,16 @@ TEST_CASE("unknown and unsupported keys are errors that name them", "[scenario_l
     REQUIRE_THROWS_WITH(load(text), Contains(at_line_of(text, "[sweep]")) &&
                                         Contains("the file holds a [sweep]"));
   }
-  SECTION("a [network] table") {
+  SECTION("a [network] table next to single-provider tables") {
     const std::string text = std::string(c) + "\n[network]\nmodel = \"prime\"\n";
-    REQUIRE_THROWS_WITH(load(text), Contains(at_line_of(text, "[network]")) &&
-                                        Contains("[network] is not supported yet"));
+    REQUIRE_THROWS_WITH(load(text), Contains(at_line_of(text, "[provider]")) &&
+                                        Contains("a network file (it has [network]) cannot have "
+                                                 "a top-level [provider]"));
   }
-  SECTION("[[provider]] elements") {
+  SECTION("[[provider]] elements without [network]") {
     const auto text = replaced(c, "[provider]", "[[provider]]");
     REQUIRE_THROWS_WITH(load(text), Contains(at_line_of(text, "[[provider]]")) &&
-                                        Contains("[[provider]]") && Contains("not supported yet"));
+                                        Contains("needs a [network] table"));
   }
 }
 

@@ -616,7 +616,7 @@ TEST_CASE("segment rules are errors naming both keys", "[scenario_loader][segmen
   }
 }
 
-TEST_CASE("--set reaches network, provider, segment and indicator paths",
+TEST_CASE("overrides (--set) reach network, provider, segment and indicator paths",
           "[scenario_loader][network]") {
   const Scenario s = load(k_prime, {"network.subcontract.vcs_a.pass_through=0.25",
                                     "network.subcontract.vcs_b.payment_delay_months=2",

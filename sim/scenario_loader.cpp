@@ -34,8 +34,9 @@ using KeyList = std::span<const std::string_view>;
 // ---------------------------------------------------------------------------
 // The schema: which keys each table may hold.
 
-constexpr std::array<std::string_view, 8> k_top_level_keys{
-    "title", "simulation", "provider", "demand", "contract", "performance", "indicator", "sweep"};
+constexpr std::array<std::string_view, 9> k_top_level_keys{
+    "title",       "simulation", "provider", "demand", "contract",
+    "performance", "indicator",  "segment",  "sweep"};
 constexpr std::array<std::string_view, 5> k_section_names{"simulation", "provider", "demand",
                                                           "contract", "performance"};
 constexpr std::array<std::string_view, 6> k_simulation_keys{
@@ -62,9 +63,28 @@ constexpr std::array<std::string_view, 12> k_indicator_keys{
     "id",     "name",  "measure",         "weight",     "direction", "baseline",
     "target", "floor", "cases_per_month", "volatility", "reversion", "trend"};
 
-// Planned by INTERFACE.md but not built yet: rejected by name rather than as
-// misspellings, so users know the key is right and the version is old.
-constexpr std::array<std::string_view, 1> k_later_tables{"network"};
+// Networks (MODEL.md 9, INTERFACE.md "Networks") and segments (MODEL.md 10).
+constexpr std::array<std::string_view, 5> k_network_top_level_keys{"title", "simulation",
+                                                                   "network", "provider", "sweep"};
+// A single-provider file's tables that a network holds inside each [[provider]].
+constexpr std::array<std::string_view, 6> k_single_provider_tables{
+    "provider", "demand", "contract", "performance", "indicator", "segment"};
+constexpr std::array<std::string_view, 6> k_network_keys{
+    "model", "lead", "management_fee", "subcontract", "indicator", "performance"};
+constexpr std::array<std::string_view, 4> k_subcontract_keys{"provider", "value", "pass_through",
+                                                             "payment_delay_months"};
+// What a [[provider]] element holds: its id, the provider keys, its tables.
+constexpr std::array<std::string_view, 15> k_network_provider_keys{
+    "id",          "opening_cash", "shortfall_threshold", "stress_start_cash", "stress_penalty",
+    "underlying_deficit", "fixed_cost_share", "cost_growth", "cost_noise", "overdraft_rate",
+    "demand",      "contract",     "performance",         "indicator",         "segment"};
+constexpr std::array<std::string_view, 13> k_network_indicator_keys{
+    "id",     "name",  "measure",         "weight",     "direction", "baseline",    "target",
+    "floor",  "cases_per_month", "volatility", "reversion", "trend", "delivered_by"};
+constexpr std::array<std::string_view, 5> k_segment_keys{"id", "annual_value", "basis", "demand",
+                                                         "indicator"};
+// The tables a provider holds besides its keys, as --set paths.
+constexpr std::array<std::string_view, 3> k_provider_tables{"demand", "contract", "performance"};
 
 KeyList keys_of_section(std::string_view section) {
   if (section == "simulation") return k_simulation_keys;
@@ -93,6 +113,10 @@ constexpr std::array<Named<PaymentRule>, 2> k_payment_rules{
     {{"threshold", PaymentRule::threshold}, {"linear", PaymentRule::linear}}};
 constexpr std::array<Named<Direction>, 2> k_directions{
     {{"higher", Direction::higher}, {"lower", Direction::lower}}};
+constexpr std::array<Named<NetworkModel>, 3> k_network_models{
+    {{"alliance", NetworkModel::alliance},
+     {"prime", NetworkModel::prime},
+     {"integrator", NetworkModel::integrator}}};
 
 template <typename Value, std::size_t N>
 std::string_view name_of(const std::array<Named<Value>, N>& options, Value value) {
@@ -462,18 +486,6 @@ Section section_of(const toml::table& document, std::string_view name, Context& 
 // ---------------------------------------------------------------------------
 // Keys: unsupported ones first, then misspellings, before any value is read.
 
-void reject_later_features(const toml::table& document, const Context& context) {
-  for (const auto name : k_later_tables) {
-    if (const toml::node* node = document.get(name)) {
-      context.fail(node, fmt::format("[{}] is not supported yet by this version", name));
-    }
-  }
-  if (const toml::node* provider = document.get("provider"); provider && provider->is_array()) {
-    context.fail(provider,
-                 "[[provider]] (a network of providers) is not supported yet by this version");
-  }
-}
-
 // Reports the unknown key nearest the top of the file (tables iterate by name).
 void reject_unknown_keys(const toml::table& table, std::string_view path, KeyList known,
                          const Context& context) {
@@ -492,26 +504,98 @@ void reject_unknown_keys(const toml::table& table, std::string_view path, KeyLis
   }
 }
 
-// "indicator.<id>" for messages, or "indicator[n]" (from 1) while the id is unusable.
-std::string indicator_label(const toml::table& indicator, std::size_t index) {
+// "<prefix>indicator.<id>" for messages, or "<prefix>indicator[n]" (from 1)
+// while the id is unusable. `prefix` places the list: "" at the top level,
+// "provider.trust.", "segment.psychosis.", "network.".
+std::string indicator_label(const toml::table& indicator, std::size_t index,
+                            std::string_view prefix = "") {
   if (const auto* id = indicator.get_as<std::string>("id");
       id && is_valid_indicator_id(id->get())) {
-    return "indicator." + id->get();
+    return fmt::format("{}indicator.{}", prefix, id->get());
   }
-  return fmt::format("indicator[{}]", index + 1);
+  return fmt::format("{}indicator[{}]", prefix, index + 1);
 }
 
-const toml::array* indicator_array(const toml::table& document, const Context& context) {
-  const toml::node* node = document.get("indicator");
+// "<path>.<id>" for a [[provider]] or [[segment]] element, or "<path>[n]".
+std::string element_label(const toml::table& element, std::size_t index, std::string_view path) {
+  if (const auto* id = element.get_as<std::string>("id");
+      id && is_valid_indicator_id(id->get())) {
+    return fmt::format("{}.{}", path, id->get());
+  }
+  return fmt::format("{}[{}]", path, index + 1);
+}
+
+// An array of tables, `label` its full key and `header` how it is written
+// ([[provider.indicator]]); nullptr when absent. An empty list reads as none.
+const toml::array* table_array(const toml::node* node, const std::string& label,
+                               std::string_view header, const Context& context) {
   if (node == nullptr) return nullptr;
   const auto* array = node->as_array();
-  // An empty list reads as "no indicators", reported where indicators are read.
   if (array == nullptr || (!array->empty() && !array->is_array_of_tables())) {
-    context.fail(node,
-                 fmt::format("indicator = {} must be an array of tables, written [[indicator]]",
-                             describe(*node)));
+    context.fail(node, fmt::format("{} = {} must be an array of tables, written [[{}]]", label,
+                                   describe(*node), header));
   }
   return array;
+}
+
+// A table's key that must itself be a table, checked against its keys.
+const toml::table* checked_table(const toml::node* node, const std::string& label,
+                                 std::string_view header, KeyList keys, const Context& context) {
+  if (node == nullptr) return nullptr;
+  const auto* table = node->as_table();
+  if (table == nullptr) {
+    context.fail(node, fmt::format("{} = {} must be a table, written [{}]", label, describe(*node),
+                                   header));
+  }
+  reject_unknown_keys(*table, label, keys, context);
+  return table;
+}
+
+void check_indicator_list_keys(const toml::node* node, const std::string& prefix,
+                               std::string_view header, KeyList keys, const Context& context) {
+  if (const toml::array* list = table_array(node, prefix + "indicator", header, context)) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const auto& indicator = *list->get(i)->as_table();
+      reject_unknown_keys(indicator, indicator_label(indicator, i, prefix), keys, context);
+    }
+  }
+}
+
+// The tables of one provider: [demand], [contract] (with its risk share),
+// [performance], [[indicator]] and [[segment]], at the top level of a
+// single-provider file (prefix "", header "") or inside a [[provider]]
+// element (prefix "provider.<id>.", header "provider.").
+void check_provider_tables(const toml::table& scope, const std::string& prefix,
+                           const std::string& header, bool in_network, const Context& context) {
+  for (const auto name : k_provider_tables) {
+    checked_table(scope.get(name), prefix + std::string(name), header + std::string(name),
+                  keys_of_section(name), context);
+  }
+  if (const auto* risk_share = scope.at_path("contract.risk_share").as_table()) {
+    reject_unknown_keys(*risk_share, prefix + "contract.risk_share", k_risk_share_keys, context);
+  }
+  const KeyList indicator_keys = in_network ? KeyList(k_network_indicator_keys)
+                                            : KeyList(k_indicator_keys);
+  check_indicator_list_keys(scope.get("indicator"), prefix, header + "indicator", indicator_keys,
+                            context);
+  const std::string segment_header = header + "segment";
+  if (const toml::array* segments =
+          table_array(scope.get("segment"), prefix + "segment", segment_header, context)) {
+    for (std::size_t s = 0; s < segments->size(); ++s) {
+      const auto& segment = *segments->get(s)->as_table();
+      const std::string label = element_label(segment, s, prefix + "segment");
+      reject_unknown_keys(segment, label, k_segment_keys, context);
+      checked_table(segment.get("demand"), label + ".demand", segment_header + ".demand",
+                    k_demand_keys, context);
+      check_indicator_list_keys(segment.get("indicator"), label + ".", segment_header + ".indicator",
+                                indicator_keys, context);
+    }
+  }
+}
+
+bool is_network_document(const toml::table& document) {
+  const toml::node* provider = document.get("provider");
+  return document.contains("network") || (provider != nullptr && provider->is_array());
 }
 
 void check_keys(const toml::table& document, const Context& context) {
@@ -519,24 +603,69 @@ void check_keys(const toml::table& document, const Context& context) {
   if (const toml::node* title = document.get("title"); title && !title->is_string()) {
     context.fail(title, fmt::format("title = {} must be a string", describe(*title)));
   }
-  for (const auto name : k_section_names) {
+  checked_table(document.get("simulation"), "simulation", "simulation", k_simulation_keys, context);
+  checked_table(document.get("provider"), "provider", "provider", k_provider_keys, context);
+  check_provider_tables(document, "", "", false, context);
+}
+
+// A network file: [network] and [[provider]] elements instead of the
+// single-provider tables.
+void check_network_keys(const toml::table& document, const Context& context) {
+  const toml::node* network_node = document.get("network");
+  const toml::node* providers_node = document.get("provider");
+  if (network_node == nullptr) {
+    context.fail(providers_node,
+                 "[[provider]] elements make a network, which needs a [network] table with model = "
+                 "\"alliance\", \"prime\" or \"integrator\" (one provider is written [provider])");
+  }
+  for (const auto name : k_single_provider_tables) {
     const toml::node* node = document.get(name);
-    if (node == nullptr) continue;
-    const auto* table = node->as_table();
-    if (table == nullptr) {
-      context.fail(
-          node, fmt::format("{} = {} must be a table, written [{}]", name, describe(*node), name));
-    }
-    reject_unknown_keys(*table, name, keys_of_section(name), context);
+    if (node == nullptr || (name == "provider" && node->is_array())) continue;
+    const std::string written =
+        name == "indicator" || name == "segment" ? fmt::format("[[{}]]", name)
+                                                 : fmt::format("[{}]", name);
+    const std::string inside = name == "provider"
+                                   ? std::string("[[provider]] elements, one per provider")
+                                   : fmt::format("each [[provider]] element, written {}",
+                                                 name == "indicator" || name == "segment"
+                                                     ? fmt::format("[[provider.{}]]", name)
+                                                     : fmt::format("[provider.{}]", name));
+    context.fail(node, fmt::format("a network file (it has [network]) cannot have a top-level {}: "
+                                   "its providers' keys go in {}",
+                                   written, inside));
   }
-  if (const auto* risk_share = document.at_path("contract.risk_share").as_table()) {
-    reject_unknown_keys(*risk_share, "contract.risk_share", k_risk_share_keys, context);
+  reject_unknown_keys(document, "", k_network_top_level_keys, context);
+  if (const toml::node* title = document.get("title"); title && !title->is_string()) {
+    context.fail(title, fmt::format("title = {} must be a string", describe(*title)));
   }
-  if (const toml::array* indicators = indicator_array(document, context)) {
-    for (std::size_t i = 0; i < indicators->size(); ++i) {
-      const auto& indicator = *indicators->get(i)->as_table();
-      reject_unknown_keys(indicator, indicator_label(indicator, i), k_indicator_keys, context);
+  checked_table(document.get("simulation"), "simulation", "simulation", k_simulation_keys, context);
+  const toml::table& network =
+      *checked_table(network_node, "network", "network", k_network_keys, context);
+  checked_table(network.get("performance"), "network.performance", "network.performance",
+                k_performance_keys, context);
+  if (const toml::array* subcontracts = table_array(
+          network.get("subcontract"), "network.subcontract", "network.subcontract", context)) {
+    for (std::size_t j = 0; j < subcontracts->size(); ++j) {
+      const auto& subcontract = *subcontracts->get(j)->as_table();
+      const auto* provider = subcontract.get_as<std::string>("provider");
+      const std::string label = provider != nullptr && is_valid_indicator_id(provider->get())
+                                    ? "network.subcontract." + provider->get()
+                                    : fmt::format("network.subcontract[{}]", j + 1);
+      reject_unknown_keys(subcontract, label, k_subcontract_keys, context);
     }
+  }
+  check_indicator_list_keys(network.get("indicator"), "network.", "network.indicator",
+                            k_network_indicator_keys, context);
+  const toml::array* providers =
+      table_array(providers_node, "provider", "provider", context);
+  if (providers == nullptr || providers->empty()) {
+    context.fail(network_node, "a network needs at least one [[provider]] element");
+  }
+  for (std::size_t p = 0; p < providers->size(); ++p) {
+    const auto& provider = *providers->get(p)->as_table();
+    const std::string label = element_label(provider, p, "provider");
+    reject_unknown_keys(provider, label, k_network_provider_keys, context);
+    check_provider_tables(provider, label + ".", "provider.", true, context);
   }
 }
 
@@ -576,19 +705,45 @@ toml::table& table_to_set(toml::table& parent, std::string_view name, const Cont
                                       context.where(node)));
 }
 
+// Every indicator table of the document, wherever it sits: [[indicator]],
+// [[segment.indicator]], [[provider.indicator]],
+// [[provider.segment.indicator]], [[network.indicator]].
+void collect_indicator_tables(toml::table& scope, std::vector<toml::table*>& out) {
+  if (auto* list = scope.get_as<toml::array>("indicator"); list && list->is_array_of_tables()) {
+    for (auto& element : *list) out.push_back(element.as_table());
+  }
+  if (auto* segments = scope.get_as<toml::array>("segment");
+      segments && segments->is_array_of_tables()) {
+    for (auto& segment : *segments) collect_indicator_tables(*segment.as_table(), out);
+  }
+}
+
+std::vector<toml::table*> all_indicator_tables(toml::table& document) {
+  std::vector<toml::table*> tables;
+  if (auto* providers = document.get_as<toml::array>("provider");
+      providers && providers->is_array_of_tables()) {
+    for (auto& provider : *providers) collect_indicator_tables(*provider.as_table(), tables);
+  } else {
+    collect_indicator_tables(document, tables);
+  }
+  if (auto* network = document.get_as<toml::table>("network")) {
+    if (auto* list = network->get_as<toml::array>("indicator"); list && list->is_array_of_tables()) {
+      for (auto& element : *list) tables.push_back(element.as_table());
+    }
+  }
+  return tables;
+}
+
 std::vector<toml::table*> indicators_to_set(toml::table& document, std::string_view selector,
                                             const std::string& origin) {
-  auto* indicators = document.get_as<toml::array>("indicator");
-  if (indicators == nullptr || !indicators->is_array_of_tables() || indicators->empty()) {
-    fail_override(origin, "the scenario has no [[indicator]] to set");
-  }
+  const std::vector<toml::table*> indicators = all_indicator_tables(document);
+  if (indicators.empty()) fail_override(origin, "the scenario has no [[indicator]] to set");
   std::vector<toml::table*> targets;
   std::vector<std::string> ids;
-  for (auto& element : *indicators) {
-    auto& indicator = *element.as_table();
-    const auto* id = indicator.get_as<std::string>("id");
+  for (toml::table* indicator : indicators) {
+    const auto* id = indicator->get_as<std::string>("id");
     if (id != nullptr) ids.push_back(id->get());
-    if (selector == "*" || (id != nullptr && id->get() == selector)) targets.push_back(&indicator);
+    if (selector == "*" || (id != nullptr && id->get() == selector)) targets.push_back(indicator);
   }
   if (targets.empty()) {
     const std::vector<std::string_view> names(ids.begin(), ids.end());
@@ -609,14 +764,33 @@ std::vector<OverrideTarget> indicator_targets(toml::table& document,
   if (path.size() != 3) {
     fail_override(origin, "indicator keys are set as indicator.<id>.<key> or indicator.*.<key>");
   }
-  if (!contains(k_indicator_keys, path[2])) {
-    fail_unknown_override_key(origin, key, path[2], k_indicator_keys);
-  }
+  const KeyList known = is_network_document(document) ? KeyList(k_network_indicator_keys)
+                                                      : KeyList(k_indicator_keys);
+  if (!contains(known, path[2])) fail_unknown_override_key(origin, key, path[2], known);
   std::vector<OverrideTarget> targets;
   for (toml::table* indicator : indicators_to_set(document, path[1], origin)) {
     targets.push_back({indicator, path[2]});
   }
   return targets;
+}
+
+// The element of the array of tables `parent.name` whose `field` is `wanted`.
+toml::table& element_to_set(toml::table& parent, std::string_view name, std::string_view field,
+                            const std::string& wanted, std::string_view what,
+                            const std::string& origin) {
+  std::vector<std::string> known;
+  if (auto* list = parent.get_as<toml::array>(name); list && list->is_array_of_tables()) {
+    for (auto& element : *list) {
+      const auto* value = element.as_table()->get_as<std::string>(field);
+      if (value == nullptr) continue;
+      if (value->get() == wanted) return *element.as_table();
+      known.push_back(value->get());
+    }
+  }
+  const std::vector<std::string_view> names(known.begin(), known.end());
+  fail_override(origin, fmt::format("no [[{}]] has {} '{}'{}{}", what, field, wanted,
+                                      known.empty() ? "" : fmt::format(" (known: {})", joined(names)),
+                                      did_you_mean(wanted, names)));
 }
 
 std::vector<OverrideTarget> top_level_target(toml::table& document, const std::string& key,
@@ -629,42 +803,160 @@ std::vector<OverrideTarget> top_level_target(toml::table& document, const std::s
   fail_unknown_override_key(origin, key, key, k_top_level_keys);
 }
 
-// `section.key`, or `contract.risk_share.key`, the one nested table.
+// `path[from..]` inside one table `name` of a provider (demand, contract,
+// performance), or `contract.risk_share.key`, the one nested table.
+std::vector<OverrideTarget> table_key_target(toml::table& scope,
+                                             const std::vector<std::string>& path,
+                                             std::size_t from, const std::string& key,
+                                             const Context& context, const std::string& origin) {
+  const std::string& name = path[from];
+  const KeyList known = keys_of_section(name);
+  if (path.size() == from + 1) {
+    fail_override(origin, fmt::format("'{}' is a table: set one of its keys, e.g. {}.{}", key,
+                                        key, known.front()));
+  }
+  if (!contains(known, path[from + 1])) {
+    fail_unknown_override_key(origin, key, path[from + 1], known);
+  }
+  toml::table& section = table_to_set(scope, name, context, origin);
+  if (path.size() == from + 2) return {{&section, path[from + 1]}};
+  if (path.size() == from + 3 && path[from + 1] == "risk_share") {
+    if (!contains(k_risk_share_keys, path[from + 2])) {
+      fail_unknown_override_key(origin, key, path[from + 2], k_risk_share_keys);
+    }
+    return {{&table_to_set(section, "risk_share", context, origin), path[from + 2]}};
+  }
+  fail_override(origin, fmt::format("unknown key '{}': {} has no keys under it", key,
+                                      fmt::format("{}", fmt::join(path.begin(),
+                                                                  path.begin() + from + 2, "."))));
+}
+
+// segment.<id>.annual_value | basis | demand.<key>, from path[from] = "segment".
+std::vector<OverrideTarget> segment_target(toml::table& scope,
+                                           const std::vector<std::string>& path, std::size_t from,
+                                           const std::string& key, const Context& context,
+                                           const std::string& origin) {
+  static constexpr std::array<std::string_view, 3> settable{"annual_value", "basis", "demand"};
+  if (path.size() < from + 3) {
+    fail_override(origin, fmt::format("segment keys are set as {}segment.<id>.<key>, e.g. "
+                                        "segment.psychosis.annual_value",
+                                        from == 0 ? "" : "provider.<id>."));
+  }
+  toml::table& segment = element_to_set(scope, "segment", "id", path[from + 1], "segment", origin);
+  const std::string& field = path[from + 2];
+  if (!contains(settable, field)) fail_unknown_override_key(origin, key, field, settable);
+  if (field == "demand") return table_key_target(segment, path, from + 2, key, context, origin);
+  if (path.size() != from + 3) {
+    fail_override(origin, fmt::format("unknown key '{}': segment.{} has no keys under it", key,
+                                        field));
+  }
+  return {{&segment, field}};
+}
+
+// A single-provider file's `section.key`, or segment.<id>....
 std::vector<OverrideTarget> section_target(toml::table& document,
                                            const std::vector<std::string>& path,
                                            const std::string& key, const Context& context,
                                            const std::string& origin) {
   const std::string& name = path[0];
+  if (name == "segment") return segment_target(document, path, 0, key, context, origin);
+  if (name == "network") {
+    fail_override(origin, fmt::format("{}: the scenario has no [network]", key));
+  }
   if (!contains(k_section_names, name)) {
     fail_unknown_override_key(origin, key, name, k_top_level_keys);
   }
-  if (!contains(keys_of_section(name), path[1])) {
-    fail_unknown_override_key(origin, key, path[1], keys_of_section(name));
-  }
-  toml::table& section = table_to_set(document, name, context, origin);
-  if (path.size() == 2) return {{&section, path[1]}};
-  if (path.size() == 3 && path[1] == "risk_share") {
-    if (!contains(k_risk_share_keys, path[2])) {
-      fail_unknown_override_key(origin, key, path[2], k_risk_share_keys);
+  if (name == "simulation" || name == "provider") {
+    if (!contains(keys_of_section(name), path[1])) {
+      fail_unknown_override_key(origin, key, path[1], keys_of_section(name));
     }
-    return {{&table_to_set(section, "risk_share", context, origin), path[2]}};
+    if (path.size() != 2) {
+      fail_override(origin,
+                    fmt::format("unknown key '{}': {}.{} has no keys under it", key, name, path[1]));
+    }
+    return {{&table_to_set(document, name, context, origin), path[1]}};
   }
-  fail_override(origin,
-                fmt::format("unknown key '{}': {}.{} has no keys under it", key, name, path[1]));
+  return table_key_target(document, path, 0, key, context, origin);
+}
+
+// A network file: network.<key>, network.subcontract.<provider>.<key>,
+// network.performance.correlation.
+std::vector<OverrideTarget> network_target(toml::table& document,
+                                           const std::vector<std::string>& path,
+                                           const std::string& key, const Context& context,
+                                           const std::string& origin) {
+  static constexpr std::array<std::string_view, 3> scalar_keys{"model", "lead", "management_fee"};
+  static constexpr std::array<std::string_view, 3> subcontract_keys{"value", "pass_through",
+                                                                    "payment_delay_months"};
+  toml::table& network = table_to_set(document, "network", context, origin);
+  if (path.size() == 2 && contains(scalar_keys, path[1])) return {{&network, path[1]}};
+  if (path[1] == "performance") return table_key_target(network, path, 1, key, context, origin);
+  if (path[1] == "subcontract") {
+    if (path.size() != 4) {
+      fail_override(origin, "subcontract keys are set as network.subcontract.<provider id>.<key>");
+    }
+    if (!contains(subcontract_keys, path[3])) {
+      fail_unknown_override_key(origin, key, path[3], subcontract_keys);
+    }
+    return {{&element_to_set(network, "subcontract", "provider", path[2], "network.subcontract",
+                             origin),
+             path[3]}};
+  }
+  static constexpr std::array<std::string_view, 5> known{"model", "lead", "management_fee",
+                                                         "subcontract", "performance"};
+  if (path.size() == 2 || !contains(known, path[1])) {
+    fail_unknown_override_key(origin, key, path[1], known);
+  }
+  fail_override(origin, fmt::format("unknown key '{}': network.{} has no keys under it", key,
+                                      path[1]));
+}
+
+// A network file: provider.<id>.<key>, provider.<id>.<table>.<key>,
+// provider.<id>.segment.<id>....
+std::vector<OverrideTarget> network_provider_target(toml::table& document,
+                                                    const std::vector<std::string>& path,
+                                                    const std::string& key, const Context& context,
+                                                    const std::string& origin) {
+  if (path.size() < 3) {
+    fail_override(origin, fmt::format("'{}': in a network, provider keys are set as "
+                                        "provider.<id>.<key>, e.g. provider.trust.opening_cash",
+                                        key));
+  }
+  toml::table& provider = element_to_set(document, "provider", "id", path[1], "provider", origin);
+  const std::string& name = path[2];
+  if (name == "segment") return segment_target(provider, path, 2, key, context, origin);
+  if (contains(k_provider_tables, name)) {
+    return table_key_target(provider, path, 2, key, context, origin);
+  }
+  if (name == "id" || contains(k_provider_keys, name)) {
+    if (path.size() != 3) {
+      fail_override(origin, fmt::format("unknown key '{}': provider.{}.{} has no keys under it",
+                                          key, path[1], name));
+    }
+    return {{&provider, name}};
+  }
+  fail_unknown_override_key(origin, key, name, k_network_provider_keys);
 }
 
 // The tables and key an override writes to; checks KEY against the schema.
 std::vector<OverrideTarget> override_targets(toml::table& document, const std::string& key,
                                              const Context& context, const std::string& origin) {
   const std::vector<std::string> path = split(key, '.');
-  if (contains(k_later_tables, path[0])) {
-    fail_override(origin, fmt::format("[{}] is not supported yet by this version", path[0]));
-  }
   if (path[0] == "sweep") {
     fail_override(origin, "the [sweep] table cannot be set with --set; edit it in the file");
   }
   if (path[0] == "indicator") return indicator_targets(document, path, key, origin);
   if (path.size() == 1) return top_level_target(document, key, origin);
+  if (is_network_document(document)) {
+    if (path[0] == "network") return network_target(document, path, key, context, origin);
+    if (path[0] == "provider") {
+      return network_provider_target(document, path, key, context, origin);
+    }
+    if (path[0] == "simulation") return section_target(document, path, key, context, origin);
+    fail_override(origin, fmt::format("'{}': a network file keeps {} keys in each provider: "
+                                        "set provider.<id>.{}",
+                                        key, path[0], key));
+  }
   return section_target(document, path, key, context, origin);
 }
 
@@ -792,9 +1084,9 @@ std::optional<RiskShare> read_risk_share(const Section& contract) {
   if (node == nullptr) return std::nullopt;
   const auto* table = node->as_table();
   if (table == nullptr) {
-    contract.context().fail(node, fmt::format("contract.risk_share = {} must be a table, e.g. "
+    contract.context().fail(node, fmt::format("{} = {} must be a table, e.g. "
                                               "{{ corridor = 0.02, commissioner_share = 0.5 }}",
-                                              describe(*node)));
+                                              contract.label("risk_share"), describe(*node)));
   }
   const Section risk_share(contract.context(), table, contract.label("risk_share"), node);
   const std::string why = "a risk share needs both corridor and commissioner_share";
@@ -802,11 +1094,28 @@ std::optional<RiskShare> read_risk_share(const Section& contract) {
                    risk_share.required_number("commissioner_share", Interval::closed(0, 1), why)};
 }
 
-Contract read_contract(const Section& section) {
+// A segmented contract takes its value and basis from its segments
+// (`segments_node` is their [[segment]] list); its own are errors.
+Contract read_contract(const Section& section, const toml::node* segments_node = nullptr) {
   Contract contract;
-  contract.annual_value = section.required_number(
-      "annual_value", Interval::above(0), "the yearly contract value V in GBP has no default");
-  contract.basis = section.choice("basis", k_bases, Basis::block);
+  if (segments_node != nullptr) {
+    for (const auto key : {"annual_value", "basis"}) {
+      if (const toml::node* node = section.find(key)) {
+        section.context().fail(
+            node, fmt::format("{} = {} cannot be set together with segments ({} at {}): a "
+                              "segmented contract's {} comes from its segments",
+                              section.label(key), describe(*node),
+                              section.path() == "contract" ? "[[segment]]"
+                                                           : "[[provider.segment]]",
+                              section.context().where(segments_node),
+                              std::string_view(key) == "basis" ? "basis" : "value"));
+      }
+    }
+  } else {
+    contract.annual_value = section.required_number(
+        "annual_value", Interval::above(0), "the yearly contract value V in GBP has no default");
+    contract.basis = section.choice("basis", k_bases, Basis::block);
+  }
   contract.income_growth = section.number("income_growth", Interval::left_open(-1, 1), 0.0);
   contract.outcome_share = read_outcome_share(section);
   contract.structures = read_structures(section);
@@ -884,18 +1193,28 @@ void read_stopping_rule(const Section& section, SimulationSettings& settings) {
   }
 }
 
-SimulationSettings read_simulation(const Section& section, int period_months) {
+// One contract's assessment period, and its key for messages.
+struct AssessmentPeriod {
+  int months;
+  std::string label;  // "contract.assessment", "provider.trust.contract.assessment"
+};
+
+SimulationSettings read_simulation(const Section& section,
+                                   std::span<const AssessmentPeriod> periods) {
   SimulationSettings settings;
   settings.runs = section.integer("runs", Interval::closed(1, 1e9), k_default_runs);
   settings.horizon_months = static_cast<int>(
       section.integer("horizon_months", Interval::closed(1, 1200), k_default_horizon_months));
-  // MODEL.md section 1: every period must be assessed.
-  if (settings.horizon_months % period_months != 0) {
-    section.context().fail(
-        section.find("horizon_months"),
-        fmt::format("simulation.horizon_months = {} is not a multiple of the assessment period, {} "
-                    "months (contract.assessment = \"{}\")",
-                    settings.horizon_months, period_months, name_of(k_assessments, period_months)));
+  // MODEL.md section 1: every period of every contract must be assessed.
+  for (const auto& period : periods) {
+    if (settings.horizon_months % period.months != 0) {
+      section.context().fail(
+          section.find("horizon_months"),
+          fmt::format("simulation.horizon_months = {} is not a multiple of the assessment period, "
+                      "{} months ({} = \"{}\")",
+                      settings.horizon_months, period.months, period.label,
+                      name_of(k_assessments, period.months)));
+    }
   }
   settings.seed = read_seed(section);
   read_stopping_rule(section, settings);
@@ -909,9 +1228,10 @@ void check_stress_above_threshold(const Section& section, const ProviderFinance&
   const toml::node* stress = section.find("stress_start_cash");
   const toml::node* threshold = section.find("shortfall_threshold");
   const toml::node* blamed = stress != nullptr ? stress : threshold;
-  context.fail(blamed, fmt::format("provider.stress_start_cash = {} must be greater than "
-                                   "provider.shortfall_threshold = {}{}",
+  context.fail(blamed, fmt::format("{} = {} must be greater than {} = {}{}",
+                                   section.label("stress_start_cash"),
                                    shortest(provider.stress_start_cash),
+                                   section.label("shortfall_threshold"),
                                    shortest(provider.shortfall_threshold),
                                    origin_note(context, threshold, blamed)));
 }
@@ -1017,7 +1337,30 @@ double read_floor(const Section& section, const Indicator& indicator, PaymentRul
   return *floor;
 }
 
-Indicator read_indicator(const Section& section, PaymentRule rule) {
+// A network's provider ids, by position (lead, subcontracts, delivered_by).
+struct ProviderIds {
+  std::vector<std::string> ids;
+
+  int position(const Context& context, const toml::node& node, const std::string& label) const {
+    const auto* id = node.as_string();
+    const std::vector<std::string_view> names(ids.begin(), ids.end());
+    if (id == nullptr) {
+      context.fail(&node, fmt::format("{} = {} must be the id of a provider (one of {})", label,
+                                      describe(node), joined(names)));
+    }
+    const auto found = std::find(ids.begin(), ids.end(), id->get());
+    if (found == ids.end()) {
+      context.fail(&node, fmt::format("{} = {} is not a provider of the network: known ids are "
+                                      "{}{}",
+                                      label, describe(node), joined(names),
+                                      did_you_mean(id->get(), names)));
+    }
+    return static_cast<int>(found - ids.begin());
+  }
+};
+
+Indicator read_indicator(const Section& section, PaymentRule rule,
+                         const ProviderIds* providers = nullptr) {
   Indicator indicator;
   indicator.id = read_indicator_id(section);
   indicator.name = section.text("name", indicator.id);
@@ -1035,71 +1378,90 @@ Indicator read_indicator(const Section& section, PaymentRule rule) {
   indicator.volatility = section.number("volatility", Interval::at_least(0), 0.0);
   indicator.reversion = section.number("reversion", Interval::closed(0, 1), 0.0);
   indicator.trend = section.number("trend", Interval::finite(), 0.0);
+  if (const toml::node* node = section.find("delivered_by"); node && providers) {
+    indicator.delivered_by = providers->position(section.context(), *node,
+                                                 section.label("delivered_by"));
+  }
   return indicator;
 }
 
+// Every indicator read so far, wherever it is: ids are unique across the
+// scenario (the results file's indicator axis).
+struct IndicatorOrigin {
+  std::string id;
+  std::string label;  // "indicator[2]", "provider.trust.indicator[2]"
+  std::string prefix;
+};
+using IndicatorRegistry = std::vector<IndicatorOrigin>;
+
+// One [[...indicator]] list; `prefix` places it ("", "provider.trust.",
+// "segment.psychosis.", "network.").
+std::vector<Indicator> read_indicator_list(const toml::array& list, const std::string& prefix,
+                                           PaymentRule rule, const ProviderIds* providers,
+                                           IndicatorRegistry& registry, Context& context) {
+  std::vector<Indicator> indicators;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const toml::node* node = list.get(i);
+    const auto* table = node->as_table();
+    const Section section(context, table, indicator_label(*table, i, prefix), node);
+    Indicator indicator = read_indicator(section, rule, providers);
+    const std::string label = fmt::format("{}indicator[{}]", prefix, i + 1);
+    const auto same = std::find_if(registry.begin(), registry.end(),
+                                   [&](const auto& seen) { return seen.id == indicator.id; });
+    if (same != registry.end()) {
+      context.fail(section.find("id"),
+                   fmt::format("{}.id = {} is already the id of {}{}", label,
+                               toml_string(indicator.id), same->label,
+                               same->prefix == prefix
+                                   ? ""
+                                   : " (indicator ids are unique across the scenario: they "
+                                     "label the results file's indicator axis)"));
+    }
+    registry.push_back({indicator.id, label, prefix});
+    indicators.push_back(std::move(indicator));
+  }
+  return indicators;
+}
+
 void check_weights_sum_to_one(const std::vector<Indicator>& indicators, const toml::node* anchor,
-                              const Context& context) {
+                              const Context& context, std::string_view prefix = "") {
   double sum = 0.0;
   for (const auto& indicator : indicators) sum += indicator.weight;
   if (std::abs(sum - 1.0) > k_mean_tolerance) {
-    context.fail(anchor, fmt::format("indicator weights (indicator.*.weight) sum to {}; they must "
+    context.fail(anchor, fmt::format("indicator weights ({}indicator.*.weight) sum to {}; they must "
                                      "sum to 1 (within 1e-9)",
-                                     shortest(sum)));
+                                     prefix, shortest(sum)));
   }
 }
 
+// Guidance ranges are per contract: `whose` names it ("the scenario",
+// "provider.trust's contract"), `list` how its indicators are written.
 void warn_about_indicator_counts(const std::vector<Indicator>& indicators, const toml::node* anchor,
-                                 Context& context) {
+                                 Context& context, std::string_view whose = "the scenario",
+                                 std::string_view list = "[[indicator]]",
+                                 std::string_view measure_key = "indicator.*.measure") {
   const auto count = static_cast<int>(indicators.size());
   if (count < k_guidance_indicators_low || count > k_guidance_indicators_high) {
-    context.warn(anchor, fmt::format("the scenario has {} indicators ([[indicator]]), outside the "
-                                     "guidance range 6–15",
-                                     count));
+    context.warn(anchor, fmt::format("{} has {} indicators ({}), outside the guidance range 6–15",
+                                     whose, count, list));
   }
   std::set<std::string> measures;
   for (const auto& indicator : indicators) measures.insert(indicator.measure);
   const auto measure_count = static_cast<int>(measures.size());
   if (measure_count < k_guidance_measures_low || measure_count > k_guidance_measures_high) {
-    context.warn(anchor, fmt::format("the scenario has {} distinct measures "
-                                     "(indicator.*.measure), outside the guidance range 3–7",
-                                     measure_count));
+    context.warn(anchor, fmt::format("{} has {} distinct measures ({}), outside the guidance "
+                                     "range 3–7",
+                                     whose, measure_count, measure_key));
   }
-}
-
-std::vector<Indicator> read_indicators(const toml::table& document, PaymentRule rule,
-                                       Context& context) {
-  const toml::array* list = indicator_array(document, context);
-  if (list == nullptr || list->empty()) {
-    context.fail(document.get("indicator"),
-                 "no [[indicator]]: a scenario needs at least one outcome indicator");
-  }
-  std::vector<Indicator> indicators;
-  for (std::size_t i = 0; i < list->size(); ++i) {
-    const toml::node* node = list->get(i);
-    const auto* table = node->as_table();
-    const Section section(context, table, indicator_label(*table, i), node);
-    Indicator indicator = read_indicator(section, rule);
-    const auto same = std::find_if(indicators.begin(), indicators.end(),
-                                   [&](const auto& seen) { return seen.id == indicator.id; });
-    if (same != indicators.end()) {
-      context.fail(section.find("id"),
-                   fmt::format("indicator[{}].id = {} is already the id of indicator[{}]", i + 1,
-                               toml_string(indicator.id), same - indicators.begin() + 1));
-    }
-    indicators.push_back(std::move(indicator));
-  }
-  check_weights_sum_to_one(indicators, list, context);
-  warn_about_indicator_counts(indicators, list, context);
-  return indicators;
 }
 
 // A common correlation c gives eigenvalues 1 + (K-1)c and 1 - c, so it is
 // positive semi-definite exactly when c >= -1/(K-1).
-Eigen::MatrixXd common_correlation(const Context& context, const toml::node& node, Eigen::Index k) {
+Eigen::MatrixXd common_correlation(const Context& context, const toml::node& node, Eigen::Index k,
+                                   const std::string& label) {
   const double lowest = k > 1 ? -1.0 / static_cast<double>(k - 1) : -1.0;
   const Interval allowed = Interval::closed(std::max(-1.0, lowest), 1.0);
-  const double c = number_value(context, node, "performance.correlation");
+  const double c = number_value(context, node, label);
   if (!allowed.contains(c)) {
     const std::string why = allowed.low > -1.0
                                 ? fmt::format(
@@ -1107,7 +1469,7 @@ Eigen::MatrixXd common_correlation(const Context& context, const toml::node& nod
                                       "semi-definite)",
                                       k)
                                 : "";
-    context.fail(&node, fmt::format("performance.correlation = {} is outside {}{}", describe(node),
+    context.fail(&node, fmt::format("{} = {} is outside {}{}", label, describe(node),
                                     allowed.text(), why));
   }
   Eigen::MatrixXd correlation = Eigen::MatrixXd::Constant(k, k, c);
@@ -1115,8 +1477,8 @@ Eigen::MatrixXd common_correlation(const Context& context, const toml::node& nod
   return correlation;
 }
 
-Eigen::MatrixXd matrix_entries(const Context& context, const toml::array& rows, Eigen::Index k) {
-  const std::string label = "performance.correlation";
+Eigen::MatrixXd matrix_entries(const Context& context, const toml::array& rows, Eigen::Index k,
+                               const std::string& label) {
   if (static_cast<Eigen::Index>(rows.size()) != k) {
     context.fail(&rows,
                  fmt::format("{} has {} row{}; it must be {} x {} (one row per indicator, in "
@@ -1141,33 +1503,33 @@ Eigen::MatrixXd matrix_entries(const Context& context, const toml::array& rows, 
 }
 
 void check_correlation_matrix(const Context& context, const toml::array& rows,
-                              const Eigen::MatrixXd& correlation) {
+                              const Eigen::MatrixXd& correlation, const std::string& label) {
   const auto entry = [&](Eigen::Index i, Eigen::Index j) {
     return rows.get(static_cast<std::size_t>(i))->as_array()->get(static_cast<std::size_t>(j));
   };
   for (Eigen::Index i = 0; i < correlation.rows(); ++i) {
     if (correlation(i, i) != 1.0) {
       context.fail(entry(i, i),
-                   fmt::format("performance.correlation row {}, column {} = {} must be "
+                   fmt::format("{} row {}, column {} = {} must be "
                                "1 (a correlation matrix has a unit diagonal)",
-                               i + 1, i + 1, shortest(correlation(i, i))));
+                               label, i + 1, i + 1, shortest(correlation(i, i))));
     }
     for (Eigen::Index j = 0; j < i; ++j) {
       if (std::abs(correlation(i, j) - correlation(j, i)) > k_symmetry_tolerance) {
         context.fail(entry(i, j),
-                     fmt::format("performance.correlation is not symmetric: row {}, column {} = {} "
+                     fmt::format("{} is not symmetric: row {}, column {} = {} "
                                  "but row {}, column {} = {} (they must agree within 1e-12)",
-                                 i + 1, j + 1, shortest(correlation(i, j)), j + 1, i + 1,
+                                 label, i + 1, j + 1, shortest(correlation(i, j)), j + 1, i + 1,
                                  shortest(correlation(j, i))));
       }
     }
   }
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(correlation, Eigen::EigenvaluesOnly);
-  const double smallest = solver.eigenvalues().minCoeff();
+  const double smallest = correlation.rows() > 0 ? solver.eigenvalues().minCoeff() : 0.0;
   if (smallest < -k_eigenvalue_tolerance) {
-    context.fail(&rows, fmt::format("performance.correlation is not positive semi-definite: its "
+    context.fail(&rows, fmt::format("{} is not positive semi-definite: its "
                                     "smallest eigenvalue is {} (must be >= -1e-10)",
-                                    shortest(smallest)));
+                                    label, shortest(smallest)));
   }
 }
 
@@ -1176,36 +1538,553 @@ Eigen::MatrixXd read_correlation(const Section& performance, std::size_t indicat
   const toml::node* node = performance.find("correlation");
   if (node == nullptr) return Eigen::MatrixXd::Identity(k, k);
   const Context& context = performance.context();
+  const std::string label = performance.label("correlation");
   const auto* rows = node->as_array();
   if (rows == nullptr) {
     if (!node->is_number()) {
-      context.fail(node, fmt::format("performance.correlation = {} must be a number in [-1, 1] or "
+      context.fail(node, fmt::format("{} = {} must be a number in [-1, 1] or "
                                      "a {} x {} matrix (a list of lists)",
-                                     describe(*node), k, k));
+                                     label, describe(*node), k, k));
     }
-    return common_correlation(context, *node, k);
+    return common_correlation(context, *node, k, label);
   }
-  Eigen::MatrixXd correlation = matrix_entries(context, *rows, k);
-  check_correlation_matrix(context, *rows, correlation);
+  Eigen::MatrixXd correlation = matrix_entries(context, *rows, k, label);
+  check_correlation_matrix(context, *rows, correlation, label);
   // Exactly symmetric, so the engine's factorisation sees one matrix.
   const Eigen::MatrixXd symmetric = (correlation + correlation.transpose()) / 2.0;
   return symmetric;
 }
 
-Scenario read_scenario(const toml::table& document, Context& context) {
+// ---------------------------------------------------------------------------
+// One provider: its keys and tables, at the top level of a single-provider
+// file or inside one [[provider]] element of a network.
+
+struct ProviderPlace {
+  const toml::table* scope = nullptr;  // holds demand, contract, performance, indicator, segment
+  const toml::node* anchor = nullptr;  // the [[provider]] element; nullptr in a single file
+  const toml::table* finance = nullptr;        // holds the provider keys
+  const toml::node* finance_node = nullptr;    // [provider], or the element
+  std::string name;    // "provider", or "provider.<id>": the path of the provider keys
+  std::string prefix;  // "", or "provider.<id>.": the path of its tables
+  std::string header;  // "", or "provider.": how its tables are written ([[provider.indicator]])
+  const ProviderIds* network_ids = nullptr;  // nullptr in a single-provider file
+
+  Section section(std::string_view table, Context& context) const {
+    const toml::node* node = scope->get(table);
+    return Section(context, node != nullptr ? node->as_table() : nullptr,
+                   prefix + std::string(table), node != nullptr ? node : anchor);
+  }
+  Section finance_section(Context& context) const {
+    return Section(context, finance, name, finance_node);
+  }
+  bool in_network() const { return network_ids != nullptr; }
+};
+
+struct SegmentPlace {
+  const toml::table* table = nullptr;
+  const toml::node* node = nullptr;
+  std::string label;  // "segment.psychosis", "provider.trust.segment.psychosis"
+};
+
+struct ProviderDraft {
+  ProviderPlace place;
+  ProviderSetup setup;
+  const toml::node* segments_node = nullptr;  // its non-empty [[segment]] list, if any
+  std::vector<SegmentPlace> segment_places;
+};
+
+// A segment's id, value, basis and demand (its indicators come later, once
+// the contract's payment rule is known).
+void read_segment_heads(ProviderDraft& draft, Context& context) {
+  const ProviderPlace& place = draft.place;
+  const toml::node* node = place.scope->get("segment");
+  const toml::array* list = table_array(node, place.prefix + "segment", place.header + "segment",
+                                        context);
+  if (list == nullptr || list->empty()) return;
+  draft.segments_node = node;
+  for (std::size_t s = 0; s < list->size(); ++s) {
+    const toml::node* element = list->get(s);
+    const auto* table = element->as_table();
+    SegmentPlace segment_place{table, element,
+                               element_label(*table, s, place.prefix + "segment")};
+    const Section section(context, table, segment_place.label, element);
+    Segment segment;
+    const toml::node* id_node = section.find("id");
+    if (id_node == nullptr) {
+      section.fail_missing("id", fmt::format("each [[{}segment]] needs an id matching [a-z0-9_]+",
+                                             place.header));
+    }
+    const auto* id = id_node->as_string();
+    if (id == nullptr || !is_valid_indicator_id(id->get())) {
+      context.fail(id_node, fmt::format("{} = {} must be a string matching [a-z0-9_]+",
+                                        section.label("id"), describe(*id_node)));
+    }
+    segment.id = id->get();
+    for (std::size_t other = 0; other < draft.setup.segments.size(); ++other) {
+      if (draft.setup.segments[other].id == segment.id) {
+        context.fail(id_node, fmt::format("{}segment[{}].id = {} is already the id of "
+                                          "{}segment[{}] (segment ids are unique within a "
+                                          "provider)",
+                                          place.prefix, s + 1, toml_string(segment.id),
+                                          place.prefix, other + 1));
+      }
+    }
+    segment.annual_value = section.required_number(
+        "annual_value", Interval::above(0), "the segment's yearly value in GBP has no default");
+    segment.basis = section.choice("basis", k_bases, Basis::block);
+    const toml::node* demand_node = table->get("demand");
+    segment.demand = read_demand(Section(context, demand_node ? demand_node->as_table() : nullptr,
+                                         segment_place.label + ".demand",
+                                         demand_node ? demand_node : element));
+    draft.setup.segments.push_back(std::move(segment));
+    draft.segment_places.push_back(std::move(segment_place));
+  }
+}
+
+// The contract (and segments) of a provider. `role` says why a provider
+// holds no contract, for messages ("" when it holds one).
+void read_contract_part(ProviderDraft& draft, const std::string& no_contract_why,
+                        Context& context) {
+  const ProviderPlace& place = draft.place;
+  ProviderSetup& setup = draft.setup;
+  setup.holds_contract = no_contract_why.empty();
+  if (!setup.holds_contract) {
+    for (const auto table : {"contract", "performance", "indicator", "segment"}) {
+      if (const toml::node* node = place.scope->get(table)) {
+        const bool list = std::string_view(table) == "indicator" || std::string_view(table) == "segment";
+        context.fail(node, fmt::format("{}{} is not allowed: {} {} and holds no contract with the "
+                                       "commissioner, so it has no {}provider.{}{}",
+                                       place.prefix, table, place.name, no_contract_why,
+                                       list ? "[[" : "[", table, list ? "]]" : "]"));
+      }
+    }
+    setup.correlation = Eigen::MatrixXd(0, 0);
+    return;
+  }
+  read_segment_heads(draft, context);
+  const Section contract = place.section("contract", context);
+  if (place.in_network() && place.scope->get("contract") == nullptr) {
+    context.fail(place.anchor,
+                 fmt::format("{}contract is missing: {} holds a contract with the commissioner "
+                             "(it is the lead or an alliance member), written [provider.contract]",
+                             place.prefix, place.name));
+  }
+  setup.contract = read_contract(contract, draft.segments_node);
+  if (draft.segments_node != nullptr) {
+    double total = 0.0;
+    for (const auto& segment : setup.segments) total += segment.annual_value;
+    setup.contract.annual_value = total;
+    setup.contract.basis = setup.segments.front().basis;  // unused: each segment has its own
+  }
+}
+
+// The provider keys, demand, indicators and correlation. `default_value` is
+// the yearly income that sets the cash defaults; `shared_list` the
+// alliance-wide [[network.indicator]] list, when there is one.
+void read_provider_part(ProviderDraft& draft, double default_value, const toml::node* shared_list,
+                        IndicatorRegistry& registry, Context& context) {
+  const ProviderPlace& place = draft.place;
+  ProviderSetup& setup = draft.setup;
+  setup.provider = read_provider(place.finance_section(context), default_value);
+  const bool segmented = draft.segments_node != nullptr;
+  const std::string segments_at =
+      segmented ? fmt::format("[[{}segment]] at {}", place.header, context.where(draft.segments_node))
+                : "";
+  if (const toml::node* demand = place.scope->get("demand"); demand && segmented) {
+    context.fail(demand, fmt::format("{}demand cannot be set together with segments ({}): each "
+                                     "segment has its own [{}segment.demand]",
+                                     place.prefix, segments_at, place.header));
+  }
+  setup.demand = read_demand(place.section("demand", context));
+  if (!setup.holds_contract) return;
+
+  const toml::node* list_node = place.scope->get("indicator");
+  const toml::array* list =
+      table_array(list_node, place.prefix + "indicator", place.header + "indicator", context);
+  const PaymentRule rule = setup.contract.payment_rule;
+  const std::string whose =
+      place.in_network() ? fmt::format("{}'s contract", place.name) : "the scenario";
+  if (segmented) {
+    if (list != nullptr && !list->empty()) {
+      context.fail(list_node, fmt::format("{}indicator cannot be used together with segments "
+                                          "({}): each segment has its own [[{}segment.indicator]]",
+                                          place.prefix, segments_at, place.header));
+    }
+    for (std::size_t s = 0; s < setup.segments.size(); ++s) {
+      const SegmentPlace& segment_place = draft.segment_places[s];
+      const toml::node* node = segment_place.table->get("indicator");
+      const std::string prefix = segment_place.label + ".";
+      const toml::array* segment_list = table_array(node, prefix + "indicator",
+                                                    place.header + "segment.indicator", context);
+      if (segment_list == nullptr || segment_list->empty()) {
+        context.fail(node != nullptr ? node : segment_place.node,
+                     fmt::format("{} has no [[{}segment.indicator]]: each segment needs at least "
+                                 "one outcome indicator",
+                                 segment_place.label, place.header));
+      }
+      Segment& segment = setup.segments[s];
+      segment.first_indicator = setup.indicator_count();
+      std::vector<Indicator> indicators = read_indicator_list(
+          *segment_list, prefix, rule, place.network_ids, registry, context);
+      check_weights_sum_to_one(indicators, segment_list, context, prefix);
+      segment.indicator_count = static_cast<int>(indicators.size());
+      for (auto& indicator : indicators) setup.indicators.push_back(std::move(indicator));
+    }
+    warn_about_indicator_counts(setup.indicators, draft.segments_node, context, whose,
+                                fmt::format("[[{}segment.indicator]]", place.header),
+                                place.prefix + "segment.*.indicator.*.measure");
+  } else if (shared_list != nullptr) {
+    if (list != nullptr && !list->empty()) {
+      context.fail(list_node, fmt::format("{}indicator: the alliance has alliance-wide indicators "
+                                          "([[network.indicator]] at {}), so its members have "
+                                          "none of their own",
+                                          place.prefix, context.where(shared_list)));
+    }
+  } else {
+    if (list == nullptr || list->empty()) {
+      if (!place.in_network()) {
+        context.fail(list_node,
+                     "no [[indicator]]: a scenario needs at least one outcome indicator");
+      }
+      context.fail(list_node != nullptr ? list_node : place.anchor,
+                   fmt::format("{} has no [[provider.indicator]]: a contract needs at least one "
+                               "outcome indicator",
+                               place.name));
+    }
+    setup.indicators =
+        read_indicator_list(*list, place.prefix, rule, place.network_ids, registry, context);
+    check_weights_sum_to_one(setup.indicators, list, context, place.prefix);
+    warn_about_indicator_counts(setup.indicators, list, context, whose,
+                                fmt::format("[[{}indicator]]", place.header),
+                                place.prefix + "indicator.*.measure");
+  }
+  setup.correlation = read_correlation(place.section("performance", context),
+                                       setup.indicators.size());
+}
+
+Scenario read_single_scenario(const toml::table& document, Context& context) {
   check_keys(document, context);
   Scenario scenario;
   scenario.title = read_title(document);
-  scenario.contract = read_contract(section_of(document, "contract", context));
-  scenario.simulation = read_simulation(section_of(document, "simulation", context),
-                                        scenario.contract.assessment_months);
-  scenario.provider =
-      read_provider(section_of(document, "provider", context), scenario.contract.annual_value);
-  scenario.demand = read_demand(section_of(document, "demand", context));
-  scenario.indicators = read_indicators(document, scenario.contract.payment_rule, context);
-  scenario.correlation =
-      read_correlation(section_of(document, "performance", context), scenario.indicators.size());
+  ProviderDraft draft;
+  draft.place.scope = &document;
+  draft.place.finance_node = document.get("provider");
+  draft.place.finance =
+      draft.place.finance_node != nullptr ? draft.place.finance_node->as_table() : nullptr;
+  draft.place.name = "provider";
+  read_contract_part(draft, "", context);
+  const std::array<AssessmentPeriod, 1> periods{
+      AssessmentPeriod{draft.setup.contract.assessment_months, "contract.assessment"}};
+  scenario.simulation = read_simulation(section_of(document, "simulation", context), periods);
+  IndicatorRegistry registry;
+  read_provider_part(draft, draft.setup.contract.annual_value, nullptr, registry, context);
+  static_cast<ProviderSetup&>(scenario) = std::move(draft.setup);
   return scenario;
+}
+
+std::string structure_names(const Contract& contract) {
+  std::vector<std::string> names;
+  for (const auto& structure : contract.structures) names.push_back(toml_string(structure.name));
+  return fmt::format("[{}]", fmt::join(names, ", "));
+}
+
+// MODEL.md 9 and docs/model.md "Networks and segments".
+Scenario read_network_scenario(const toml::table& document, Context& context) {
+  check_network_keys(document, context);
+  Scenario scenario;
+  scenario.title = read_title(document);
+  const toml::node* network_node = document.get("network");
+  const Section network(context, network_node->as_table(), "network", network_node);
+  const toml::array& elements = *document.get("provider")->as_array();
+
+  // Ids first: every cross-reference names a provider by its id.
+  ProviderIds ids;
+  std::vector<ProviderDraft> drafts(elements.size());
+  for (std::size_t p = 0; p < elements.size(); ++p) {
+    const toml::node* element = elements.get(p);
+    const toml::table& table = *element->as_table();
+    const toml::node* id_node = table.get("id");
+    if (id_node == nullptr) {
+      context.fail(element, fmt::format("provider[{}].id is missing: each [[provider]] needs an "
+                                        "id matching [a-z0-9_]+",
+                                        p + 1));
+    }
+    const auto* id = id_node->as_string();
+    if (id == nullptr || !is_valid_indicator_id(id->get())) {
+      context.fail(id_node, fmt::format("provider[{}].id = {} must be a string matching "
+                                        "[a-z0-9_]+",
+                                        p + 1, describe(*id_node)));
+    }
+    const auto same = std::find(ids.ids.begin(), ids.ids.end(), id->get());
+    if (same != ids.ids.end()) {
+      context.fail(id_node, fmt::format("provider[{}].id = {} is already the id of provider[{}]",
+                                        p + 1, describe(*id_node), same - ids.ids.begin() + 1));
+    }
+    ids.ids.push_back(id->get());
+    ProviderPlace& place = drafts[p].place;
+    place.scope = &table;
+    place.anchor = element;
+    place.finance = &table;
+    place.finance_node = element;
+    place.name = "provider." + id->get();
+    place.prefix = place.name + ".";
+    place.header = "provider.";
+    place.network_ids = &ids;
+    drafts[p].setup.id = id->get();
+  }
+
+  // The network: model, lead, fee, subcontracts.
+  Network& net = scenario.network;
+  if (network.find("model") == nullptr) {
+    network.fail_missing("model", "a network is one of alliance, prime, integrator");
+  }
+  net.model = network.choice("model", k_network_models, NetworkModel::alliance);
+  const std::string model_name(name_of(k_network_models, net.model));
+  const bool has_lead = net.model != NetworkModel::alliance;
+  const toml::node* lead_node = network.find("lead");
+  if (!has_lead && lead_node != nullptr) {
+    context.fail(lead_node, fmt::format("network.lead = {} is only used with model = \"prime\" or "
+                                        "\"integrator\" (here \"alliance\": every member holds "
+                                        "its own contract)",
+                                        describe(*lead_node)));
+  }
+  if (has_lead && lead_node == nullptr) {
+    network.fail_missing("lead", fmt::format("model = \"{}\" needs the id of the provider that "
+                                             "holds the commissioner's contract (one of {})",
+                                             model_name, fmt::join(ids.ids, ", ")));
+  }
+  net.lead = has_lead ? ids.position(context, *lead_node, "network.lead") : 0;
+  if (const toml::node* fee = network.find("management_fee");
+      fee && net.model != NetworkModel::integrator) {
+    context.fail(fee, fmt::format("network.management_fee = {} is only used with model = "
+                                  "\"integrator\" (here \"{}\")",
+                                  describe(*fee), model_name));
+  }
+  net.management_fee = network.number("management_fee", Interval::right_open(0, 1), 0.0);
+
+  const toml::node* subcontracts_node = network.find("subcontract");
+  const toml::array* subcontracts = table_array(subcontracts_node, "network.subcontract",
+                                                "network.subcontract", context);
+  std::vector<Section> subcontract_sections;
+  std::vector<int> subcontract_of(elements.size(), -1);  // provider -> its subcontract
+  if (subcontracts != nullptr && !subcontracts->empty() && !has_lead) {
+    context.fail(subcontracts_node,
+                 "network.subcontract: an alliance has no subcontracts (every member holds its "
+                 "own contract with the commissioner); use model = \"prime\" or \"integrator\"");
+  }
+  for (std::size_t j = 0; subcontracts != nullptr && j < subcontracts->size(); ++j) {
+    const toml::node* element = subcontracts->get(j);
+    const auto* provider_text = element->as_table()->get_as<std::string>("provider");
+    const std::string label = provider_text && is_valid_indicator_id(provider_text->get())
+                                  ? "network.subcontract." + provider_text->get()
+                                  : fmt::format("network.subcontract[{}]", j + 1);
+    const Section section(context, element->as_table(), label, element);
+    const toml::node* provider_node = section.find("provider");
+    if (provider_node == nullptr) {
+      section.fail_missing("provider", "each [[network.subcontract]] names the subcontracted "
+                                       "provider's id");
+    }
+    Subcontract subcontract;
+    subcontract.provider = ids.position(context, *provider_node, section.label("provider"));
+    if (subcontract.provider == net.lead) {
+      context.fail(provider_node,
+                   fmt::format("{} = {} is the lead (network.lead): a lead cannot subcontract "
+                               "itself",
+                               section.label("provider"), describe(*provider_node)));
+    }
+    const int earlier = subcontract_of[static_cast<std::size_t>(subcontract.provider)];
+    if (earlier >= 0) {
+      context.fail(provider_node,
+                   fmt::format("{} = {} is already subcontracted at {}: each subcontractor has "
+                               "one subcontract",
+                               section.label("provider"), describe(*provider_node),
+                               context.where(subcontracts->get(static_cast<std::size_t>(earlier)))));
+    }
+    subcontract_of[static_cast<std::size_t>(subcontract.provider)] = static_cast<int>(j);
+    subcontract.value = section.required_number(
+        "value", Interval::above(0), "the subcontract's yearly value in GBP has no default");
+    subcontract.pass_through = section.number("pass_through", Interval::closed(0, 1), 0.0);
+    net.subcontracts.push_back(subcontract);
+    subcontract_sections.push_back(section);
+  }
+  for (std::size_t p = 0; has_lead && p < elements.size(); ++p) {
+    if (static_cast<int>(p) == net.lead || subcontract_of[p] >= 0) continue;
+    context.fail(elements.get(p),
+                 fmt::format("{} is neither the lead (network.lead = {}) nor a subcontractor "
+                             "([[network.subcontract]] with provider = {}): in a {} network every "
+                             "provider is one of them",
+                             drafts[p].place.name, toml_string(ids.ids[static_cast<std::size_t>(net.lead)]),
+                             toml_string(ids.ids[p]), model_name));
+  }
+
+  // Contracts, then the horizon every contract's assessment must divide.
+  std::vector<AssessmentPeriod> periods;
+  for (std::size_t p = 0; p < drafts.size(); ++p) {
+    const std::string why =
+        subcontract_of[p] >= 0
+            ? fmt::format("is a subcontractor of {} (network.subcontract.{})",
+                          ids.ids[static_cast<std::size_t>(net.lead)], ids.ids[p])
+            : "";
+    read_contract_part(drafts[p], why, context);
+    if (!drafts[p].setup.holds_contract) continue;
+    const Contract& contract = drafts[p].setup.contract;
+    if (has_lead && contract.risk_share) {
+      context.fail(drafts[p].place.scope->at_path("contract.risk_share").node(),
+                   fmt::format("{}contract.risk_share is only for an alliance member or a single "
+                               "provider: with a lead paying subcontractors, whose costs a risk "
+                               "share reconciles is not settled (docs/model.md, \"Networks and "
+                               "segments\"); remove it from this {} contract",
+                               drafts[p].place.prefix, model_name));
+    }
+    periods.push_back({contract.assessment_months, drafts[p].place.prefix + "contract.assessment"});
+  }
+  scenario.simulation = read_simulation(section_of(document, "simulation", context), periods);
+  for (std::size_t j = 0; j < net.subcontracts.size(); ++j) {
+    net.subcontracts[j].payment_delay_months = static_cast<int>(subcontract_sections[j].integer(
+        "payment_delay_months", Interval::closed(0, scenario.simulation.horizon_months), 0));
+  }
+
+  // Alliance rules: one structure axis; alliance-wide indicators need one
+  // assessment and one payment rule.
+  const toml::node* shared_node = network.find("indicator");
+  const toml::array* shared = table_array(shared_node, "network.indicator", "network.indicator",
+                                          context);
+  if (shared != nullptr && shared->empty()) shared = nullptr;
+  if (shared != nullptr && has_lead) {
+    context.fail(shared_node, fmt::format("network.indicator: alliance-wide indicators are only "
+                                          "for model = \"alliance\"; in a {} network the lead's "
+                                          "contract holds every indicator ([[provider.indicator]] "
+                                          "with delivered_by)",
+                                          model_name));
+  }
+  if (!has_lead) {
+    const ProviderDraft& first = drafts.front();
+    const auto contract_key = [&](const ProviderDraft& draft, const char* key) {
+      const toml::node* node = draft.place.scope->at_path(std::string("contract.") + key).node();
+      return node != nullptr ? node : draft.place.scope->get("contract");
+    };
+    for (std::size_t p = 1; p < drafts.size(); ++p) {
+      const Contract& a = first.setup.contract;
+      const Contract& b = drafts[p].setup.contract;
+      std::vector<std::string> names_a;
+      std::vector<std::string> names_b;
+      for (const auto& s : a.structures) names_a.push_back(s.name);
+      for (const auto& s : b.structures) names_b.push_back(s.name);
+      if (names_a != names_b) {
+        context.fail(contract_key(drafts[p], "structures"),
+                     fmt::format("{}contract.structures = {} differs from {}contract.structures = "
+                                 "{}{}: alliance members share the results file's structure axis, "
+                                 "so they list the same structures in the same order",
+                                 drafts[p].place.prefix, structure_names(b), first.place.prefix,
+                                 structure_names(a),
+                                 origin_note(context, contract_key(first, "structures"),
+                                             contract_key(drafts[p], "structures"))));
+      }
+      if (shared == nullptr) continue;
+      if (a.assessment_months != b.assessment_months) {
+        context.fail(contract_key(drafts[p], "assessment"),
+                     fmt::format("{}contract.assessment = \"{}\" differs from {}contract.assessment "
+                                 "= \"{}\": with alliance-wide indicators ([[network.indicator]]) "
+                                 "every member is assessed together",
+                                 drafts[p].place.prefix, name_of(k_assessments, b.assessment_months),
+                                 first.place.prefix, name_of(k_assessments, a.assessment_months)));
+      }
+      if (a.payment_rule != b.payment_rule) {
+        context.fail(contract_key(drafts[p], "payment_rule"),
+                     fmt::format("{}contract.payment_rule = \"{}\" differs from "
+                                 "{}contract.payment_rule = \"{}\": with alliance-wide indicators "
+                                 "([[network.indicator]]) every member's achievement is the same",
+                                 drafts[p].place.prefix, name_of(k_payment_rules, b.payment_rule),
+                                 first.place.prefix, name_of(k_payment_rules, a.payment_rule)));
+      }
+    }
+    for (const auto& draft : drafts) {
+      if (shared != nullptr && draft.segments_node != nullptr) {
+        context.fail(draft.segments_node,
+                     fmt::format("{}segment: the alliance has alliance-wide indicators "
+                                 "([[network.indicator]] at {}), so its members cannot have "
+                                 "segments, whose indicators are their own",
+                                 draft.place.prefix, context.where(shared_node)));
+      }
+    }
+  }
+
+  // Providers in file order: cash, demand, indicators.
+  IndicatorRegistry registry;
+  for (std::size_t p = 0; p < drafts.size(); ++p) {
+    const double income =
+        drafts[p].setup.holds_contract
+            ? drafts[p].setup.contract.annual_value
+            : net.subcontracts[static_cast<std::size_t>(subcontract_of[p])].value;
+    read_provider_part(drafts[p], income, shared != nullptr ? shared_node : nullptr, registry,
+                       context);
+  }
+  if (shared != nullptr) {
+    net.shared_indicators = read_indicator_list(*shared, "network.",
+                                                drafts.front().setup.contract.payment_rule, &ids,
+                                                registry, context);
+    check_weights_sum_to_one(net.shared_indicators, shared, context, "network.");
+    warn_about_indicator_counts(net.shared_indicators, shared, context, "the alliance",
+                                "[[network.indicator]]", "network.indicator.*.measure");
+    const toml::node* performance = network_node->as_table()->get("performance");
+    net.shared_correlation = read_correlation(
+        Section(context, performance != nullptr ? performance->as_table() : nullptr,
+                "network.performance", performance != nullptr ? performance : network_node),
+        net.shared_indicators.size());
+  } else {
+    net.shared_correlation = Eigen::MatrixXd(0, 0);
+    if (const toml::node* performance = network_node->as_table()->get("performance")) {
+      context.fail(performance, "network.performance is only used with alliance-wide indicators "
+                                "([[network.indicator]]), and there are none");
+    }
+  }
+
+  // Values must add up (docs/model.md).
+  if (has_lead) {
+    const ProviderDraft& lead = drafts[static_cast<std::size_t>(net.lead)];
+    const double value = lead.setup.contract.annual_value;
+    const std::string value_text = fmt::format("{}contract.annual_value = {}", lead.place.prefix,
+                                               shortest(value));
+    double total = 0.0;
+    for (std::size_t j = 0; j < net.subcontracts.size(); ++j) {
+      const double v = net.subcontracts[j].value;
+      total += v;
+      if (v > value) {
+        context.fail(subcontract_sections[j].find("value"),
+                     fmt::format("{} = {} is larger than {}, the contract it is part of",
+                                 subcontract_sections[j].label("value"), shortest(v), value_text));
+      }
+    }
+    const toml::node* blamed = subcontracts_node != nullptr ? subcontracts_node : network_node;
+    if (net.model == NetworkModel::prime && !(total < value)) {
+      context.fail(blamed, fmt::format("the subcontracts' values (network.subcontract.*.value) sum "
+                                       "to {}, not below {}: a prime delivers part of the care "
+                                       "itself",
+                                       shortest(total), value_text));
+    }
+    if (net.model == NetworkModel::integrator) {
+      const double expected = (1.0 - net.management_fee) * value;
+      if (std::abs(total - expected) > k_mean_tolerance * value) {
+        context.fail(blamed, fmt::format("the subcontracts' values (network.subcontract.*.value) "
+                                         "sum to {}; an integrator passes on all but its "
+                                         "management fee, so they must sum to (1 - "
+                                         "network.management_fee) x {} = {} (within 1e-9 of the "
+                                         "contract value)",
+                                         shortest(total), value_text, shortest(expected)));
+      }
+    }
+  }
+
+  static_cast<ProviderSetup&>(scenario) = std::move(drafts.front().setup);
+  for (std::size_t p = 1; p < drafts.size(); ++p) {
+    scenario.other_providers.push_back(std::move(drafts[p].setup));
+  }
+  return scenario;
+}
+
+Scenario read_scenario(const toml::table& document, Context& context) {
+  return is_network_document(document) ? read_network_scenario(document, context)
+                                       : read_single_scenario(document, context);
 }
 
 toml::table parse_document(std::string_view text, std::string_view source_name) {
@@ -1262,10 +2141,17 @@ std::string toml_seed(std::uint64_t seed) {
   return std::to_string(seed);
 }
 
-void write_contract(std::string& out, const Contract& contract) {
-  out += "[contract]\n";
-  out += fmt::format("annual_value = {}\n", toml_float(contract.annual_value));
-  out += fmt::format("basis = {}\n", toml_string(name_of(k_bases, contract.basis)));
+// `header` is "" or "provider."; a segmented contract's value and basis
+// come from its segments.
+void write_contract(std::string& out, const Contract& contract, std::string_view header = "",
+                    bool segmented = false) {
+  out += fmt::format("[{}contract]\n", header);
+  if (segmented) {
+    out += "# annual_value, basis: from the segments\n";
+  } else {
+    out += fmt::format("annual_value = {}\n", toml_float(contract.annual_value));
+    out += fmt::format("basis = {}\n", toml_string(name_of(k_bases, contract.basis)));
+  }
   out += fmt::format("income_growth = {}\n", toml_float(contract.income_growth));
   out += fmt::format("outcome_share = {}\n", contract.outcome_share.size() == 1
                                                  ? toml_float(contract.outcome_share.front())
@@ -1288,8 +2174,11 @@ void write_contract(std::string& out, const Contract& contract) {
   }
 }
 
-void write_indicator(std::string& out, const Indicator& indicator) {
-  out += "\n[[indicator]]\n";
+// `header` is how the list is written ("indicator", "provider.indicator",
+// "network.indicator", ...); `scenario` names delivered_by's provider.
+void write_indicator(std::string& out, const Indicator& indicator,
+                     std::string_view header = "indicator", const Scenario* scenario = nullptr) {
+  out += fmt::format("\n[[{}]]\n", header);
   out += fmt::format("id = {}\n", toml_string(indicator.id));
   out += fmt::format("name = {}\n", toml_string(indicator.name));
   out += fmt::format("measure = {}\n", toml_string(indicator.measure));
@@ -1302,10 +2191,15 @@ void write_indicator(std::string& out, const Indicator& indicator) {
   out += fmt::format("volatility = {}\n", toml_float(indicator.volatility));
   out += fmt::format("reversion = {}\n", toml_float(indicator.reversion));
   out += fmt::format("trend = {}\n", toml_float(indicator.trend));
+  if (indicator.delivered_by >= 0 && scenario != nullptr) {
+    out += fmt::format("delivered_by = {}\n",
+                       toml_string(scenario->provider_setup(indicator.delivered_by).id));
+  }
 }
 
-void write_correlation(std::string& out, const Eigen::MatrixXd& correlation) {
-  out += "[performance]\ncorrelation = [\n";
+void write_correlation(std::string& out, const Eigen::MatrixXd& correlation,
+                       std::string_view header = "performance") {
+  out += fmt::format("[{}]\ncorrelation = [\n", header);
   for (Eigen::Index i = 0; i < correlation.rows(); ++i) {
     std::vector<double> row(correlation.cols());
     for (Eigen::Index j = 0; j < correlation.cols(); ++j)
@@ -1313,6 +2207,94 @@ void write_correlation(std::string& out, const Eigen::MatrixXd& correlation) {
     out += "  " + toml_number_list(row) + ",\n";
   }
   out += "]\n";
+}
+
+void write_provider_keys(std::string& out, const ProviderFinance& provider) {
+  out += fmt::format("opening_cash = {}\n", toml_float(provider.opening_cash));
+  out += fmt::format("shortfall_threshold = {}\n", toml_float(provider.shortfall_threshold));
+  out += fmt::format("stress_start_cash = {}\n", toml_float(provider.stress_start_cash));
+  out += fmt::format("stress_penalty = {}\n", toml_float(provider.stress_penalty));
+  out += fmt::format("underlying_deficit = {}\n", toml_float(provider.underlying_deficit));
+  out += fmt::format("fixed_cost_share = {}\n", toml_float(provider.fixed_cost_share));
+  out += fmt::format("cost_growth = {}\n", toml_float(provider.cost_growth));
+  out += fmt::format("cost_noise = {}\n", toml_float(provider.cost_noise));
+  out += fmt::format("overdraft_rate = {}\n", toml_float(provider.overdraft_rate));
+}
+
+void write_demand(std::string& out, const DemandProcess& demand, std::string_view header) {
+  out += fmt::format("[{}]\n", header);
+  out += fmt::format("volatility = {}\n", toml_float(demand.volatility));
+  out += fmt::format("persistence = {}\n", toml_float(demand.persistence));
+  out += fmt::format("growth = {}\n", toml_float(demand.growth));
+  out += fmt::format("seasonality = {}\n", toml_number_list(demand.seasonality));
+}
+
+// [[segment]] (header "") or [[provider.segment]] (header "provider.").
+void write_segments(std::string& out, const ProviderSetup& setup, std::string_view header,
+                    const Scenario& scenario) {
+  for (const auto& segment : setup.segments) {
+    out += fmt::format("\n[[{}segment]]\n", header);
+    out += fmt::format("id = {}\n", toml_string(segment.id));
+    out += fmt::format("annual_value = {}\n", toml_float(segment.annual_value));
+    out += fmt::format("basis = {}\n", toml_string(name_of(k_bases, segment.basis)));
+    write_demand(out, segment.demand, fmt::format("{}segment.demand", header));
+    for (int i = segment.first_indicator; i < segment.first_indicator + segment.indicator_count;
+         ++i) {
+      write_indicator(out, setup.indicators[static_cast<std::size_t>(i)],
+                      fmt::format("{}segment.indicator", header), &scenario);
+    }
+  }
+}
+
+// One [[provider]] element of a network, every key resolved.
+void write_network_provider(std::string& out, const ProviderSetup& setup,
+                            const Scenario& scenario) {
+  out += "\n[[provider]]\n";
+  out += fmt::format("id = {}\n", toml_string(setup.id));
+  write_provider_keys(out, setup.provider);
+  if (setup.segments.empty()) write_demand(out, setup.demand, "provider.demand");
+  if (!setup.holds_contract) {
+    out += "# a subcontractor: no contract with the commissioner\n";
+    return;
+  }
+  write_contract(out, setup.contract, "provider.", !setup.segments.empty());
+  if (setup.indicator_count() > 0) write_correlation(out, setup.correlation, "provider.performance");
+  if (setup.segments.empty()) {
+    for (const auto& indicator : setup.indicators) {
+      write_indicator(out, indicator, "provider.indicator", &scenario);
+    }
+  }
+  write_segments(out, setup, "provider.", scenario);
+}
+
+void write_network(std::string& out, const Scenario& scenario) {
+  const Network& network = scenario.network;
+  const bool has_lead = network.model != NetworkModel::alliance;
+  out += "[network]\n";
+  out += fmt::format("model = {}\n", toml_string(name_of(k_network_models, network.model)));
+  if (has_lead) {
+    out += fmt::format("lead = {}\n", toml_string(scenario.provider_setup(network.lead).id));
+  }
+  if (network.model == NetworkModel::integrator) {
+    out += fmt::format("management_fee = {}\n", toml_float(network.management_fee));
+  }
+  if (!network.shared_indicators.empty()) {
+    write_correlation(out, network.shared_correlation, "network.performance");
+  }
+  for (const auto& subcontract : network.subcontracts) {
+    out += "\n[[network.subcontract]]\n";
+    out += fmt::format("provider = {}\n",
+                       toml_string(scenario.provider_setup(subcontract.provider).id));
+    out += fmt::format("value = {}\n", toml_float(subcontract.value));
+    out += fmt::format("pass_through = {}\n", toml_float(subcontract.pass_through));
+    out += fmt::format("payment_delay_months = {}\n", subcontract.payment_delay_months);
+  }
+  for (const auto& indicator : network.shared_indicators) {
+    write_indicator(out, indicator, "network.indicator", &scenario);
+  }
+  for (int p = 0; p < scenario.provider_count(); ++p) {
+    write_network_provider(out, scenario.provider_setup(p), scenario);
+  }
 }
 
 
@@ -1374,7 +2356,15 @@ void check_sweepable(const std::string& key, const std::string& origin) {
                                       "point of a sweep",
                                       key, path[2]));
   }
-  if (key == "contract.structures" || key == "demand.seasonality") {
+  // Names and links: the results file's labels and the network's shape are
+  // the same at every point.
+  if (key == "network.model" || key == "network.lead" ||
+      (path[0] == "provider" && path.size() == 3 && path[2] == "id")) {
+    fail_override(origin, fmt::format("{} cannot be swept: provider ids and the network's model "
+                                      "and lead are the same at every point of a sweep",
+                                      key));
+  }
+  if (path.back() == "structures" || path.back() == "seasonality") {
     fail_override(origin, fmt::format("{} is a list and cannot be swept; a sweep key takes one "
                                       "number or text per point",
                                       key));
@@ -1591,7 +2581,6 @@ toml::table document_with_overrides(std::string_view text, std::string_view sour
                     "contract.annual_value and one [[indicator]]",
                     source_name));
   }
-  reject_later_features(document, context);
   for (const auto& argument : overrides) apply_override(document, argument, context);
   return document;
 }
@@ -1711,6 +2700,7 @@ LoadedStudy load_study_file(const std::filesystem::path& path,
 std::string scenario_to_toml(const Scenario& scenario) {
   const ProviderFinance& provider = scenario.provider;
   const DemandProcess& demand = scenario.demand;
+  // Single-provider files keep the layout of INTERFACE.md key for key.
   std::string out = "# Resolved scenario: every key with the value used, defaults filled in.\n";
   out += fmt::format("title = {}\n\n", toml_string(scenario.title));
   out += "[simulation]\n";
@@ -1725,25 +2715,24 @@ std::string scenario_to_toml(const Scenario& scenario) {
     out += "# target_halfwidth: none (exactly `runs` runs)\n";
   }
   out += "\n";
+  if (scenario.network.model != NetworkModel::single) {
+    write_network(out, scenario);
+    return out;
+  }
   out += "[provider]\n";
-  out += fmt::format("opening_cash = {}\n", toml_float(provider.opening_cash));
-  out += fmt::format("shortfall_threshold = {}\n", toml_float(provider.shortfall_threshold));
-  out += fmt::format("stress_start_cash = {}\n", toml_float(provider.stress_start_cash));
-  out += fmt::format("stress_penalty = {}\n", toml_float(provider.stress_penalty));
-  out += fmt::format("underlying_deficit = {}\n", toml_float(provider.underlying_deficit));
-  out += fmt::format("fixed_cost_share = {}\n", toml_float(provider.fixed_cost_share));
-  out += fmt::format("cost_growth = {}\n", toml_float(provider.cost_growth));
-  out += fmt::format("cost_noise = {}\n", toml_float(provider.cost_noise));
-  out += fmt::format("overdraft_rate = {}\n\n", toml_float(provider.overdraft_rate));
-  out += "[demand]\n";
-  out += fmt::format("volatility = {}\n", toml_float(demand.volatility));
-  out += fmt::format("persistence = {}\n", toml_float(demand.persistence));
-  out += fmt::format("growth = {}\n", toml_float(demand.growth));
-  out += fmt::format("seasonality = {}\n\n", toml_number_list(demand.seasonality));
-  write_contract(out, scenario.contract);
+  write_provider_keys(out, provider);
+  out += "\n";
+  if (scenario.segments.empty()) {
+    write_demand(out, demand, "demand");
+    out += "\n";
+  }
+  write_contract(out, scenario.contract, "", !scenario.segments.empty());
   out += "\n";
   write_correlation(out, scenario.correlation);
-  for (const auto& indicator : scenario.indicators) write_indicator(out, indicator);
+  if (scenario.segments.empty()) {
+    for (const auto& indicator : scenario.indicators) write_indicator(out, indicator);
+  }
+  write_segments(out, scenario, "", scenario);
   return out;
 }
 

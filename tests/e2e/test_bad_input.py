@@ -62,6 +62,61 @@ def without_indicators():
     return SMALL_SCENARIO[:SMALL_SCENARIO.index("[[indicator]]")]
 
 
+# A prime network (MODEL.md 9): the trust leads, two VCS subcontractors.
+NETWORK_SCENARIO = """title = "End-to-end prime network"
+
+[simulation]
+runs = 200
+horizon_months = 12
+
+[network]
+model = "prime"
+lead = "trust"
+
+[[network.subcontract]]
+provider = "vcs_a"
+value = 4.8e6
+pass_through = 1.0
+payment_delay_months = 1
+
+[[network.subcontract]]
+provider = "vcs_b"
+value = 2.4e6
+
+[[provider]]
+id = "trust"
+opening_cash = 5.0e6
+[provider.contract]
+annual_value = 100.0e6
+structures = ["bonus", "withhold"]
+
+[[provider.indicator]]
+id = "eip"
+weight = 0.5
+baseline = 0.58
+target = 0.60
+
+[[provider.indicator]]
+id = "crisis"
+weight = 0.5
+baseline = 0.8
+target = 0.85
+delivered_by = "vcs_a"
+
+[[provider]]
+id = "vcs_a"
+opening_cash = 0.3e6
+
+[[provider]]
+id = "vcs_b"
+"""
+
+
+def network(old, new):
+    assert NETWORK_SCENARIO.count(old) >= 1, old
+    return NETWORK_SCENARIO.replace(old, new, 1)
+
+
 SCENARIO_CASES = [
     # unknown and misspelt keys
     ScenarioCase("unknown_top_level_key", 'title = "End-to-end test trust"',
@@ -188,6 +243,57 @@ SCENARIO_CASES = [
                  ('contract.assessment = "weekly"', "must be one of monthly, quarterly, annual")),
     ScenarioCase("unknown_direction", 'direction = "higher"', 'direction = "up"', 'direction = "up"',
                  ('indicator.eip_two_weeks.direction = "up"', "must be one of higher, lower")),
+    # networks of providers
+    ScenarioCase("network_unknown_lead", None, network('lead = "trust"', 'lead = "trusts"'), "lead =",
+                 ('network.lead = "trusts"', "known ids are trust, vcs_a, vcs_b")),
+    ScenarioCase("network_unknown_delivered_by", None,
+                 network('delivered_by = "vcs_a"', 'delivered_by = "vcs_c"'), "delivered_by",
+                 ('provider.trust.indicator.crisis.delivered_by = "vcs_c"', "known ids are trust, vcs_a, vcs_b")),
+    ScenarioCase("network_subcontracted_twice", None,
+                 network('provider = "vcs_b"', 'provider = "vcs_a"'), ('provider = "vcs_a"', 2),
+                 ('network.subcontract.vcs_a.provider = "vcs_a"', "is already subcontracted")),
+    ScenarioCase("network_lead_subcontracts_itself", None,
+                 network('provider = "vcs_b"', 'provider = "trust"'), 'provider = "trust"',
+                 ("is the lead (network.lead)", "cannot subcontract itself")),
+    ScenarioCase("network_lead_missing", None, network('lead = "trust"\n', ""), "[network]",
+                 ("network.lead is missing",)),
+    ScenarioCase("network_fee_outside_integrator", None,
+                 network('lead = "trust"', 'lead = "trust"\nmanagement_fee = 0.04'), "management_fee",
+                 ("network.management_fee = 0.04", 'only used with model = "integrator"')),
+    ScenarioCase("network_pass_through_above_one", None,
+                 network("pass_through = 1.0", "pass_through = 1.5"), "pass_through",
+                 ("network.subcontract.vcs_a.pass_through = 1.5", "is outside [0, 1]")),
+    ScenarioCase("network_delay_beyond_horizon", None,
+                 network("payment_delay_months = 1", "payment_delay_months = 13"), "payment_delay_months",
+                 ("network.subcontract.vcs_a.payment_delay_months = 13", "is outside [0, 12]")),
+    ScenarioCase("network_subcontract_larger_than_contract", None,
+                 network("value = 2.4e6", "value = 200e6"), "value = 200e6",
+                 ("network.subcontract.vcs_b.value = 200000000", "is larger than provider.trust.contract.annual_value")),
+    ScenarioCase("network_subcontractor_with_contract", None,
+                 network('id = "vcs_b"\n', 'id = "vcs_b"\n[provider.contract]  # here\nannual_value = 1e6\n'),
+                 "# here", ("provider.vcs_b.contract is not allowed", "subcontractor of trust")),
+    ScenarioCase("network_risk_share_in_prime", None,
+                 network('structures = ["bonus", "withhold"]',
+                         'structures = ["bonus", "withhold"]\nrisk_share = { corridor = 0.02, commissioner_share = 0.5 }'),
+                 "risk_share", ("provider.trust.contract.risk_share is only for an alliance member",)),
+    ScenarioCase("network_subcontracts_in_alliance", None,
+                 network('model = "prime"\nlead = "trust"', 'model = "alliance"'),
+                 ("[[network.subcontract]]", 1), ("an alliance has no subcontracts",)),
+    ScenarioCase("network_top_level_demand", None, NETWORK_SCENARIO + "\n[demand]\nvolatility = 0.1\n",
+                 "[demand]", ("cannot have a top-level [demand]", "[provider.demand]")),
+    ScenarioCase("network_misspelt_provider_key", None,
+                 network("opening_cash = 0.3e6", "opening_csh = 0.3e6"), "opening_csh",
+                 ("unknown key 'provider.vcs_a.opening_csh'", "(did you mean 'opening_cash'?)")),
+    ScenarioCase("network_duplicate_indicator_id", None, network('id = "crisis"', 'id = "eip"  # again'),
+                 "# again", ('provider.trust.indicator[2].id = "eip"', "already the id of provider.trust.indicator[1]")),
+    ScenarioCase("network_prime_values_exceed_contract", None, network("value = 2.4e6", "value = 95.2e6"),
+                 ("[[network.subcontract]]", 1),
+                 ("sum to 100000000", "not below provider.trust.contract.annual_value = 100000000")),
+    # segments
+    ScenarioCase("segment_with_contract_value", None,
+                 without_indicators().replace("annual_value = 150.0e6", "annual_value = 150.0e6  # here", 1)
+                 + '\n[[segment]]\nid = "psychosis"\nannual_value = 1e6\n', "# here",
+                 ("contract.annual_value = 150000000 cannot be set together with segments",)),
     # not a scenario at all
     ScenarioCase("empty_file", None, "", None, ("the scenario is empty",)),
     ScenarioCase("not_toml", None, "this is not a scenario\n", "this is not", ("not valid TOML",)),

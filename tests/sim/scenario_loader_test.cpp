@@ -13,6 +13,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "scenario_compare.h"
+
 namespace shortfall {
 namespace {
 
@@ -135,78 +137,6 @@ std::string at_line_of(std::string_view text, std::string_view snippet) {
   const auto line =
       1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
   return "x.toml:" + std::to_string(line) + ":";
-}
-
-bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
-
-void require_identical(const Scenario& a, const Scenario& b) {
-  CHECK(a.title == b.title);
-  CHECK(a.simulation.runs == b.simulation.runs);
-  CHECK(a.simulation.horizon_months == b.simulation.horizon_months);
-  CHECK(a.simulation.seed == b.simulation.seed);
-  CHECK(same_bits(a.provider.opening_cash, b.provider.opening_cash));
-  CHECK(same_bits(a.provider.shortfall_threshold, b.provider.shortfall_threshold));
-  CHECK(same_bits(a.provider.stress_start_cash, b.provider.stress_start_cash));
-  CHECK(same_bits(a.provider.stress_penalty, b.provider.stress_penalty));
-  CHECK(same_bits(a.provider.underlying_deficit, b.provider.underlying_deficit));
-  CHECK(same_bits(a.provider.fixed_cost_share, b.provider.fixed_cost_share));
-  CHECK(same_bits(a.provider.cost_growth, b.provider.cost_growth));
-  CHECK(same_bits(a.provider.cost_noise, b.provider.cost_noise));
-  CHECK(same_bits(a.provider.overdraft_rate, b.provider.overdraft_rate));
-  CHECK(same_bits(a.demand.volatility, b.demand.volatility));
-  CHECK(same_bits(a.demand.persistence, b.demand.persistence));
-  CHECK(same_bits(a.demand.growth, b.demand.growth));
-  for (std::size_t m = 0; m < 12; ++m)
-    CHECK(same_bits(a.demand.seasonality[m], b.demand.seasonality[m]));
-  const Contract& ca = a.contract;
-  const Contract& cb = b.contract;
-  CHECK(same_bits(ca.annual_value, cb.annual_value));
-  CHECK(ca.basis == cb.basis);
-  CHECK(same_bits(ca.income_growth, cb.income_growth));
-  REQUIRE(ca.outcome_share.size() == cb.outcome_share.size());
-  for (std::size_t y = 0; y < ca.outcome_share.size(); ++y) {
-    CHECK(same_bits(ca.outcome_share[y], cb.outcome_share[y]));
-  }
-  REQUIRE(ca.structures.size() == cb.structures.size());
-  for (std::size_t s = 0; s < ca.structures.size(); ++s) {
-    CHECK(ca.structures[s].name == cb.structures[s].name);
-    CHECK(same_bits(ca.structures[s].withhold_fraction, cb.structures[s].withhold_fraction));
-    CHECK(ca.structures[s].advance == cb.structures[s].advance);
-  }
-  CHECK(ca.assessment_months == cb.assessment_months);
-  CHECK(ca.settlement_lag_months == cb.settlement_lag_months);
-  CHECK(ca.payment_rule == cb.payment_rule);
-  CHECK(same_bits(ca.withhold_effort_effect, cb.withhold_effort_effect));
-  REQUIRE(ca.risk_share.has_value() == cb.risk_share.has_value());
-  if (ca.risk_share) {
-    CHECK(same_bits(ca.risk_share->corridor, cb.risk_share->corridor));
-    CHECK(same_bits(ca.risk_share->commissioner_share, cb.risk_share->commissioner_share));
-  }
-  REQUIRE(a.indicators.size() == b.indicators.size());
-  for (std::size_t i = 0; i < a.indicators.size(); ++i) {
-    const Indicator& ia = a.indicators[i];
-    const Indicator& ib = b.indicators[i];
-    CHECK(ia.id == ib.id);
-    CHECK(ia.name == ib.name);
-    CHECK(ia.measure == ib.measure);
-    CHECK(same_bits(ia.weight, ib.weight));
-    CHECK(ia.direction == ib.direction);
-    CHECK(same_bits(ia.baseline, ib.baseline));
-    CHECK(same_bits(ia.target, ib.target));
-    CHECK(same_bits(ia.floor, ib.floor));
-    CHECK(ia.cases_per_month == ib.cases_per_month);
-    CHECK(same_bits(ia.volatility, ib.volatility));
-    CHECK(same_bits(ia.reversion, ib.reversion));
-    CHECK(same_bits(ia.trend, ib.trend));
-  }
-  REQUIRE(a.correlation.rows() == b.correlation.rows());
-  REQUIRE(a.correlation.cols() == b.correlation.cols());
-  for (Eigen::Index i = 0; i < a.correlation.rows(); ++i) {
-    for (Eigen::Index j = 0; j < a.correlation.cols(); ++j) {
-      CHECK(same_bits(a.correlation(i, j), b.correlation(i, j)));
-    }
-  }
-  CHECK(a.shock_key == b.shock_key);
 }
 
 void require_round_trip(const Scenario& scenario) {
@@ -439,15 +369,16 @@ TEST_CASE("unknown and unsupported keys are errors that name them", "[scenario_l
     REQUIRE_THROWS_WITH(load(text), Contains(at_line_of(text, "[sweep]")) &&
                                         Contains("the file holds a [sweep]"));
   }
-  SECTION("a [network] table") {
+  SECTION("a [network] table next to single-provider tables") {
     const std::string text = std::string(c) + "\n[network]\nmodel = \"prime\"\n";
-    REQUIRE_THROWS_WITH(load(text), Contains(at_line_of(text, "[network]")) &&
-                                        Contains("[network] is not supported yet"));
+    REQUIRE_THROWS_WITH(load(text), Contains(at_line_of(text, "[provider]")) &&
+                                        Contains("a network file (it has [network]) cannot have "
+                                                 "a top-level [provider]"));
   }
-  SECTION("[[provider]] elements") {
+  SECTION("[[provider]] elements without [network]") {
     const auto text = replaced(c, "[provider]", "[[provider]]");
     REQUIRE_THROWS_WITH(load(text), Contains(at_line_of(text, "[[provider]]")) &&
-                                        Contains("[[provider]]") && Contains("not supported yet"));
+                                        Contains("needs a [network] table"));
   }
 }
 

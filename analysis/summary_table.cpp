@@ -43,10 +43,18 @@ std::string sweep_rows(const ResultsData& results, std::size_t max_rows) {
   for (const auto& swept : results.swept_keys) header.push_back(swept.key);
   header.push_back("runs");
   if (!results.target_met.empty()) header.push_back("target");
-  // A network's sweep shows the chance that any of its providers is short.
+  // A network's sweep shows where the risk lands: each provider under each
+  // structure, then the chance that any of them is short.
   const bool network = !meta.provider_ids.empty();
+  const std::size_t providers = network ? meta.provider_ids.size() : 1;
   for (const auto& name : meta.structure_names) {
-    header.push_back((network ? "P(any short) " : "P(short) ") + name);
+    if (!network) header.push_back("P(short) " + name);
+    for (std::size_t p = 0; network && p < providers; ++p) {
+      header.push_back(name + " " + meta.provider_ids[p]);
+    }
+  }
+  if (network) {
+    for (const auto& name : meta.structure_names) header.push_back("any " + name);
   }
 
   std::vector<std::vector<std::string>> rows;
@@ -58,8 +66,11 @@ std::string sweep_rows(const ResultsData& results, std::size_t max_rows) {
     if (!results.target_met.empty()) {
       row.push_back(r.runs_done == 0 ? "-" : results.target_met[scenario] != 0 ? "met" : "not met");
     }
-    for (std::size_t s = 0; s < meta.structure_names.size(); ++s) {
-      row.push_back(r.runs_done == 0 ? "-" : percent(network ? r.p_any_shortfall[s] : r.p_shortfall[s]));
+    for (std::size_t c = 0; c < meta.structure_names.size() * providers; ++c) {
+      row.push_back(r.runs_done == 0 ? "-" : percent(r.p_shortfall[c]));
+    }
+    for (std::size_t s = 0; network && s < meta.structure_names.size(); ++s) {
+      row.push_back(r.runs_done == 0 ? "-" : percent(r.p_any_shortfall[s]));
     }
     return row;
   };
@@ -90,6 +101,7 @@ std::string sweep_rows(const ResultsData& results, std::size_t max_rows) {
     }
     return text + "\n";
   };
+  if (network) out += "P(shortfall) of each structure and provider, then of any provider\n";
   out += line(header);
   for (const auto& row : rows) out += line(row);
   return out;

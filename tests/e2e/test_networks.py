@@ -123,7 +123,7 @@ def test_sigterm_then_resume_gives_the_same_bits(tmp_path):
     checkpoint = tmp_path / "resumed.h5.checkpoint"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and run.poll() is None:
-        if checkpoint.is_dir() and any(checkpoint.rglob("*scenario*")):
+        if checkpoint.is_dir() and any(checkpoint.glob("scenario-*.result")):
             break
         time.sleep(0.05)
     assert run.poll() is None, "the run finished before a scenario was saved: nothing to resume"

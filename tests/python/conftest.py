@@ -119,3 +119,13 @@ def text_grid_file(results_dir):
 def lhs_file(results_dir):
     """A Latin hypercube of 20 points over three keys, 300 runs."""
     return make_results(results_dir, "lhs", scenario_text(300, LHS_SWEEP))
+
+
+@pytest.fixture(scope="session")
+def network_sweep_file(results_dir):
+    """scenarios/pass-through-sweep.toml (a prime and two subcontractors,
+    3 x 3 grid over pass-through and delay), 500 runs."""
+    out = results_dir / "network-sweep.h5"
+    run_shortfall("run", SOURCE_DIR / "scenarios" / "pass-through-sweep.toml", "-o", out, "--quiet",
+                  "--runs", "500")
+    return out

@@ -169,6 +169,10 @@ def select_point(ds, at=None, keep=()):
             chosen[dim] = 0
         else:
             chosen[dim] = defaults[dim]
+    # A network's file has a provider axis: the figures show one provider,
+    # the first (the scenario's order) unless `at` names another.
+    if "provider" in ds.dims and "provider" not in keep:
+        chosen["provider"] = at.get("provider", ds.provider.values[0])
     unknown = set(at) - set(chosen) - set(keep)
     if unknown:
         raise ValueError(f"`at` names {sorted(unknown)}, not design dimensions of this file "
@@ -269,7 +273,11 @@ def _provider_line(ds, data, leaf):
     key = f"provider.{leaf}"
     if key in data.coords and data[key].size == 1:
         return float(data[key].values)
-    return float(scenario_settings(ds)["provider"][leaf])
+    settings = scenario_settings(ds)["provider"]
+    if isinstance(settings, list):  # a network: the selected provider's table
+        chosen = str(data["provider"].values)
+        settings = next(table for table in settings if table["id"] == chosen)
+    return float(settings[leaf])
 
 
 def plot_cash_fan(ds, structures=None, at=None):

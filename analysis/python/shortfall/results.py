@@ -223,13 +223,17 @@ def to_frame(ds, variables=None):
     column per swept key, dimension and variable.
 
     By default VARIABLES are every statistic with one value per design point
-    and structure (p_shortfall, support_mean, ..., runs_done)."""
-    allowed = set(design_dims(ds)) | {"structure"}
+    and structure (p_shortfall, support_mean, ..., runs_done); in a network
+    file (a `provider` dimension) one value per design point, structure and
+    provider, so a row is one provider under one structure, and the network's
+    own p_any_shortfall repeats on the rows of its providers."""
+    allowed = set(design_dims(ds)) | {"structure", "provider"}
     if variables is None:
         variables = [name for name, var in ds.data_vars.items()
                      if var.dims and set(var.dims) <= allowed and var.dtype.kind in "biuf"]
     elif isinstance(variables, str):
         variables = [variables]
     frame = ds[list(variables)].to_dataframe().reset_index()
-    first = [c for c in [*swept_keys(ds), _DESIGN_DIMENSION, "structure"] if c in frame.columns]
+    first = [c for c in [*swept_keys(ds), _DESIGN_DIMENSION, "structure", "provider"]
+             if c in frame.columns]
     return frame[first + [c for c in frame.columns if c not in first]]

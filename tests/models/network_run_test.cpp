@@ -195,3 +195,57 @@ TEST_CASE("conservation: every pound the commissioner pays reaches some provider
     }
   }
 }
+
+TEST_CASE("alliance-wide indicators pay every member its own pot by the alliance's achievement",
+          "[network_run]") {
+  // Two members of £120m and £60m; the alliance's two indicators, one met
+  // and one missed (threshold rule), weights 0.75 and 0.25: each member
+  // earns 75 % of its own pot in every quarter, whatever its own cash.
+  Scenario scenario = shortfall::testing::quiet_scenario(2);
+  scenario.id = "trust";
+  scenario.network.model = NetworkModel::alliance;
+  scenario.network.shared_indicators = scenario.indicators;
+  scenario.network.shared_indicators[0].weight = 0.75;
+  scenario.network.shared_indicators[1].weight = 0.25;
+  scenario.network.shared_indicators[1].baseline = 0.5;  // below its 0.8 target
+  scenario.network.shared_correlation = scenario.correlation;
+  scenario.indicators.clear();
+  scenario.correlation = Eigen::MatrixXd(0, 0);
+  ProviderSetup member = scenario;  // the same terms on half the value
+  member.id = "social_enterprise";
+  member.contract.annual_value = 60.0e6;
+  member.provider.opening_cash = 2.0e6;
+  scenario.other_providers.push_back(member);
+  const Deterministic run(scenario);
+  for (int s : {k_bonus, k_withhold, k_advance}) {
+    CHECK(run.outcome(s, 0).earned == Approx(0.75 * 12 * 0.9e6));
+    CHECK(run.outcome(s, 1).earned == Approx(0.75 * 12 * 0.45e6));
+    CHECK(run.outcome(s, 0).earned_fraction == Approx(0.75));
+    CHECK(run.outcome(s, 1).earned_fraction == Approx(0.75));
+  }
+  // The network's indicators: the first met every quarter, the second never.
+  CHECK(run.work.achievement_mean[0] == 1.0);
+  CHECK(run.work.achievement_mean[1] == 0.0);
+}
+
+TEST_CASE("an indicator delivered by a subcontractor moves with the subcontractor's stress",
+          "[network_run]") {
+  // The subcontractor starts in full stress (cash at its shortfall line); the
+  // trust's cash is comfortable. With a stress penalty of 2 on the
+  // subcontractor, the indicator it delivers sinks below target; delivered
+  // by the trust, the same indicator is met.
+  Scenario by_trust = prime_network(0.0, 0);
+  by_trust.indicators[0].reversion = 0.5;
+  by_trust.provider.stress_start_cash = 1.0e6;  // the trust's £5m is comfortable
+  auto& sub = by_trust.other_providers[0];
+  sub.provider.opening_cash = 0.0;
+  sub.provider.stress_start_cash = 1.0e6;
+  sub.provider.stress_penalty = 2.0;
+  sub.provider.underlying_deficit = 0.05;  // and it stays short
+  Scenario by_sub = by_trust;
+  by_sub.indicators[0].delivered_by = 1;
+  const Deterministic a(by_trust), b(by_sub);
+  CHECK(a.work.achievement_mean[0] == 1.0);
+  CHECK(b.work.achievement_mean[0] < 0.5);
+  CHECK(b.outcome(k_bonus, 0).earned < a.outcome(k_bonus, 0).earned);
+}

@@ -495,14 +495,17 @@ int check_study(const std::string& path, const std::vector<std::string>& overrid
   for (const auto& scenario : study.scenarios) work += work_of(scenario);
   const auto points = study.scenarios.size();
   std::fprintf(stdout,
-               "\n# %s is valid: %zu design point%s%s, %d structures, %s%lld runs each: %s%lld "
+               "\n# %s is valid: %zu design point%s%s, %d structures%s, %s%lld runs each: %s%lld "
                "run-structures\n",
                path.c_str(), points, points == 1 ? "" : "s",
                study.mode.empty() ? ""
                                   : fmt::format(" ({}, common random numbers {})", study.mode,
                                                 study.common_random_numbers ? "on" : "off")
                                         .c_str(),
-               first.structure_count(), first.simulation.stops_on_precision() ? "up to " : "",
+               first.structure_count(),
+               first.provider_count() > 1 ? fmt::format(" x {} providers", first.provider_count()).c_str()
+                                          : "",
+               first.simulation.stops_on_precision() ? "up to " : "",
                static_cast<long long>(first.simulation.most_runs()),
                first.simulation.stops_on_precision() ? "up to " : "", static_cast<long long>(work));
 

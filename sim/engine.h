@@ -34,9 +34,10 @@ std::vector<WorkUnit> plan_work_units(int scenario, std::int64_t runs,
                                       int runs_per_block = k_runs_per_block);
 
 // The random draws of one run (MODEL.md section 8), from counter-based
-// streams: the standard normal shocks of every month, and the binomial
-// measurement draws, which every structure takes from the same stream of
-// (run, period, indicator). Buffers are sized once and reused run after run.
+// streams in the layout of sim/random_streams.h: the standard normal shocks
+// of every month, and the binomial measurement draws, which every structure
+// takes from the same stream of (run, period, indicator). The opening blocks
+// are computed once per run; buffers are sized once and reused run after run.
 class RunDraws final : public MeasurementSampler {
  public:
   // The streams are keyed by the scenario's seed and shock key.
@@ -51,14 +52,16 @@ class RunDraws final : public MeasurementSampler {
   int cases_met(int period, int indicator, int cases, double probability) override;
 
  private:
+  RandomStream measurement_stream(int period, int indicator) const;
+
   StreamKey key_;
   std::uint64_t run_ = 0;
   int months_;
   int indicators_;
   int periods_;
-  std::vector<bool> measured_;                     // [K]: has cases to draw
+  int indicator_groups_;  // opening blocks of performance shocks per month: ceil(K / 4)
   RunShocks shocks_;
-  std::vector<RandomStream::Block> measurement_blocks_;  // [P][K]
+  std::vector<PhiloxBlock> measurement_blocks_;  // [P][K]: first blocks of the measurement streams
 };
 
 // Simulates one unit: every run of the block under every structure.

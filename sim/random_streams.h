@@ -78,7 +78,10 @@ class RandomStream {
   // once per run and lets every structure start from it. The words are
   // identical.
   RandomStream(const StreamKey& key, const StreamAddress& address, const PhiloxBlock& first)
-      : key_{{key.seed, key.shock_key}}, counter_(detail::counter_of(address, 0)), block_(first), next_word_(0) {
+      : key_{{key.seed, key.shock_key}},
+        counter_(detail::counter_of(address, 0)),
+        block_(first),
+        next_word_(0) {
     ++counter_.v[3];
   }
 

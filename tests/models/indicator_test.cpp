@@ -96,14 +96,16 @@ TEST_CASE("advance_indicators gives the bits of the scalar step and logistic", "
       const double feedback = uniform(-3.0, 3.0);
       for (auto& z : shock) z = uniform(-30.0, 30.0);  // far tails too: exp's clamps
       for (std::size_t i = 0; i < k; ++i) {
-        latent_scalar[i] = scalar[i].step(latent_scalar[i], scalar[i].target_level(month, feedback), shock[i]);
+        const double level = scalar[i].target_level(month, feedback);
+        latent_scalar[i] = scalar[i].step(latent_scalar[i], level, shock[i]);
         sum_scalar[i] += logistic(latent_scalar[i]);
       }
       advance_indicators(batch, month, feedback, shock, latent_batch, sum_batch);
       for (std::size_t i = 0; i < k; ++i) {
         CAPTURE(k, month, i);
-        REQUIRE(std::bit_cast<std::uint64_t>(latent_batch[i]) == std::bit_cast<std::uint64_t>(latent_scalar[i]));
-        REQUIRE(std::bit_cast<std::uint64_t>(sum_batch[i]) == std::bit_cast<std::uint64_t>(sum_scalar[i]));
+        const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
+        REQUIRE(bits(latent_batch[i]) == bits(latent_scalar[i]));
+        REQUIRE(bits(sum_batch[i]) == bits(sum_scalar[i]));
       }
     }
   }

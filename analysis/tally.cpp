@@ -9,6 +9,10 @@
 
 #include <fmt/format.h>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace shortfall {
 
 namespace {
@@ -55,6 +59,23 @@ std::span<const double> row_of(const PerRunValues& values, std::size_t row,
 }
 
 }  // namespace
+
+void prefault_pages(void* begin, std::size_t bytes) {
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+  // Below 64 KiB the values share pages with other allocations, and the
+  // faults are few.
+  constexpr std::size_t k_smallest = std::size_t{64} << 10;
+  constexpr std::size_t k_page = 4096;
+  if (bytes < k_smallest) return;
+  const auto first = (reinterpret_cast<std::uintptr_t>(begin) + k_page - 1) & ~(k_page - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(begin) + bytes) & ~(k_page - 1);
+  // A failure (an older kernel: EINVAL) only leaves the pages to fault in.
+  if (end > first) madvise(reinterpret_cast<void*>(first), end - first, MADV_POPULATE_WRITE);
+#else
+  (void)begin;
+  (void)bytes;
+#endif
+}
 
 BlockTally::BlockTally(TallyShape shape, std::int64_t first_run, int run_count)
     : shape_(shape), first_run_(first_run), run_count_(run_count) {

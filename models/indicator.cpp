@@ -2,6 +2,36 @@
 
 namespace shortfall {
 
+// GCC's function multiversioning: one body compiled for baseline x86-64
+// (SSE2) and for AVX2, chosen once by the CPU. Neither clone may contract a
+// multiply and an add into an FMA (ISO C++ mode sets -ffp-contract=off, and
+// "avx2" alone does not enable FMA), and the loop has no reduction to
+// reorder, so both give the bits of the scalar formulas on every x86-64 node.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void advance_indicators(const IndicatorProcesses& processes, int month, double feedback,
+                        std::span<const double> shock, std::span<double> latent,
+                        std::span<double> rate_sum) {
+  const std::size_t k = latent.size();
+  const double t = month;
+  const double* __restrict logit_baseline = processes.logit_baseline.data();
+  const double* __restrict trend_per_month = processes.trend_per_month.data();
+  const double* __restrict reversion = processes.reversion.data();
+  const double* __restrict volatility = processes.volatility.data();
+  const double* __restrict direction = processes.direction.data();
+  const double* __restrict eps = shock.data();
+  double* __restrict x = latent.data();
+  double* __restrict sum = rate_sum.data();
+  for (std::size_t i = 0; i < k; ++i) {
+    // IndicatorProcess::target_level and ::step, term for term.
+    const double level = logit_baseline[i] + trend_per_month[i] * t + direction[i] * feedback;
+    const double next = x[i] + reversion[i] * (level - x[i]) + volatility[i] * eps[i];
+    x[i] = next;
+  }
+  for (std::size_t i = 0; i < k; ++i) sum[i] += logistic(x[i]);
+}
+
 int threshold_count(double target, int cases) {
   for (int count = 0; count <= cases; ++count) {
     if (static_cast<double>(count) / cases >= target) return count;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <vector>
 
 #include "portable_exp.h"
@@ -41,6 +42,35 @@ struct IndicatorProcess {
     return previous + reversion * (level - previous) + volatility * shock;
   }
 };
+
+// The constants of all K indicators' latent processes as arrays, for the
+// batch step below (the same numbers as the IndicatorProcess objects).
+struct IndicatorProcesses {
+  std::vector<double> logit_baseline, trend_per_month, reversion, volatility, direction;  // [K]
+
+  IndicatorProcesses() = default;
+  explicit IndicatorProcesses(std::span<const IndicatorProcess> processes) {
+    for (const auto& process : processes) {
+      logit_baseline.push_back(process.logit_baseline);
+      trend_per_month.push_back(process.trend_per_month);
+      reversion.push_back(process.reversion);
+      volatility.push_back(process.volatility);
+      direction.push_back(process.direction);
+    }
+  }
+  std::size_t size() const { return logit_baseline.size(); }
+};
+
+// One month of every indicator's latent process (MODEL.md 5):
+//   latent[i] = step(latent[i], target_level(month, feedback), shock[i])
+//   rate_sum[i] += logistic(latent[i])
+// for i = 0..K-1, the same bits as those calls one indicator at a time (the
+// same operations in the same order, no FMA). Built twice, for SSE2 and for
+// AVX2, and picked at load time: AVX2 steps four indicators at once where
+// SSE2 steps two. The spans have K elements.
+void advance_indicators(const IndicatorProcesses& processes, int month, double feedback,
+                        std::span<const double> shock, std::span<double> latent,
+                        std::span<double> rate_sum);
 
 // Achievement a_{i,k} in [0, 1] for an observed rate y (MODEL.md section 5).
 // threshold: 1 when the target is met (y >= target, or y <= target when lower

@@ -38,6 +38,7 @@ ProviderRunModel::ProviderRunModel(const Scenario& scenario)
         indicator, scenario.contract.payment_rule,
         indicator.cases_per_month * scenario.contract.assessment_months));
   }
+  indicator_arrays_ = IndicatorProcesses(indicators_);
   for (const auto& structure : scenario.contract.structures) {
     schedules_.emplace_back(scenario.contract, structure, demand_, months_);
   }
@@ -175,14 +176,9 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
     if (shared_with < 0) {
       // Latent performance, then the period's measurement (MODEL.md 5).
       const double feedback = effort - provider.stress_penalty * stress;
-      const double* shock = work.correlated_shocks.data() + month_index * k;
-      double* latent = work.latent.data();
-      for (std::size_t i = 0; i < k; ++i) {
-        const auto& process = indicators_[i];
-        latent[i] = process.step(latent[i], process.target_level(t, feedback), shock[i]);
-      }
-      double* rate_sum = work.rate_sum.data();
-      for (std::size_t i = 0; i < k; ++i) rate_sum[i] += logistic(latent[i]);  // pi_{i,t}
+      advance_indicators(indicator_arrays_, t, feedback,
+                         std::span<const double>(work.correlated_shocks.data() + month_index * k, k),
+                         work.latent, work.rate_sum);
       if (is_period_end(t, period_months)) {
         const int period = t / period_months;
         const double weighted = measure_period(period, sampler, work.rate_sum, achievement_mean);

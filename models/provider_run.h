@@ -81,6 +81,8 @@ class ProviderRunModel {
   OperatingCostModel operating_cost_;
   ShockCorrelation correlation_;
   std::vector<IndicatorProcess> indicators_;
+  // The same constants as arrays, for the month's step of every indicator at once.
+  IndicatorProcesses indicator_arrays_;
   // Achievement a(Y) for every count Y = 0..N of a measured indicator,
   // computed once with the formula of MODEL.md 5 (y = Y/N in double, then the
   // rule), so a measurement costs a lookup instead of two divisions. Empty

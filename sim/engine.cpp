@@ -65,12 +65,10 @@ RunDraws::RunDraws(const Scenario& scenario, int holder)
       months_(scenario.simulation.horizon_months),
       indicators_(static_cast<int>(indicators_of_holder(scenario, holder).size())),
       periods_(periods_of_holder(scenario, holder)),
-      demand_processes_(demand_processes_of_holder(scenario, holder)) {
+      demand_processes_(demand_processes_of_holder(scenario, holder)),
+      indicator_groups_((indicators_ + 3) / 4) {
   const auto months = static_cast<std::size_t>(months_);
   const auto indicators = static_cast<std::size_t>(indicators_);
-  for (const auto& indicator : indicators_of_holder(scenario, holder)) {
-    measured_.push_back(indicator.cases_per_month > 0);
-  }
   shocks_.demand.resize(months * static_cast<std::size_t>(demand_processes_));
   shocks_.cost.resize(demand_processes_ > 0 ? months : 0);
   shocks_.performance.resize(months * indicators);
@@ -80,40 +78,60 @@ RunDraws::RunDraws(const Scenario& scenario, int holder)
 void RunDraws::draw(std::uint64_t run) {
   run_ = run;
   // The measurement streams' first blocks, shared by every structure.
-  const auto indicators = static_cast<std::size_t>(indicators_);
   for (int k = 1; k <= periods_; ++k) {
-    for (std::size_t i = 0; i < indicators; ++i) {
-      if (!measured_[i]) continue;
-      measurement_blocks_[static_cast<std::size_t>(k - 1) * indicators + i] = RandomStream::first_block(
+    for (int i = 0; i < indicators_; ++i) {
+      measurement_blocks_[static_cast<std::size_t>((k - 1) * indicators_ + i)] = RandomStream::first_block(
           key_, {run, provider_, static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i),
                  Purpose::measurement});
     }
   }
+  // The normals, in the layout of opening_word(): the word of a block is the
+  // draw's index modulo 4 (the month - 1 for demand and cost, else the indicator).
+  // A segment's demand stream carries the segment's position as its
+  // indicator; alliance-wide indicators (no demand processes) draw no cash shocks.
+  for (int g = 0; demand_processes_ > 0 && 4 * g < months_; ++g) {
+    const auto group = static_cast<std::uint32_t>(g);
+    for (int segment = 0; segment < demand_processes_; ++segment) {
+      const auto process = static_cast<std::uint32_t>(segment);
+      const auto demand_block = opening_block(key_, {run, provider_, group, process, Purpose::demand});
+      for (int word = 0; word < 4 && 4 * g + word < months_; ++word) {
+        const auto month = static_cast<std::uint32_t>(4 * g + word + 1);
+        DrawStream demand(key_, {run, provider_, month, process, Purpose::demand}, demand_block.v[word]);
+        shocks_.demand[static_cast<std::size_t>(segment * months_) + month - 1] = standard_normal(demand);
+      }
+    }
+    const auto cost_block = opening_block(key_, {run, provider_, group, 0, Purpose::cost});
+    for (int word = 0; word < 4 && 4 * g + word < months_; ++word) {
+      const auto month = static_cast<std::uint32_t>(4 * g + word + 1);
+      DrawStream cost(key_, {run, provider_, month, 0, Purpose::cost}, cost_block.v[word]);
+      shocks_.cost[month - 1] = standard_normal(cost);
+    }
+  }
+  const auto indicators = static_cast<std::size_t>(indicators_);
   for (int t = 1; t <= months_; ++t) {
     const auto month = static_cast<std::uint32_t>(t);
-    const auto slot = static_cast<std::size_t>(t - 1);
-    // A segment's demand stream carries the segment's position as its indicator.
-    for (int segment = 0; segment < demand_processes_; ++segment) {
-      RandomStream demand(key_, {run, provider_, month, static_cast<std::uint32_t>(segment), Purpose::demand});
-      shocks_.demand[static_cast<std::size_t>(segment * months_) + slot] = standard_normal(demand);
-    }
-    if (demand_processes_ > 0) {
-      RandomStream cost(key_, {run, provider_, month, 0, Purpose::cost});
-      shocks_.cost[slot] = standard_normal(cost);
-    }
-    for (std::size_t i = 0; i < indicators; ++i) {
-      RandomStream performance(key_, {run, provider_, month, static_cast<std::uint32_t>(i), Purpose::performance});
-      shocks_.performance[slot * indicators + i] = standard_normal(performance);
+    double* shocks = shocks_.performance.data() + static_cast<std::size_t>(t - 1) * indicators;
+    for (int g = 0; g < indicator_groups_; ++g) {
+      const auto block =
+          opening_block(key_, {run, provider_, month, static_cast<std::uint32_t>(g), Purpose::performance});
+      for (int word = 0; word < 4 && 4 * g + word < indicators_; ++word) {
+        const auto indicator = static_cast<std::uint32_t>(4 * g + word);
+        DrawStream performance(key_, {run, provider_, month, indicator, Purpose::performance}, block.v[word]);
+        shocks[indicator] = standard_normal(performance);
+      }
     }
   }
 }
 
+RandomStream RunDraws::measurement_stream(int period, int indicator) const {
+  return RandomStream(key_,
+                      {run_, provider_, static_cast<std::uint32_t>(period),
+                       static_cast<std::uint32_t>(indicator), Purpose::measurement},
+                      measurement_blocks_[static_cast<std::size_t>((period - 1) * indicators_ + indicator)]);
+}
+
 int RunDraws::cases_met(int period, int indicator, int cases, double probability) {
-  const auto slot = static_cast<std::size_t>(period - 1) * static_cast<std::size_t>(indicators_) +
-                    static_cast<std::size_t>(indicator);
-  RandomStream stream(key_, {run_, provider_, static_cast<std::uint32_t>(period),
-                             static_cast<std::uint32_t>(indicator), Purpose::measurement},
-                      measurement_blocks_[slot]);
+  auto stream = measurement_stream(period, indicator);
   return binomial(stream, cases, probability);
 }
 

@@ -36,9 +36,10 @@ std::vector<WorkUnit> plan_work_units(int scenario, std::int64_t runs,
                                       int runs_per_block = k_runs_per_block);
 
 // The random draws of one run (MODEL.md section 8), from counter-based
-// streams: the standard normal shocks of every month, and the binomial
-// measurement draws, which every structure takes from the same stream of
-// (run, period, indicator). Buffers are sized once and reused run after run.
+// streams in the layout of sim/random_streams.h: the standard normal shocks
+// of every month, and the binomial measurement draws, which every structure
+// takes from the same stream of (run, period, indicator). The opening blocks
+// are computed once per run; buffers are sized once and reused run after run.
 class RunDraws final : public MeasurementSampler {
  public:
   // The streams are keyed by the scenario's seed and shock key. A network
@@ -56,6 +57,8 @@ class RunDraws final : public MeasurementSampler {
   int cases_met(int period, int indicator, int cases, double probability) override;
 
  private:
+  RandomStream measurement_stream(int period, int indicator) const;
+
   StreamKey key_;
   std::uint32_t provider_;
   std::uint64_t run_ = 0;
@@ -63,9 +66,9 @@ class RunDraws final : public MeasurementSampler {
   int indicators_;
   int periods_;
   int demand_processes_;  // one per segment; 0 for alliance-wide indicators (no cash)
-  std::vector<bool> measured_;                     // [K]: has cases to draw
+  int indicator_groups_;  // opening blocks of performance shocks per month: ceil(K / 4)
   RunShocks shocks_;
-  std::vector<RandomStream::Block> measurement_blocks_;  // [P][K]
+  std::vector<PhiloxBlock> measurement_blocks_;  // [P][K]: first blocks of the measurement streams
 };
 
 // A scenario's kernel, built once and shared by the threads: the

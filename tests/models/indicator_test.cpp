@@ -1,5 +1,9 @@
 #include "models/indicator.h"
 
+#include <bit>
+#include <cstdint>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 using namespace shortfall;
@@ -58,4 +62,51 @@ TEST_CASE("the latent step moves a share kappa toward its level", "[indicator]")
   // x = 1 + 0.25 (0.3 - 1) + 0.1 * 2 = 1.025
   CHECK(process.step(1.0, 0.3, 2.0) == Approx(1.025).epsilon(1e-15));
   CHECK(logistic(logit(0.3)) == Approx(0.3).epsilon(1e-15));
+}
+
+TEST_CASE("advance_indicators gives the bits of the scalar step and logistic", "[indicator][batch]") {
+  // The batch step is built for SSE2 and AVX2 and picked by the CPU; either
+  // way it must equal IndicatorProcess::step and logistic() bit for bit
+  // (no FMA, no reordering). Random constants and states over a wide range,
+  // K from 1 to 13 (vector bodies and remainders), many months.
+  std::uint64_t state = 12345;
+  const auto uniform = [&state](double low, double high) {  // splitmix64, reproducible
+    state += 0x9E3779B97F4A7C15ULL;
+    std::uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return low + (high - low) * static_cast<double>(z >> 11) * 0x1p-53;
+  };
+  for (std::size_t k = 1; k <= 13; ++k) {
+    std::vector<IndicatorProcess> scalar;
+    for (std::size_t i = 0; i < k; ++i) {
+      Indicator indicator;
+      indicator.baseline = uniform(0.01, 0.99);
+      indicator.trend = uniform(-0.5, 0.5);
+      indicator.reversion = uniform(0.0, 1.0);
+      indicator.volatility = uniform(0.0, 0.5);
+      indicator.direction = i % 3 == 0 ? Direction::lower : Direction::higher;
+      scalar.emplace_back(indicator);
+    }
+    const IndicatorProcesses batch(scalar);
+    std::vector<double> latent_scalar(k), latent_batch(k), sum_scalar(k, 0.0), sum_batch(k, 0.0), shock(k);
+    for (std::size_t i = 0; i < k; ++i) latent_scalar[i] = latent_batch[i] = uniform(-40.0, 40.0);
+    for (int month = 1; month <= 120; ++month) {
+      const double feedback = uniform(-3.0, 3.0);
+      for (auto& z : shock) z = uniform(-30.0, 30.0);  // far tails too: exp's clamps
+      for (std::size_t i = 0; i < k; ++i) {
+        const double level = scalar[i].target_level(month, feedback);
+        latent_scalar[i] = scalar[i].step(latent_scalar[i], level, shock[i]);
+        sum_scalar[i] += logistic(latent_scalar[i]);
+      }
+      advance_indicators(batch, month, feedback, shock, latent_batch, sum_batch);
+      for (std::size_t i = 0; i < k; ++i) {
+        CAPTURE(k, month, i);
+        const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
+        REQUIRE(bits(latent_batch[i]) == bits(latent_scalar[i]));
+        REQUIRE(bits(sum_batch[i]) == bits(sum_scalar[i]));
+      }
+    }
+  }
 }

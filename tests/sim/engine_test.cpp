@@ -49,6 +49,28 @@ TEST_CASE("1, 2 and 8 threads give bit-identical statistics", "[engine][reproduc
   require_identical(one, eight);
 }
 
+TEST_CASE("a run's normals follow the stream layout, one draw at a time", "[engine][reproducibility]") {
+  // RunDraws computes each opening block once and draws the normals from its
+  // words; each value must be that of its own draw computed alone
+  // (DrawStream::at), whatever else the run drew.
+  const auto scenario = noisy_scenario();
+  const StreamKey key{scenario.simulation.seed, scenario.shock_key};
+  RunDraws draws(scenario);
+  draws.draw(23);
+  const auto& shocks = draws.shocks();
+  const auto indicators = static_cast<std::size_t>(scenario.indicator_count());
+  for (std::uint32_t t = 1; t <= static_cast<std::uint32_t>(scenario.simulation.horizon_months); ++t) {
+    auto demand = DrawStream::at(key, {23, 0, t, 0, Purpose::demand});
+    CHECK(shocks.demand[t - 1] == standard_normal(demand));
+    auto cost = DrawStream::at(key, {23, 0, t, 0, Purpose::cost});
+    CHECK(shocks.cost[t - 1] == standard_normal(cost));
+    for (std::uint32_t i = 0; i < indicators; ++i) {
+      auto performance = DrawStream::at(key, {23, 0, t, i, Purpose::performance});
+      CHECK(shocks.performance[(t - 1) * indicators + i] == standard_normal(performance));
+    }
+  }
+}
+
 TEST_CASE("a run gives the same bits alone, out of order, or among others", "[engine][reproducibility]") {
   // The pbrt test: run 17, then 3, then 17 again, and run 17 inside a block.
   const auto scenario = noisy_scenario();

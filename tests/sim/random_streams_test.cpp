@@ -126,3 +126,121 @@ TEST_CASE("a stream started from its first block computed ahead gives the same w
   RandomStream ahead(key, address, RandomStream::first_block(key, address));
   for (int word = 0; word < 11; ++word) CHECK(plain() == ahead());
 }
+
+TEST_CASE("opening words: four normals share a block, one word each", "[random][layout]") {
+  // Performance: indicators 4g..4g+3 of one month, word = indicator mod 4.
+  for (std::uint32_t i = 0; i < 10; ++i) {
+    const auto opening = opening_word({5, 0, 7, i, Purpose::performance});
+    CHECK(opening.block.indicator == i / 4);
+    CHECK(opening.block.time == 7);
+    CHECK(opening.word == static_cast<int>(i % 4));
+  }
+  // Demand and cost: months 4g+1..4g+4, word = (month - 1) mod 4.
+  for (std::uint32_t t = 1; t <= 36; ++t) {
+    for (const auto purpose : {Purpose::demand, Purpose::cost}) {
+      const auto opening = opening_word({5, 0, t, 0, purpose});
+      CHECK(opening.block.time == (t - 1) / 4);
+      CHECK(opening.block.indicator == 0);
+      CHECK(opening.word == static_cast<int>((t - 1) % 4));
+    }
+  }
+}
+
+TEST_CASE("opening blocks are distinct from every stream and from each other", "[random][layout]") {
+  // The flag bit keeps an opening block's counter apart from the stream of
+  // the same address: their words differ.
+  const StreamKey key{20170401, 0};
+  const StreamAddress address{17, 0, 5, 1, Purpose::performance};
+  RandomStream stream(key, address);
+  const auto block = opening_block(key, address);
+  for (int word = 0; word < 4; ++word) CHECK(block.v[word] != stream());
+  CHECK(opening_block(key, {17, 0, 5, 1, Purpose::cost}).v[0] != block.v[0]);
+  CHECK(opening_block(key, {17, 0, 5, 2, Purpose::performance}).v[0] != block.v[0]);
+  CHECK(opening_block(key, {17, 1, 5, 1, Purpose::performance}).v[0] != block.v[0]);
+  CHECK(opening_block({20170401, 1}, address).v[0] != block.v[0]);
+}
+
+TEST_CASE("a draw's words: its opening word, then its own fallback stream", "[random][layout]") {
+  const StreamKey key{20170401, 3};
+  const StreamAddress address{41, 0, 7, 6, Purpose::performance};
+  auto draw = DrawStream::at(key, address);
+  CHECK(!draw.used_fallback());
+  const auto opening = opening_word(address);
+  CHECK(draw() == opening_block(key, opening.block).v[opening.word]);
+  RandomStream fallback(key, address);
+  for (int word = 0; word < 9; ++word) CHECK(draw() == fallback());
+  CHECK(draw.used_fallback());
+}
+
+TEST_CASE("a normal that takes extra words shifts no other normal", "[random][layout]") {
+  // Find a block of four performance normals in which one is rejected by the
+  // ziggurat's first test and reads its fallback stream. The others must be
+  // the same values whichever order the four are drawn in, and each must be
+  // the normal of its own opening word alone: nothing one draw consumes
+  // reaches another.
+  const StreamKey key{7, 0};
+  bool found = false;
+  for (std::uint64_t run = 0; run < 2000 && !found; ++run) {
+    std::vector<double> forward(4), backward(4);
+    bool any_fallback = false;
+    for (std::uint32_t i = 0; i < 4; ++i) {
+      auto draw = DrawStream::at(key, {run, 0, 1, i, Purpose::performance});
+      forward[i] = standard_normal(draw);
+      any_fallback = any_fallback || draw.used_fallback();
+    }
+    if (!any_fallback) continue;
+    found = true;
+    for (std::uint32_t i = 4; i-- > 0;) {
+      auto draw = DrawStream::at(key, {run, 0, 1, i, Purpose::performance});
+      backward[i] = standard_normal(draw);
+    }
+    for (std::uint32_t i = 0; i < 4; ++i) {
+      INFO("run " << run << ", indicator " << i);
+      CHECK(forward[i] == backward[i]);
+      auto draw = DrawStream::at(key, {run, 0, 1, i, Purpose::performance});
+      CHECK(standard_normal(draw) == forward[i]);
+    }
+  }
+  REQUIRE(found);  // about one normal in a hundred reads its fallback stream
+}
+
+TEST_CASE("normals sharing a block are standard and uncorrelated", "[random][layout]") {
+  // 100,000 runs; the four words of one block give the normals of
+  // indicators 0..3. Each has mean 0 and variance 1 within 4 standard errors,
+  // and each pair's correlation is within 4 standard errors (1/sqrt(n)) of 0;
+  // so are the normals of consecutive months of demand (one block).
+  const StreamKey key{11, 0};
+  const int n = 100000;
+  std::vector<std::vector<double>> z(6, std::vector<double>(n));
+  for (int r = 0; r < n; ++r) {
+    const auto run = static_cast<std::uint64_t>(r);
+    for (std::uint32_t i = 0; i < 4; ++i) {
+      auto draw = DrawStream::at(key, {run, 0, 3, i, Purpose::performance});
+      z[i][r] = standard_normal(draw);
+    }
+    for (std::uint32_t t = 1; t <= 2; ++t) {
+      auto draw = DrawStream::at(key, {run, 0, t, 0, Purpose::demand});
+      z[3 + t][r] = standard_normal(draw);
+    }
+  }
+  const double standard_error = 1.0 / std::sqrt(n);
+  for (const auto& values : z) {
+    double sum = 0.0, sum_squares = 0.0;
+    for (const double x : values) {
+      sum += x;
+      sum_squares += x * x;
+    }
+    const double mean = sum / n;
+    CHECK(std::abs(mean) < 4.0 * standard_error);
+    CHECK(std::abs(sum_squares / n - mean * mean - 1.0) < 4.0 * std::sqrt(2.0 / n));
+  }
+  const auto correlation = [&](std::size_t a, std::size_t b) {
+    double sum = 0.0;
+    for (int r = 0; r < n; ++r) sum += z[a][r] * z[b][r];
+    return sum / n;  // means 0 and variances 1, checked above
+  };
+  for (std::size_t a = 0; a < 4; ++a) {
+    for (std::size_t b = a + 1; b < 4; ++b) CHECK(std::abs(correlation(a, b)) < 4.0 * standard_error);
+  }
+  CHECK(std::abs(correlation(4, 5)) < 4.0 * standard_error);
+}

@@ -1,0 +1,53 @@
+# Sanitizer and fuzzing builds (docs/reliability.md).
+#
+#   -DSHORTFALL_SANITIZE=address,undefined   ASan + UBSan (scripts/test --sanitize)
+#   -DSHORTFALL_SANITIZE=thread              TSan (the engine's parallel tests)
+#   -DSHORTFALL_FUZZ=ON                      libFuzzer targets (clang only; implies
+#                                            address,undefined unless told otherwise)
+#
+# A sanitizer has to see every translation unit of the program (libraries,
+# executable, tests, fuzz targets): ASan misses what is not instrumented and
+# TSan reports races that are not there. So, unlike the warnings, these are
+# directory-wide compile and link options, set only when asked for.
+set(SHORTFALL_SANITIZE "" CACHE STRING
+    "Sanitizers to build with: address,undefined | thread | empty for none")
+option(SHORTFALL_FUZZ "Build the libFuzzer targets in tests/fuzz (clang only)" OFF)
+
+if(SHORTFALL_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "SHORTFALL_FUZZ needs clang (libFuzzer): configure with "
+                        "-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  if(SHORTFALL_SANITIZE STREQUAL "")
+    set(SHORTFALL_SANITIZE "address,undefined" CACHE STRING "" FORCE)
+  endif()
+endif()
+
+if(NOT SHORTFALL_SANITIZE STREQUAL "")
+  if(NOT SHORTFALL_SANITIZE MATCHES "^(address,undefined|address|undefined|thread)$")
+    message(FATAL_ERROR "SHORTFALL_SANITIZE=${SHORTFALL_SANITIZE}: expected address,undefined, "
+                        "address, undefined or thread")
+  endif()
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang|GNU")
+    message(FATAL_ERROR "SHORTFALL_SANITIZE needs clang or gcc")
+  endif()
+  set(shortfall_sanitizer_flags -fsanitize=${SHORTFALL_SANITIZE} -fno-omit-frame-pointer)
+  if(SHORTFALL_SANITIZE MATCHES "undefined")
+    # A report must fail the test that triggered it, not scroll past.
+    list(APPEND shortfall_sanitizer_flags -fno-sanitize-recover=all)
+  endif()
+  # Line tables are enough for symbolised reports and cost little to build.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    list(APPEND shortfall_sanitizer_flags -gline-tables-only)
+  else()
+    list(APPEND shortfall_sanitizer_flags -g1)
+  endif()
+  add_compile_options(${shortfall_sanitizer_flags})
+  add_link_options(${shortfall_sanitizer_flags})
+endif()
+
+if(SHORTFALL_FUZZ)
+  # Coverage feedback from every library the fuzz targets call into; only the
+  # targets themselves link libFuzzer's main (tests/fuzz/CMakeLists.txt).
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

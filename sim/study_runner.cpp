@@ -24,6 +24,7 @@
 #include "errors.h"
 #include "git_revision.h"  // generated at build time: SHORTFALL_GIT_REVISION
 #include "interrupt.h"
+#include "output_lock.h"
 #include "output_path.h"
 #include "progress.h"
 #include "scenario_loader.h"
@@ -431,6 +432,8 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
   const fs::path folder = Checkpoint::folder_for(output);
   const bool continuing = request.resume || extending;
   check_output_path(output, request.force || continuing);
+  // Before anything touches the checkpoint folder or the file.
+  const OutputLock lock(output);
 
   std::optional<Checkpoint> checkpoint;
   if (extending && Checkpoint::exists(folder)) {
@@ -610,19 +613,16 @@ ScenarioTally gather_blocks(const std::vector<Part>& parts, const Scenario& scen
     } catch (const ResultsFileError& error) {
       throw InputError(error.what());
     }
-    std::span<const std::byte> rest(bytes);
-    while (!rest.empty()) {
-      const std::uint64_t size = rest.size() >= 8 ? load_le64(rest.data()) : ~std::uint64_t{0};
-      if (size > rest.size() - std::min<std::size_t>(rest.size(), 8)) {
-        throw InputError(
-            fmt::format("{}: the blocks of scenario {} are truncated", part.path.string(), s));
+    try {
+      for (const std::span<const std::byte> block : split_shard_blocks(bytes, part.path, s)) {
+        try {
+          tally.add(deserialize_block_tally(block));
+        } catch (const std::exception& error) {
+          throw InputError(fmt::format("{}: scenario {}: {}", part.path.string(), s, error.what()));
+        }
       }
-      try {
-        tally.add(deserialize_block_tally(rest.subspan(8, size)));
-      } catch (const std::exception& error) {
-        throw InputError(fmt::format("{}: scenario {}: {}", part.path.string(), s, error.what()));
-      }
-      rest = rest.subspan(8 + size);
+    } catch (const ResultsFileError& error) {
+      throw InputError(error.what());
     }
   }
   return tally;
@@ -634,6 +634,7 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
   if (request.parts.empty()) throw InputError("merge: give the shard files to join");
   const fs::path output(request.output_path);
   check_output_path(output, request.force);
+  const OutputLock lock(output);
   std::vector<Part> parts;
   for (const auto& path : request.parts) parts.push_back({path, read_for_input(path)});
   check_parts(parts);

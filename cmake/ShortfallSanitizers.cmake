@@ -51,3 +51,21 @@ if(SHORTFALL_FUZZ)
   # targets themselves link libFuzzer's main (tests/fuzz/CMakeLists.txt).
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
+
+# toml++ parses the scenario text, the input most exposed to mistakes. Debian
+# ships it as a shared library, which no sanitizer instruments; in sanitizer
+# and fuzz builds it is compiled from its headers into shortfall_toml_parser
+# instead, so ASan watches its memory and libFuzzer sees its branches.
+# Every other build links Debian's library. Targets link shortfall::toml.
+add_library(shortfall_toml INTERFACE)
+add_library(shortfall::toml ALIAS shortfall_toml)
+if(SHORTFALL_SANITIZE STREQUAL "")
+  target_link_libraries(shortfall_toml INTERFACE tomlplusplus::tomlplusplus)
+else()
+  add_library(shortfall_toml_parser STATIC ${CMAKE_CURRENT_LIST_DIR}/toml_implementation.cpp)
+  target_include_directories(shortfall_toml_parser SYSTEM PUBLIC
+    $<TARGET_PROPERTY:tomlplusplus::tomlplusplus,INTERFACE_INCLUDE_DIRECTORIES>)
+  target_compile_definitions(shortfall_toml_parser PUBLIC TOML_HEADER_ONLY=0)
+  target_compile_features(shortfall_toml_parser PUBLIC cxx_std_17)
+  target_link_libraries(shortfall_toml INTERFACE shortfall_toml_parser)
+endif()

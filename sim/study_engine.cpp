@@ -62,8 +62,15 @@ bool simulate_study(std::span<const Scenario> scenarios, const StudyEngineOption
           try {
             while (auto assignment = scheduler.next()) {
               const auto& active = *assignment->scenario;
-              BlockTally block = simulate_block(active.scenario, active.model, assignment->unit,
-                                                options.keep_runs);
+              BlockTally block = [&] {
+                try {
+                  return simulate_block(active.scenario, active.model, assignment->unit,
+                                        options.keep_runs);
+                } catch (NonFiniteRunValue& overflow) {
+                  overflow.scenario = assignment->unit.scenario;
+                  throw;
+                }
+              }();
               scheduler.finished(assignment->scenario, std::move(block));
             }
           } catch (...) {

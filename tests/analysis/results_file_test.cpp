@@ -128,7 +128,9 @@ ResultsData sample_results(int scenarios = 2, int structures = 3, int months = 6
     row.end_cash_quantiles = source.take(st * q);
     row.indicator_achievement_mean = source.take(st * k);
     // No run of this structure fell short: the mean is NaN (MODEL.md 7).
-    row.first_shortfall_month_mean[1] = k_nan;
+    // (With one structure there is no second one to mark: ASan found this
+    // writing past the end.)
+    if (structures > 1) row.first_shortfall_month_mean[1] = k_nan;
     row.p_shortfall_diff_se[0] = -0.0;
     data.scenarios.push_back(row);
   }

@@ -42,6 +42,11 @@ if(NOT SHORTFALL_SANITIZE STREQUAL "")
   else()
     list(APPEND shortfall_sanitizer_flags -g1)
   endif()
+  if(SHORTFALL_SANITIZE STREQUAL "thread" AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    # TBB's headers uninstrumented, like libtbb.so: see the file for why.
+    list(APPEND shortfall_sanitizer_flags
+         -fsanitize-ignorelist=${PROJECT_SOURCE_DIR}/tests/sanitizers/tsan-ignorelist.txt)
+  endif()
   add_compile_options(${shortfall_sanitizer_flags})
   add_link_options(${shortfall_sanitizer_flags})
 endif()

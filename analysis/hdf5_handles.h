@@ -24,9 +24,35 @@ class Hdf5Error : public std::runtime_error {
 
 // Stops HDF5 printing its error stack to stderr (for every thread, since the
 // serial library keeps one default stack).
-inline void silence_hdf5_error_printing() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+//
+// The first call also stops HDF5 closing, at process exit, what is still
+// open: after an H5Fclose that failed (a full disk, docs/reliability.md),
+// HDF5 1.10.8's clean-up at exit dereferences the half-closed file and the
+// process dies of SIGSEGV after printing its clean error. shortfall closes
+// every file it opens itself, so the clean-up has nothing else to do.
+// H5dont_atexit only works before the library starts; where something else
+// started it first (a test calling HDF5 directly), it changes nothing.
+inline void silence_hdf5_error_printing() {
+  [[maybe_unused]] static const herr_t no_cleanup_at_exit = H5dont_atexit();
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 namespace hdf5_detail {
+
+// HDF5's file drivers report a failed system call as one long message over
+// two lines ("file write failed: time = ...\n, filename = ..., errno = 28,
+// error message = 'No space left on device', buf = ..."); the user needs
+// "file write failed: No space left on device".
+inline std::string system_error_in(const std::string& message) {
+  const std::string marker = "error message = '";
+  const auto start = message.find(marker);
+  const auto colon = message.find(':');
+  if (start == std::string::npos || colon == std::string::npos) return message;
+  const auto end = message.find('\'', start + marker.size());
+  if (end == std::string::npos) return message;
+  return message.substr(0, colon) + ": " +
+         message.substr(start + marker.size(), end - start - marker.size());
+}
 
 // The most specific message of the current error stack ("file signature not
 // found"), or "" when the stack is empty. Must run before the next HDF5 call
@@ -39,7 +65,7 @@ inline std::string innermost_error_message() {
     return 0;
   };
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_first, &message);
-  return message;
+  return system_error_in(message);
 }
 
 [[noreturn]] inline void throw_failure(const std::string& what) {

@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -36,13 +37,22 @@
 #include <system_error>
 #include <variant>
 
+#include <fmt/format.h>
+
+#include "byte_codec.h"
+#include "child_process_check.h"
 #include "hdf5_handles.h"
+#include "results_envelope.h"
 
 namespace shortfall {
 
 namespace {
 
 namespace fs = std::filesystem;
+
+std::string format_version_text() {
+  return std::to_string(k_format_version_major) + "." + std::to_string(k_format_version_minor);
+}
 
 // ---------------------------------------------------------------------------
 // Names of the layout. Writer and reader share these tables.
@@ -588,9 +598,7 @@ class ResultsWriter {
   void write_root_attributes() {
     const ResultsMetadata& meta = data_.meta;
     write_text_attribute(file_, "format", k_format_name);
-    write_text_attribute(
-        file_, "format_version",
-        std::to_string(k_format_version_major) + "." + std::to_string(k_format_version_minor));
+    write_text_attribute(file_, "format_version", format_version_text());
     write_text_attribute(file_, "program_version", meta.program_version);
     write_text_attribute(file_, "git_revision", meta.git_revision);
     write_number_attribute<std::uint64_t>(file_, "seed", meta.seed);
@@ -970,6 +978,8 @@ H5Handle create_results_file(const fs::path& path) {
           what);
   require(H5Pset_attr_creation_order(creation.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
           what);
+  // Room for the envelope (results_envelope.h), written once the file is closed.
+  require(H5Pset_userblock(creation.get(), k_envelope_bytes), what);
   H5Handle access = H5Handle::plist(H5Pcreate(H5P_FILE_ACCESS), what);
   // The HDF5 1.8 object layout: readable by every netCDF-4 build, and
   // allows large attributes (the scenario text) in dense storage.
@@ -978,20 +988,6 @@ H5Handle create_results_file(const fs::path& path) {
   // is still open: the rename must only see a finished file.
   require(H5Pset_fclose_degree(access.get(), H5F_CLOSE_SEMI), what);
   return H5Handle::file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, creation.get(), access.get()), what);
-}
-
-// So a crash right after the rename cannot leave an empty file under `path`.
-void flush_to_disk(const fs::path& path) {
-  const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (descriptor < 0)
-    throw fs::filesystem_error("opening the finished file to flush it", path,
-                               std::error_code(errno, std::generic_category()));
-  const int status = ::fsync(descriptor);
-  const int saved_errno = errno;
-  ::close(descriptor);
-  if (status != 0)
-    throw fs::filesystem_error("flushing the finished file to disk", path,
-                               std::error_code(saved_errno, std::generic_category()));
 }
 
 // ---------------------------------------------------------------------------
@@ -1403,11 +1399,15 @@ void write_atomically(const fs::path& path, const ResultsData& data, const KeptR
       }  // every object closed before the file
       file.close("closing the file");
     }
-    flush_to_disk(temporary);
+    seal_with_envelope(temporary, format_version_text());
     fs::rename(temporary, path);
   } catch (const Hdf5Error& error) {
     fail(error.what());
   } catch (const fs::filesystem_error& error) {
+    fail(error.what());
+  } catch (const std::system_error& error) {
+    fail(error.what());
+  } catch (const EnvelopeError& error) {
     fail(error.what());
   } catch (const std::bad_alloc&) {
     fail("out of memory");
@@ -1431,11 +1431,11 @@ void write_shard_file(const fs::path& path, const ResultsData& data, const Shard
   write_atomically(path, data, nullptr, &blocks);
 }
 
-ResultsData read_results_file(const fs::path& path) {
-  const std::string name = "results file '" + path.string() + "'";
-  std::error_code error;
-  if (!fs::exists(path, error)) throw ResultsFileError(name + " does not exist");
-  if (!fs::is_regular_file(path, error)) throw ResultsFileError(name + " is not a file");
+namespace {
+
+// What read_results_file reads, without its defences. `name` is the file as
+// messages name it.
+ResultsData read_unguarded(const fs::path& path, const std::string& name) {
   silence_hdf5_error_printing();
   if (H5Fis_hdf5(path.c_str()) <= 0) throw ResultsFileError(name + " is not an HDF5 file");
   try {
@@ -1464,6 +1464,71 @@ ResultsData read_results_file(const fs::path& path) {
   }
 }
 
+void require_a_file(const fs::path& path, const std::string& name) {
+  std::error_code error;
+  if (!fs::exists(path, error)) throw ResultsFileError(name + " does not exist");
+  if (!fs::is_regular_file(path, error)) throw ResultsFileError(name + " is not a file");
+}
+
+// A file without an envelope has no checksum to vouch for its bytes: HDF5
+// reads it first in a child process, which may crash or hang without harm.
+// The time limit allows 10 MB/s on top of a minute, far beyond a sound file.
+void check_in_child(const fs::path& path, const std::string& name) {
+  std::error_code error;
+  const std::uintmax_t size = fs::file_size(path, error);
+  const auto limit = std::chrono::seconds(60 + (error ? 0 : size / (10u << 20)));
+  ChildCheckOutcome outcome;
+  try {
+    outcome = check_in_child_process([&path] { (void)read_results_file_unguarded(path); }, limit);
+  } catch (const std::system_error& failure) {
+    throw ResultsFileError(name + " cannot be read: " + failure.what());
+  }
+  switch (outcome.kind) {
+    case ChildCheckOutcome::Kind::passed:
+      return;
+    case ChildCheckOutcome::Kind::failed:
+      if (outcome.message.starts_with(name)) throw ResultsFileError(outcome.message);
+      throw ResultsFileError(name + " cannot be read: " + outcome.message);
+    case ChildCheckOutcome::Kind::crashed:
+      throw ResultsFileError(name + " cannot be read: the HDF5 library crashed reading it (" +
+                             outcome.message + "): the file is damaged");
+    case ChildCheckOutcome::Kind::timed_out:
+      throw ResultsFileError(name + " cannot be read: reading it did not finish within " +
+                             std::to_string(limit.count()) + " s: the file is damaged");
+  }
+}
+
+}  // namespace
+
+ResultsData read_results_file_unguarded(const fs::path& path) {
+  const std::string name = "results file '" + path.string() + "'";
+  require_a_file(path, name);
+  ResultsData data = read_unguarded(path, name);
+  for (const int scenario : data.shard.block_scenarios) (void)read_shard_blocks(path, scenario);
+  return data;
+}
+
+ResultsData read_results_file(const fs::path& path) {
+  const std::string name = "results file '" + path.string() + "'";
+  require_a_file(path, name);
+  std::optional<Envelope> envelope;
+  try {
+    envelope = verify_envelope(path, k_format_version_major);
+  } catch (const EnvelopeError& failure) {
+    throw ResultsFileError(name + " cannot be read: " + failure.what());
+  } catch (const std::system_error& failure) {
+    throw ResultsFileError(name + " cannot be read: " + failure.what());
+  }
+  if (!envelope) check_in_child(path, name);
+  ResultsData data = read_unguarded(path, name);
+  // The checksum covers the HDF5 file, not the envelope's own first line.
+  if (envelope && envelope->format_version != data.meta.format_version)
+    throw ResultsFileError(name + " cannot be read: its header says format version " +
+                           envelope->format_version + " but the file inside says " +
+                           data.meta.format_version + ": the file is damaged");
+  return data;
+}
+
 std::vector<std::byte> read_shard_blocks(const fs::path& path, int scenario) {
   const std::string name = "results file '" + path.string() + "'";
   silence_hdf5_error_printing();
@@ -1482,6 +1547,22 @@ std::vector<std::byte> read_shard_blocks(const fs::path& path, int scenario) {
   } catch (const std::bad_alloc&) {
     throw ResultsFileError(name + " cannot be read: out of memory");
   }
+}
+
+std::vector<std::span<const std::byte>> split_shard_blocks(std::span<const std::byte> bytes,
+                                                           const fs::path& path, int scenario) {
+  std::vector<std::span<const std::byte>> blocks;
+  std::span<const std::byte> rest = bytes;
+  while (!rest.empty()) {
+    const std::uint64_t size = rest.size() >= 8 ? load_le64(rest.data()) : ~std::uint64_t{0};
+    if (size > rest.size() - std::min<std::size_t>(rest.size(), 8)) {
+      throw ResultsFileError(
+          fmt::format("{}: the blocks of scenario {} are truncated", path.string(), scenario));
+    }
+    blocks.push_back(rest.subspan(8, size));
+    rest = rest.subspan(8 + size);
+  }
+  return blocks;
 }
 
 }  // namespace shortfall

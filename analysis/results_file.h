@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -15,9 +16,11 @@
 
 namespace shortfall {
 
-// Major.minor. Readers refuse a major version they do not know.
+// Major.minor. Readers refuse a major version they do not know. 1.1 added
+// the envelope (analysis/results_envelope.h): a checksummed header in the
+// file's first 512 bytes, which HDF5 readers skip; 1.0 files have none.
 inline constexpr int k_format_version_major = 1;
-inline constexpr int k_format_version_minor = 0;
+inline constexpr int k_format_version_minor = 1;
 inline constexpr const char* k_format_name = "shortfall-results";
 
 struct ResultsMetadata {
@@ -106,14 +109,34 @@ using ShardBlocksSource = std::function<std::vector<std::byte>(int scenario)>;
 void write_shard_file(const std::filesystem::path& path, const ResultsData& data,
                       const ShardBlocksSource& blocks);
 
-// The blocks a shard's part file holds for `scenario` (as written).
+// The blocks a shard's part file holds for `scenario` (as written). Read the
+// file with read_results_file first: that is what checks it.
 std::vector<std::byte> read_shard_blocks(const std::filesystem::path& path, int scenario);
+
+// The serialised blocks within what read_shard_blocks returned, in order.
+// Throws ResultsFileError naming `path` and the scenario when a block's size
+// runs past the end.
+std::vector<std::span<const std::byte>> split_shard_blocks(std::span<const std::byte> bytes,
+                                                           const std::filesystem::path& path,
+                                                           int scenario);
 
 // The name write_results_file writes under before renaming over `path`:
 // `.<name>.tmp-<pid>` in the same folder (hidden, one per process).
 std::filesystem::path results_temporary_path(const std::filesystem::path& path);
 
-// Reads the statistics and metadata back (not the per-run group).
+// Reads the statistics and metadata back (not the per-run group). Never
+// crashes or hangs on a damaged file: a file with an envelope is checked
+// against its size and checksum before HDF5 sees it; a file without one (format
+// 1.0, or not shortfall's) is first read in a child process
+// (analysis/child_process_check.h), so that a crash inside HDF5 becomes a
+// ResultsFileError. Throws ResultsFileError naming the file and what is wrong.
 ResultsData read_results_file(const std::filesystem::path& path);
+
+// Reads every part of the file read_results_file and read_shard_blocks
+// read, in this process, with neither of read_results_file's defences: a
+// damaged file may crash HDF5 here. For the child process of
+// read_results_file and for the fuzz target, which must see crashes to find
+// them (tests/fuzz). Throws ResultsFileError.
+ResultsData read_results_file_unguarded(const std::filesystem::path& path);
 
 }  // namespace shortfall

@@ -102,6 +102,61 @@ BlockTally::BlockTally(TallyShape shape, std::int64_t first_run, int run_count)
   recorded_runs.assign(structures, 0);
 }
 
+namespace {
+
+std::string describe_non_finite(double value) {
+  if (std::isnan(value)) return "NaN";
+  return value > 0 ? "+inf" : "-inf";
+}
+
+}  // namespace
+
+NonFiniteRunValue::NonFiniteRunValue(int structure_index, std::int64_t run_number, int month_number,
+                                     std::string what, double found)
+    : std::domain_error(fmt::format("run {} under structure {}: {}{} is {}", run_number,
+                                    structure_index, what,
+                                    month_number > 0 ? fmt::format(" in month {}", month_number) : "",
+                                    describe_non_finite(found))),
+      structure(structure_index),
+      run(run_number),
+      month(month_number),
+      quantity(std::move(what)),
+      value(found) {}
+
+namespace {
+
+// Every value of a run is finite, or the run is refused: inf and NaN would
+// pass through the sums and quantiles into statistics that look like
+// answers (a NaN cash is never below the threshold). The earned fraction is
+// NaN, by definition, exactly when the pot is 0 (docs/model.md).
+void require_finite(int structure, std::int64_t run, const RunOutcome& outcome,
+                    std::span<const double> cash_path, std::span<const double> achievement_mean) {
+  bool all_finite = true;
+  for (const double cash : cash_path) all_finite &= std::isfinite(cash);
+  if (!all_finite) {
+    for (std::size_t t = 0; t < cash_path.size(); ++t) {
+      if (!std::isfinite(cash_path[t]))
+        throw NonFiniteRunValue(structure, run, static_cast<int>(t) + 1, "cash", cash_path[t]);
+    }
+  }
+  const std::pair<const char*, double> values[] = {
+      {"minimum cash", outcome.min_cash},   {"end cash", outcome.end_cash},
+      {"support", outcome.support},         {"outcome pot", outcome.pot},
+      {"earned", outcome.earned},           {"received", outcome.received},
+      {"receivable", outcome.receivable},   {"commissioner cost", outcome.commissioner_cost}};
+  for (const auto& [what, value] : values) {
+    if (!std::isfinite(value)) throw NonFiniteRunValue(structure, run, 0, what, value);
+  }
+  if (outcome.pot != 0.0 && !std::isfinite(outcome.earned_fraction))
+    throw NonFiniteRunValue(structure, run, 0, "earned fraction", outcome.earned_fraction);
+  for (const double achievement : achievement_mean) {
+    if (!std::isfinite(achievement))
+      throw NonFiniteRunValue(structure, run, 0, "mean achievement", achievement);
+  }
+}
+
+}  // namespace
+
 void BlockTally::record(int structure, int run_in_block, const RunOutcome& outcome,
                         std::span<const double> cash_path,
                         std::span<const double> achievement_mean) {
@@ -141,6 +196,7 @@ void BlockTally::record(int structure, int run_in_block, const RunOutcome& outco
         "shortfall, 0 without)",
         outcome.first_shortfall_month, outcome.shortfall, shape_.months));
   }
+  require_finite(structure, first_run_ + run_in_block, outcome, cash_path, achievement_mean);
 
   const auto runs = static_cast<std::size_t>(run_count_);
   const auto run_index = static_cast<std::size_t>(structure) * runs + run_in_block;

@@ -13,6 +13,8 @@
 #include <memory>
 #include <utility>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "estimators.h"
@@ -53,6 +55,22 @@ struct UninitializedAllocator : std::allocator<T> {
   }
 };
 using PerRunValues = std::vector<double, UninitializedAllocator<double>>;
+
+// A run produced a value that is not a finite number: the scenario's values
+// overflow double precision (money near 1.8e308) or meet inf - inf (a demand
+// volatility so large that activity overflows). BlockTally::record throws it
+// before the value reaches any sum, so no statistic is ever computed from
+// it (docs/reliability.md).
+class NonFiniteRunValue : public std::domain_error {
+ public:
+  NonFiniteRunValue(int structure, std::int64_t run, int month, std::string quantity, double value);
+  int scenario = -1;  // filled in by the engine, which knows it
+  int structure;
+  std::int64_t run;
+  int month;             // 1..T for cash in a month; 0 for a value of the whole run
+  std::string quantity;  // "cash", "minimum cash", ...
+  double value;
+};
 
 // A tally's columns are (structure, provider) pairs, structure-major: a
 // single provider has one column per structure; a network of P providers

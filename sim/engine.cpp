@@ -8,6 +8,8 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "thread_sanitizer.h"
+
 namespace shortfall {
 
 namespace {
@@ -215,7 +217,7 @@ ScenarioResults finalize_scenario(const ScenarioTally& tally, int threads) {
   ScenarioResults results;
   run_on_threads(threads, [&] {
     results = tally.finalize([](std::size_t count, const std::function<void(std::size_t)>& body) {
-      tbb::parallel_for(std::size_t{0}, count, body);
+      parallel_for_index(count, body);
     });
   });
   return results;
@@ -226,8 +228,11 @@ ScenarioTally simulate_scenario(const Scenario& scenario, const EngineOptions& o
   const auto units = plan_work_units(0, scenario.simulation.runs);
   std::vector<std::optional<BlockTally>> finished(units.size());
   run_on_threads(options.threads, [&] {
+    const LoopOrdering ordering;
+    ordering.loop_starts();
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, units.size(), 1),
                       [&](const tbb::blocked_range<std::size_t>& range) {
+                        ordering.task_starts();
                         for (auto u = range.begin(); u != range.end(); ++u) {
                           finished[u] = simulate_block(scenario, model, units[u], options.keep_runs);
                           if (options.on_progress) {
@@ -235,7 +240,9 @@ ScenarioTally simulate_scenario(const Scenario& scenario, const EngineOptions& o
                                                 scenario.structure_count() * scenario.provider_count());
                           }
                         }
+                        ordering.task_ends();
                       });
+    ordering.joined();
   });
   // The merge is in block order, whatever order the blocks finished in.
   ScenarioTally merged(tally_shape(scenario, options.keep_runs));

@@ -966,9 +966,34 @@ std::string_view trimmed(std::string_view text) {
   return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
+// UTF-8 as TOML requires it: no overlong forms, no surrogates, nothing past
+// U+10FFFF.
+bool is_valid_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3
+                               : (lead >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    char32_t code = length == 1 ? lead : lead & (0x7F >> length);
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next >> 6) != 0x2) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    const char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < smallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
+      return false;
+    i += length;
+  }
+  return true;
+}
+
 // Sets KEY to VALUE (TOML text) in every table KEY names.
 void set_key(toml::table& document, const std::string& key, const std::string& value,
              const std::string& origin, Context& context) {
+  // A value taken as a plain string would carry invalid bytes into the
+  // resolved text, which then no longer loads (found by tests/fuzz).
+  if (!is_valid_utf8(value)) fail_override(origin, "the value is not valid UTF-8 text");
   toml::table parsed = parse_override_value(value);
   const toml::node& node = *parsed.get("v");
   for (const auto& target : override_targets(document, key, context, origin)) {

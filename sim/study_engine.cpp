@@ -22,6 +22,7 @@
 #include "engine.h"
 #include "mpi_job.h"
 #include "study_scheduler.h"
+#include "thread_sanitizer.h"
 
 namespace shortfall {
 
@@ -56,14 +57,24 @@ bool simulate_study(std::span<const Scenario> scenarios, const StudyEngineOption
   std::exception_ptr failure;
   const auto local_workers = [&] {
     arena.execute([&] {
+      const LoopOrdering ordering;
       tbb::task_group workers;
+      ordering.loop_starts();
       for (int t = 0; t < threads; ++t) {
         workers.run([&] {
+          ordering.task_starts();
           try {
             while (auto assignment = scheduler.next()) {
               const auto& active = *assignment->scenario;
-              BlockTally block = simulate_block(active.scenario, active.model, assignment->unit,
-                                                options.keep_runs);
+              BlockTally block = [&] {
+                try {
+                  return simulate_block(active.scenario, active.model, assignment->unit,
+                                        options.keep_runs);
+                } catch (NonFiniteRunValue& overflow) {
+                  overflow.scenario = assignment->unit.scenario;
+                  throw;
+                }
+              }();
               scheduler.finished(assignment->scenario, std::move(block));
             }
           } catch (...) {
@@ -71,9 +82,11 @@ bool simulate_study(std::span<const Scenario> scenarios, const StudyEngineOption
             if (!failure) failure = std::current_exception();
             scheduler.fail();
           }
+          ordering.task_ends();
         });
       }
       workers.wait();
+      ordering.joined();
     });
   };
   if (mpi::size() > 1 && mpi::rank() == 0) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -24,6 +25,8 @@
 #include "errors.h"
 #include "git_revision.h"  // generated at build time: SHORTFALL_GIT_REVISION
 #include "interrupt.h"
+#include "memory_budget.h"
+#include "output_lock.h"
 #include "output_path.h"
 #include "progress.h"
 #include "scenario_loader.h"
@@ -392,6 +395,27 @@ bool already_complete(const fs::path& output, const RunIdentity& identity) {
   return true;
 }
 
+// "x.toml: design point 3: run 17 under withhold: cash in month 5 is inf: ..."
+std::string overflow_message(const LoadedStudy& study, const NonFiniteRunValue& overflow,
+                             const std::string& source) {
+  std::string where = source;
+  if (study.scenarios.size() > 1 && overflow.scenario >= 0)
+    where += fmt::format(": design point {}", overflow.scenario);
+  std::string structure = fmt::format("structure {}", overflow.structure);
+  if (overflow.scenario >= 0 && static_cast<std::size_t>(overflow.scenario) < study.scenarios.size()) {
+    const auto& structures = study.scenarios[static_cast<std::size_t>(overflow.scenario)].contract.structures;
+    if (overflow.structure >= 0 && static_cast<std::size_t>(overflow.structure) < structures.size())
+      structure = structures[static_cast<std::size_t>(overflow.structure)].name;
+  }
+  return fmt::format(
+      "{}: run {} under {}: {}{} is {}: the scenario's values overflow double precision (money "
+      "beyond about 1e308, or a demand volatility so large that activity overflows); nothing was "
+      "written",
+      where, overflow.run, structure, overflow.quantity,
+      overflow.month > 0 ? fmt::format(" in month {}", overflow.month) : "",
+      std::isnan(overflow.value) ? "NaN" : (overflow.value > 0 ? "+inf" : "-inf"));
+}
+
 }  // namespace
 
 int run_study(const RunRequest& asked, const std::string& command_line) {
@@ -429,6 +453,8 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
                                          : fs::path(request.output_path);
   }
   print_warnings(study.warnings);
+  require_memory_for(study.scenarios, request.keep_runs, request.threads,
+                     extending ? output.string() : request.scenario_path);
 
   std::optional<ShardSpec> shard;
   if (request.shard) shard = parse_shard(*request.shard);
@@ -438,6 +464,8 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
   const fs::path folder = Checkpoint::folder_for(output);
   const bool continuing = request.resume || extending;
   check_output_path(output, request.force || continuing);
+  // Before anything touches the checkpoint folder or the file.
+  const OutputLock lock(output);
 
   std::optional<Checkpoint> checkpoint;
   if (extending && Checkpoint::exists(folder)) {
@@ -469,7 +497,16 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
   StudyRun run(study, request, output, command_line, shard);
   // An interrupted --extend leaves the finished file as it was; a shard's
   // part file is written only whole.
-  const int code = run.execute(*checkpoint, !extending && !shard);
+  int code = 0;
+  try {
+    code = run.execute(*checkpoint, !extending && !shard);
+  } catch (const NonFiniteRunValue& overflow) {
+    // The study as given cannot be simulated: refuse it like bad input, and
+    // leave no saved state behind unless this run continued an earlier one.
+    if (!continuing) checkpoint->remove();
+    throw InputError(overflow_message(study, overflow,
+                                      extending ? output.string() : request.scenario_path));
+  }
   if (code != 0) {
     const std::string shard_option =
         shard ? fmt::format(" --shard {}/{}", shard->index, shard->count) : "";
@@ -508,6 +545,9 @@ int check_study(const std::string& path, const std::vector<std::string>& overrid
                first.simulation.stops_on_precision() ? "up to " : "",
                static_cast<long long>(first.simulation.most_runs()),
                first.simulation.stops_on_precision() ? "up to " : "", static_cast<long long>(work));
+  std::fprintf(stdout, "# memory: about %s at the peak, of %s this process may use\n",
+               format_bytes(peak_memory_estimate(study.scenarios, false, threads)).c_str(),
+               format_bytes(available_memory()).c_str());
 
   // Calibration: a few short blocks spread over the design, on one thread.
   constexpr int k_calibration_runs = 64;
@@ -620,19 +660,16 @@ ScenarioTally gather_blocks(const std::vector<Part>& parts, const Scenario& scen
     } catch (const ResultsFileError& error) {
       throw InputError(error.what());
     }
-    std::span<const std::byte> rest(bytes);
-    while (!rest.empty()) {
-      const std::uint64_t size = rest.size() >= 8 ? load_le64(rest.data()) : ~std::uint64_t{0};
-      if (size > rest.size() - std::min<std::size_t>(rest.size(), 8)) {
-        throw InputError(
-            fmt::format("{}: the blocks of scenario {} are truncated", part.path.string(), s));
+    try {
+      for (const std::span<const std::byte> block : split_shard_blocks(bytes, part.path, s)) {
+        try {
+          tally.add(deserialize_block_tally(block));
+        } catch (const std::exception& error) {
+          throw InputError(fmt::format("{}: scenario {}: {}", part.path.string(), s, error.what()));
+        }
       }
-      try {
-        tally.add(deserialize_block_tally(rest.subspan(8, size)));
-      } catch (const std::exception& error) {
-        throw InputError(fmt::format("{}: scenario {}: {}", part.path.string(), s, error.what()));
-      }
-      rest = rest.subspan(8 + size);
+    } catch (const ResultsFileError& error) {
+      throw InputError(error.what());
     }
   }
   return tally;
@@ -644,6 +681,7 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
   if (request.parts.empty()) throw InputError("merge: give the shard files to join");
   const fs::path output(request.output_path);
   check_output_path(output, request.force);
+  const OutputLock lock(output);
   std::vector<Part> parts;
   for (const auto& path : request.parts) parts.push_back({path, read_for_input(path)});
   check_parts(parts);

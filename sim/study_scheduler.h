@@ -19,6 +19,7 @@
 
 #include "engine.h"
 #include "study_engine.h"
+#include "thread_sanitizer.h"
 
 namespace shortfall::detail {
 
@@ -269,7 +270,7 @@ class StudyScheduler {
     tbb::this_task_arena::isolate([&] {
       results = active.tally.finalize(
           [](std::size_t count, const std::function<void(std::size_t)>& body) {
-            tbb::parallel_for(std::size_t{0}, count, body);
+            parallel_for_index(count, body);
           });
     });
     if (options_.on_scenario_done) {

@@ -49,14 +49,22 @@ BlockTally awkward_block(std::int64_t first_run, int run_count, TallyShape shape
       outcome.commissioner_cost = 2e8 + next_uniform();
       std::vector<double> achievement(static_cast<std::size_t>(shape.indicators));
       for (double& a : achievement) a = next_uniform();
-      if (j == 1 && !achievement.empty()) achievement[0] = std::numeric_limits<double>::infinity();
       if (j == 2) {
-        cash[0] = std::bit_cast<double>(std::uint64_t{0x7ff80000deadbeefULL});  // NaN, payload
         cash[1] = -0.0;
         if (shape.months > 2) cash[2] = std::numeric_limits<double>::denorm_min();
       }
       block.record(s, j, outcome, cash, achievement);
     }
+  }
+  // record() refuses values that are not finite (a run that overflowed), but
+  // the bytes of a part file or checkpoint may hold anything, and must come
+  // back bit for bit: put a NaN with a payload and an infinity in directly.
+  const auto runs = static_cast<std::size_t>(run_count);
+  for (int s = 0; s < shape.structures; ++s) {
+    const auto first_month = static_cast<std::size_t>(s) * static_cast<std::size_t>(shape.months);
+    if (run_count > 2) block.cash_by_month[first_month * runs + 2] = std::bit_cast<double>(std::uint64_t{0x7ff80000deadbeefULL});
+    if (run_count > 1 && shape.indicators > 0)
+      block.sums[static_cast<std::size_t>(s)].achievement_sum[0] += std::numeric_limits<double>::infinity();
   }
   return block;
 }

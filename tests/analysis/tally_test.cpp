@@ -482,5 +482,54 @@ TEST_CASE("keep_runs stores every RunOutcome", "[tally]") {
   }
 }
 
+TEST_CASE("BlockTally::record refuses a value that is not finite", "[tally]") {
+  const double infinity = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const HandRun run = hand_run(0, 0);
+
+  SECTION("cash in a month, named with the run, structure and month") {
+    BlockTally block(k_shape, 40, 1);
+    std::vector<double> cash(run.cash.begin(), run.cash.end());
+    cash[2] = nan;
+    try {
+      block.record(0, 0, run.outcome, cash, run.achievement);
+      FAIL("no exception");
+    } catch (const NonFiniteRunValue& error) {
+      CHECK(error.run == 40);
+      CHECK(error.structure == 0);
+      CHECK(error.month == 3);
+      CHECK(error.quantity == "cash");
+      CHECK(std::string(error.what()) == "run 40 under structure 0: cash in month 3 is NaN");
+    }
+    // Nothing of the run was counted.
+    CHECK(block.sums[0].min_cash_sum.value() == 0.0);
+  }
+  SECTION("each value of the run's record") {
+    for (double RunOutcome::*field : {&RunOutcome::min_cash, &RunOutcome::end_cash, &RunOutcome::support,
+                                      &RunOutcome::pot, &RunOutcome::earned, &RunOutcome::received,
+                                      &RunOutcome::receivable, &RunOutcome::commissioner_cost}) {
+      for (const double bad : {infinity, -infinity, nan}) {
+        BlockTally block(k_shape, 0, 1);
+        RunOutcome outcome = run.outcome;
+        outcome.*field = bad;
+        CHECK_THROWS_AS(block.record(0, 0, outcome, run.cash, run.achievement), NonFiniteRunValue);
+      }
+    }
+  }
+  SECTION("the earned fraction is NaN exactly when the pot is empty") {
+    BlockTally block(k_shape, 0, 1);
+    RunOutcome no_pot = run.outcome;
+    no_pot.pot = 0.0;
+    no_pot.earned = 0.0;
+    no_pot.earned_fraction = nan;
+    CHECK_NOTHROW(block.record(0, 0, no_pot, run.cash, run.achievement));
+    BlockTally other(k_shape, 0, 1);
+    RunOutcome with_pot = run.outcome;
+    with_pot.earned_fraction = nan;
+    CHECK_THROWS_WITH(other.record(0, 0, with_pot, run.cash, run.achievement),
+                      Catch::Contains("earned fraction is NaN"));
+  }
+}
+
 }  // namespace
 }  // namespace shortfall

@@ -3,10 +3,12 @@ file for every design point, swept keys as coordinates along `scenario`,
 common random numbers, precision-based stopping, bounded memory.
 """
 
+import os
 import resource
 import subprocess
 
 import numpy as np
+import pytest
 import xarray as xr
 
 from conftest import (BINARY, SMALL_SCENARIO, STRUCTURES, assert_same_bits, open_results, run_binary,
@@ -157,6 +159,9 @@ def test_precision_stopping_is_reproducible_and_reported(tmp_path):
     assert "target" in stdout and "met" in stdout
 
 
+@pytest.mark.skipif(bool(os.environ.get("SHORTFALL_SANITIZER")),
+                    reason="a sanitizer's peak memory is its own: ASan keeps up to 256 MB of freed "
+                           "memory in quarantine to catch use after free")
 def test_memory_is_bounded_by_a_few_scenarios_not_the_sweep(tmp_path):
     # 20 and 400 points of the same scenario: peak memory must not grow with
     # the number of points beyond the small per-point statistics.

@@ -745,6 +745,17 @@ TEST_CASE("overrides given with --set apply before validation", "[scenario_loade
     CHECK(s.contract.structures[1].name == "hybrid_0.25");
     CHECK(s.title == "Renamed");
   }
+  SECTION("a value that is not UTF-8 is refused (found by the --set fuzz target)") {
+    // Taken as a plain string, it reached the resolved text, which then did
+    // not load back: --resume and --extend of such a run would fail.
+    for (const std::string value : {"caf\xe9", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "ab\xe2\x82"}) {
+      CHECK_THROWS_WITH(load(c, {"title=" + value}),
+                        Contains("--set title=") && Contains("is not valid UTF-8"));
+    }
+    const LoadedScenario loaded = load(c, {"title=caf\xc3\xa9 \xe2\x82\xac\xf0\x9f\x92\xb7"});
+    CHECK(loaded.scenario.title == "caf\xc3\xa9 \xe2\x82\xac\xf0\x9f\x92\xb7");
+    CHECK(load(loaded.resolved_toml).resolved_toml == loaded.resolved_toml);
+  }
   SECTION("indicator.*.volatility sets every indicator") {
     const Scenario s = load(c, {"indicator.*.volatility=0.2"}).scenario;
     for (const auto& indicator : s.indicators) CHECK(indicator.volatility == 0.2);

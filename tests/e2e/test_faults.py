@@ -497,7 +497,8 @@ def test_merge_into_a_file_being_written_refuses(running, made):
 
 def test_the_first_run_finishes_as_if_alone(tmp_path, made):
     scenario = tmp_path / "medium.toml"
-    scenario.write_text(SMALL_SCENARIO.replace("runs = 1000", "runs = 60000"))
+    # Long enough (about 6 s on one idle core) that the three refusals land while it runs.
+    scenario.write_text(SMALL_SCENARIO.replace("runs = 1000", "runs = 200000"))
     out = tmp_path / "out.h5"
     first = start("run", scenario, "-o", out, "--quiet", "--threads", "1")
     wait_for(lambda: lock_of(out).exists())

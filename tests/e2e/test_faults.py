@@ -349,6 +349,11 @@ def test_random_damage_never_crashes_a_reader(made, tmp_path):
 HDF5_CRASHES = sorted((pathlib.Path(__file__).resolve().parents[1] / "fuzz" / "hdf5-crashes").glob("*.h5"))
 
 
+def test_the_hdf5_crash_files_are_there():
+    # An empty folder (a file lost to .gitignore, say) would skip the test below.
+    assert len(HDF5_CRASHES) >= 4, HDF5_CRASHES
+
+
 @pytest.mark.parametrize("crash", HDF5_CRASHES, ids=[p.name for p in HDF5_CRASHES])
 @pytest.mark.parametrize("envelope", ["kept", "stripped"])
 def test_files_that_crash_hdf5_are_refused_cleanly(tmp_path, crash, envelope):

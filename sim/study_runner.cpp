@@ -401,11 +401,19 @@ std::string overflow_message(const LoadedStudy& study, const NonFiniteRunValue& 
   std::string where = source;
   if (study.scenarios.size() > 1 && overflow.scenario >= 0)
     where += fmt::format(": design point {}", overflow.scenario);
+  // The tally's column: a structure, or in a network a (structure, provider)
+  // pair, structure-major.
   std::string structure = fmt::format("structure {}", overflow.structure);
   if (overflow.scenario >= 0 && static_cast<std::size_t>(overflow.scenario) < study.scenarios.size()) {
-    const auto& structures = study.scenarios[static_cast<std::size_t>(overflow.scenario)].contract.structures;
-    if (overflow.structure >= 0 && static_cast<std::size_t>(overflow.structure) < structures.size())
-      structure = structures[static_cast<std::size_t>(overflow.structure)].name;
+    const Scenario& scenario = study.scenarios[static_cast<std::size_t>(overflow.scenario)];
+    const int providers = scenario.provider_count();
+    const int index = overflow.structure / providers;
+    const int provider = overflow.structure % providers;
+    const auto& structures = scenario.contract.structures;
+    if (overflow.structure >= 0 && static_cast<std::size_t>(index) < structures.size()) {
+      structure = structures[static_cast<std::size_t>(index)].name;
+      if (providers > 1) structure += fmt::format(" for provider '{}'", scenario.provider_setup(provider).id);
+    }
   }
   return fmt::format(
       "{}: run {} under {}: {}{} is {}: the scenario's values overflow double precision (money "

@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import SMALL_SCENARIO, run_binary, run_ok
+from conftest import SMALL_SCENARIO, SOURCE_DIR, run_binary, run_ok
 
 ERROR_PREFIX = "shortfall: error: "
 
@@ -294,6 +294,17 @@ def test_overflowing_values_are_refused(tmp_path, replacements):
     assert any(f"is {value}:" in err for value in ("NaN", "+inf", "-inf")), err
     assert "overflow double precision" in err and err.count("\n") == 1, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["extreme.toml"]
+
+
+def test_an_overflow_in_a_network_names_the_provider(tmp_path):
+    # The tally's columns are (structure, provider) pairs: the message names both.
+    prime = SOURCE_DIR / "scenarios" / "prime-contractor.toml"
+    out = tmp_path / "out.h5"
+    code, stdout, err = run_binary("run", prime, "-o", out, "--runs", 10,
+                                   "--set", "provider.vcs_recovery.demand.volatility=1.0e6")
+    assert (code, stdout) == (1, ""), err
+    assert " under bonus for provider 'vcs_recovery': " in err and "overflow double precision" in err, err
+    assert not out.exists()
 
 
 def machine_memory():

@@ -49,13 +49,15 @@ std::uint64_t peak_memory_estimate(std::span<const Scenario> scenarios, bool kee
   std::uint64_t largest = 0;
   for (const Scenario& scenario : scenarios) {
     // cash of every month, minimum and end cash, support; a shortfall flag;
-    // the run's record with --keep-runs.
+    // the run's record with --keep-runs: for each structure, and in a
+    // network for each provider under it.
     const std::uint64_t per_run_structure =
         (static_cast<std::uint64_t>(scenario.simulation.horizon_months) + 3) * sizeof(double) + 1 +
         (keep_runs ? sizeof(RunOutcome) : 0);
     const std::uint64_t bytes =
         times(times(static_cast<std::uint64_t>(scenario.simulation.most_runs()),
-                    static_cast<std::uint64_t>(scenario.structure_count())),
+                    static_cast<std::uint64_t>(scenario.structure_count()) *
+                        static_cast<std::uint64_t>(scenario.provider_count())),
               per_run_structure);
     largest = std::max(largest, bytes);
   }
@@ -91,10 +93,11 @@ void require_memory_for(std::span<const Scenario> scenarios, bool keep_runs, int
   if (needed <= available) return;
   const Scenario& first = scenarios.front();
   throw InputError(fmt::format(
-      "{}: needs about {} of memory ({} runs x {} structures x {} months of cash per scenario{}, "
+      "{}: needs about {} of memory ({} runs x {} structures{} x {} months of cash per scenario{}, "
       "kept for exact quantiles{}), more than the {} this process may use (the machine's memory, "
       "or a cgroup or ulimit limit): use fewer runs per scenario",
       source, format_bytes(needed), first.simulation.most_runs(), first.structure_count(),
+      first.provider_count() > 1 ? fmt::format(" x {} providers", first.provider_count()) : "",
       first.simulation.horizon_months, keep_runs ? " and every run's record" : "",
       scenarios.size() > 1 ? ", for the scenarios open at once" : "", format_bytes(available)));
 }

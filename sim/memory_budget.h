@@ -3,7 +3,7 @@
 // by the out-of-memory killer hours in, or failing on std::bad_alloc.
 //
 // Exact quantiles need every run's cash in every month, so a scenario holds
-// runs x structures x (months + 3) doubles until it is finished (and each
+// runs x structures (x providers, in a network) x (months + 3) doubles until it is finished (and each
 // run's record with --keep-runs). A sweep holds at most 2 x threads + 2
 // scenarios at a time (sim/study_scheduler.h). docs/performance.md measured
 // 972 bytes a run for 3 structures and 36 months, against 945 estimated.

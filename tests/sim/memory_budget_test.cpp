@@ -22,6 +22,14 @@ TEST_CASE("memory budget: the estimate counts the per-run values exact quantiles
   CHECK(peak_memory_estimate(one, false, 1) == 1000u * 3u * (39u * 8u + 1u));
   CHECK(peak_memory_estimate(one, true, 1) == 1000u * 3u * (39u * 8u + 1u + sizeof(RunOutcome)));
 
+  SECTION("a network keeps every provider's values under every structure") {
+    Scenario network = scenario;
+    network.network.model = NetworkModel::prime;
+    network.other_providers.assign(2, static_cast<const ProviderSetup&>(scenario));
+    REQUIRE(network.provider_count() == 3);
+    CHECK(peak_memory_estimate(std::vector<Scenario>{network}, false, 1) ==
+          1000u * 3u * 3u * (39u * 8u + 1u));
+  }
   SECTION("a sweep holds at most 2 x threads + 2 scenarios at once") {
     const std::vector<Scenario> many(50, scenario);
     CHECK(peak_memory_estimate(many, false, 2) == 6 * peak_memory_estimate(one, false, 2));

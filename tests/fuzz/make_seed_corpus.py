@@ -6,7 +6,9 @@ changes: the shipped scenarios, the end-to-end tests' scenario and every one
 of their malformed variants, the --set arguments and [sweep] tables used in
 the tests, docs and scenarios, and results files made by the shortfall
 executable (one scenario, --keep-runs, a sweep, the two parts of a sharded
-run, and a copy without its envelope, as format 1.0 wrote them).
+run, a network with and without --keep-runs and sharded, and a copy without its
+envelope, as format 1.0 wrote them). The overrides target gets each --set
+argument and [sweep] table on its network scenario too.
 
     /usr/bin/python3 tests/fuzz/make_seed_corpus.py OUT --shortfall build-fuzz/shortfall
 """
@@ -58,6 +60,38 @@ mode = "zip"
 "contract.basis" = ["block", "episodic"]
 """
 
+# A prime network of two providers, for the provider axis of a results file.
+TINY_NETWORK = """\
+title = "fuzz seed network"
+[simulation]
+runs = 3
+horizon_months = 3
+seed = 11
+[network]
+model = "prime"
+lead = "trust"
+[[network.subcontract]]
+provider = "vcs"
+value = 2.4e6
+pass_through = 1.0
+[[provider]]
+id = "trust"
+opening_cash = 1.0e6
+[provider.contract]
+annual_value = 50.0e6
+structures = ["bonus", "withhold"]
+assessment = "monthly"
+[[provider.indicator]]
+id = "eip"
+weight = 1.0
+baseline = 0.6
+target = 0.6
+cases_per_month = 20
+delivered_by = "vcs"
+[[provider]]
+id = "vcs"
+"""
+
 SET_ARGUMENT = re.compile(r"""--set[\s"',]+([A-Za-z_][\w.*]*=[^"'\s]*)""")
 
 
@@ -100,11 +134,31 @@ def overrides_seeds(out):
         "contract.basis=capitation",
         "title=a new title",
     ])
+    # The target's network scenario (a first line "%network") has a lead
+    # "trust" paid in segments "psychosis" and "community", and
+    # subcontractors "vcs_recovery" and "vcs_crisis".
+    network_arguments = set(a for a in arguments if a.startswith(("network.", "provider.", "segment.")))
+    network_arguments.update([
+        "network.subcontract.vcs_recovery.pass_through=0.5",
+        "network.subcontract.vcs_crisis.payment_delay_months=2",
+        "network.management_fee=0.05",
+        "network.model=integrator",
+        "provider.trust.contract.outcome_share=0.04",
+        "provider.trust.segment.psychosis.basis=capitation",
+        "provider.trust.segment.community.demand.volatility=0.05",
+        "indicator.crisis.target=0.9",
+        "indicator.*.volatility=0.2",
+        "provider.vcs_crisis.opening_cash=1e5",
+        "provider.vcs_recovery.stress_penalty=0.5",
+    ])
     for number, argument in enumerate(sorted(arguments)):
         write_seed(folder, f"set-{number:03d}", argument + "\n")
+    for number, argument in enumerate(sorted(network_arguments)):
+        write_seed(folder, f"network-set-{number:03d}", "%network\n" + argument + "\n")
     write_seed(folder, "set-several", "".join(a + "\n" for a in sorted(arguments)[:6]))
     for name, table in sweep_tables():
         write_seed(folder, f"sweep-{name}", "%%\n" + table)
+        write_seed(folder, f"network-sweep-{name}", "%network\n%%\n" + table)
     write_seed(folder, "sweep-tiny", "contract.basis=episodic\n%%\n" + TINY_SWEEP[TINY_SWEEP.index("[sweep]"):])
 
 
@@ -119,14 +173,20 @@ def results_file_seeds(out, shortfall):
             subprocess.run([str(shortfall), "run", *map(str, args), "--quiet", "--threads", "1"],
                            check=True, cwd=scratch, stderr=subprocess.DEVNULL)
 
+        (scratch / "network.toml").write_text(TINY_NETWORK)
         run(scratch / "tiny.toml", "-o", scratch / "single.h5")
+        run(scratch / "network.toml", "-o", scratch / "network.h5")
+        run(scratch / "network.toml", "-o", scratch / "network-kept.h5", "--keep-runs")
         run(scratch / "tiny.toml", "-o", scratch / "kept.h5", "--keep-runs")
         run(scratch / "sweep.toml", "-o", scratch / "sweep.h5")
         # 1,500 runs are two blocks, one per shard: the scenario is cut and
         # both parts carry serialised blocks.
         for k in (1, 2):
             run(scratch / "tiny.toml", "-o", scratch / f"part-{k}.h5", "--runs", 1500, "--shard", f"{k}/2")
-        for name in ("single", "kept", "sweep", "part-1", "part-2"):
+            run(scratch / "network.toml", "-o", scratch / f"network-part-{k}.h5", "--runs", 1500,
+                "--shard", f"{k}/2")
+        for name in ("single", "kept", "sweep", "part-1", "part-2", "network", "network-kept",
+                     "network-part-1", "network-part-2"):
             write_seed(folder, name, (scratch / f"{name}.h5").read_bytes())
         legacy = bytearray((scratch / "single.h5").read_bytes())
         legacy[:512] = bytes(512)

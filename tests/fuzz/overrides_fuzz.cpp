@@ -4,7 +4,9 @@
 //
 // Input: lines up to a line "%%" are --set arguments, one a line; what
 // follows "%%" (if anything) is appended to the scenario, typically a
-// [sweep] table with its [sweep.parameters].
+// [sweep] table with its [sweep.parameters]. A first line "%network" takes
+// a prime network with a segment as the scenario instead, so that
+// network.*, provider.<id>.* and segment keys have something to select.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -57,6 +59,55 @@ floor = 0.11
 cases_per_month = 90
 )";
 
+// A prime network: a lead paid in two segments, two subcontractors, an
+// indicator delivered by one of them; the subcontractors' ids are those of
+// scenarios/pass-through-sweep.toml, so its [sweep] table applies.
+constexpr std::string_view k_network_scenario = R"(title = "fuzz network"
+[simulation]
+runs = 1000
+horizon_months = 12
+seed = 7
+[network]
+model = "prime"
+lead = "trust"
+[[network.subcontract]]
+provider = "vcs_recovery"
+value = 4.8e6
+pass_through = 1.0
+payment_delay_months = 1
+[[network.subcontract]]
+provider = "vcs_crisis"
+value = 2.4e6
+[[provider]]
+id = "trust"
+opening_cash = 5.0e6
+[provider.contract]
+structures = ["bonus", "withhold"]
+[[provider.segment]]
+id = "psychosis"
+annual_value = 60.0e6
+basis = "episodic"
+[[provider.segment.indicator]]
+id = "eip"
+weight = 1.0
+baseline = 0.58
+target = 0.60
+[[provider.segment]]
+id = "community"
+annual_value = 40.0e6
+[[provider.segment.indicator]]
+id = "crisis"
+weight = 1.0
+baseline = 0.8
+target = 0.85
+delivered_by = "vcs_crisis"
+[[provider]]
+id = "vcs_recovery"
+opening_cash = 0.3e6
+[[provider]]
+id = "vcs_crisis"
+)";
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -64,6 +115,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view input(reinterpret_cast<const char*>(data), size);
   std::vector<std::string> overrides;
   std::string scenario(k_base_scenario);
+  if (input.substr(0, 9) == "%network\n") {
+    scenario = k_network_scenario;
+    input.remove_prefix(9);
+  }
   while (!input.empty()) {
     const auto end = input.find('\n');
     const std::string_view line = input.substr(0, end);

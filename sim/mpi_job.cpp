@@ -36,7 +36,23 @@ Message received(const MPI_Status& status) {
 
 }  // namespace
 
+// Was this process started by an MPI launcher? mpirun (Open MPI sets
+// OMPI_COMM_WORLD_SIZE), a PMIx launcher such as `srun --mpi=pmix` or prterun
+// (PMIX_RANK), or a PMI-1/PMI-2 one such as `srun --mpi=pmi2` or MPICH's
+// hydra (PMI_RANK). Started any other way, the process is a job of one and
+// MPI is not started at all: Open MPI would otherwise spawn an `orted`
+// daemon for a singleton, half a second before every `check`, `summary` or
+// refused input, and on some login nodes it fails or waits for a network.
+namespace {
+bool started_by_an_mpi_launcher() {
+  for (const char* variable : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"})
+    if (std::getenv(variable) != nullptr) return true;
+  return false;
+}
+}  // namespace
+
 Session::Session(int& argc, char**& argv) {
+  if (!started_by_an_mpi_launcher()) return;
   int provided = 0;
   // Only the main thread calls MPI; TBB's threads never do.
   if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) == MPI_SUCCESS)
@@ -49,6 +65,7 @@ Session::~Session() {
 }
 
 bool built_with_mpi() { return true; }
+bool started() { return g_started; }
 
 int rank() {
   int value = 0;
@@ -95,6 +112,7 @@ void abort(int code) {
 Session::Session(int&, char**&) {}
 Session::~Session() = default;
 bool built_with_mpi() { return false; }
+bool started() { return false; }
 int rank() { return 0; }
 int size() { return 1; }
 void send(int, int, std::span<const std::byte>) {

@@ -15,7 +15,8 @@
 namespace shortfall::mpi {
 
 // Starts MPI for the life of the object (MPI_Init_thread, funneled), and
-// finalises it.
+// finalises it; only when an MPI launcher (mpirun, srun --mpi=...) started
+// this process: otherwise the process is a job of one without MPI.
 class Session {
  public:
   Session(int& argc, char**& argv);
@@ -25,6 +26,7 @@ class Session {
 };
 
 bool built_with_mpi();
+bool started();  // whether this process started MPI (false without MPI)
 int rank();  // 0 without MPI
 int size();  // 1 without MPI
 

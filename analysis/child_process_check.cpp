@@ -47,9 +47,15 @@ std::string read_fully(int descriptor) {
 }
 
 [[noreturn]] void run_child(const std::function<void()>& check, int report, std::chrono::seconds limit) {
-  if (__sanitizer_set_report_fd != nullptr) {
-    const int null_device = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (null_device >= 0) __sanitizer_set_report_fd(reinterpret_cast<void*>(static_cast<intptr_t>(null_device)));
+  // The child's own stderr goes to /dev/null: what a crash prints there
+  // (glibc's "free(): invalid pointer" before its SIGABRT, HDF5's error
+  // stack) would reach the user's terminal ahead of the one error line the
+  // parent prints. glibc 2.36 writes such messages to fd 2, not /dev/tty.
+  const int null_device = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null_device >= 0) {
+    ::dup2(null_device, STDERR_FILENO);
+    if (__sanitizer_set_report_fd != nullptr)
+      __sanitizer_set_report_fd(reinterpret_cast<void*>(static_cast<intptr_t>(null_device)));
   }
   // A crash must end the child with its signal, and the time limit must be
   // able to fire, whatever the parent had installed or blocked.

@@ -33,8 +33,9 @@ struct ChildCheckOutcome {
 // `limit`. The caller must be the only thread using the libraries `check`
 // calls (a lock held by another thread at the fork would stay locked in the
 // child): shortfall reads results files before any worker thread starts.
-// Under a sanitizer, the child's reports go to /dev/null: what the child
-// parses is untrusted by design, and its failure is reported as `crashed`.
+// The child's stderr, and under a sanitizer its reports, go to /dev/null:
+// what the child parses is untrusted by design, and its failure is reported
+// as `crashed`, in the caller's words.
 ChildCheckOutcome check_in_child_process(const std::function<void()>& check,
                                          std::chrono::seconds limit);
 

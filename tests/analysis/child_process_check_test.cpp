@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 using namespace shortfall;
@@ -38,6 +40,29 @@ TEST_CASE("child process check: each way a check can end", "[child_process_check
     const auto outcome = check_in_child_process([] { while (true) ::pause(); }, std::chrono::seconds(1));
     CHECK(outcome.kind == Kind::timed_out);
     CHECK_THAT(outcome.message, Catch::Contains("1 s"));
+  }
+  SECTION("nothing the child writes to stderr reaches the parent's, even as it aborts") {
+    // As glibc does before its SIGABRT on a bad free inside HDF5 (a fuzz
+    // finding): the parent's stderr is a file here, which must stay empty.
+    std::FILE* captured = std::tmpfile();
+    REQUIRE(captured != nullptr);
+    std::fflush(stderr);
+    const int saved_stderr = ::dup(STDERR_FILENO);
+    ::dup2(::fileno(captured), STDERR_FILENO);
+    const auto outcome = check_in_child_process(
+        [] {
+          const char message[] = "free(): invalid pointer\n";
+          (void)!::write(STDERR_FILENO, message, sizeof message - 1);
+          std::abort();
+        },
+        limit);
+    ::dup2(saved_stderr, STDERR_FILENO);
+    ::close(saved_stderr);
+    CHECK(outcome.kind == Kind::crashed);
+    CHECK_THAT(outcome.message, Catch::Contains("signal 6"));
+    std::fseek(captured, 0, SEEK_END);
+    CHECK(std::ftell(captured) == 0);
+    std::fclose(captured);
   }
   SECTION("nothing the child does reaches the parent's memory") {
     int value = 1;

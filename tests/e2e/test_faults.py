@@ -403,7 +403,7 @@ def test_an_hdf5_crash_becomes_one_error_line(tmp_path, name):
     corrupted at a later free, prints "double free or corruption" and aborts. That
     line once reached the user's terminal ahead of the error (the child's
     stderr is now /dev/null)."""
-    crash = HDF5_CRASHES[[p.name for p in HDF5_CRASHES].index(name)]
+    crash = next(p for p in HDF5_CRASHES if p.name == name)
     data = crash.read_bytes()
     path = tmp_path / "crash.h5"
     path.write_bytes(bytes(ENVELOPE_BYTES) + data[ENVELOPE_BYTES:])

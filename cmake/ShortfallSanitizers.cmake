@@ -77,7 +77,7 @@ else()
   # points where it looks for whitespace (found by scripts/fuzz; upstream
   # marzer/tomlplusplus#190 and #295, fixed after 3.3.0). UBSan would stop
   # every test there. Only that check, only in toml++'s own code, is off;
-  # tests/sim/toml_unicode_test.cpp runs every such code point through the
+  # tests/sim/input/toml_unicode_test.cpp runs every such code point through the
   # loader in every build and requires a clean error.
   if(SHORTFALL_SANITIZE MATCHES "undefined")
     target_compile_options(shortfall_toml_parser PRIVATE -fno-sanitize=unreachable)

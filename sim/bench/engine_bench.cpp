@@ -16,8 +16,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "sim/engine.h"
-#include "sim/scenario_loader.h"
+#include "sim/engine/engine.h"
+#include "sim/input/scenario_loader.h"
 
 using namespace shortfall;
 

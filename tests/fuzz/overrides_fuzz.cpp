@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "fuzz_target.h"
-#include "sim/scenario_loader.h"
+#include "sim/input/scenario_loader.h"
 
 namespace {
 

@@ -29,7 +29,7 @@
 #include "analysis/summary_table.h"
 #include "analysis/tally.h"
 #include "analysis/tally_serialization.h"
-#include "sim/scenario_loader.h"
+#include "sim/input/scenario_loader.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "fuzz_target.h"
-#include "sim/scenario_loader.h"
+#include "sim/input/scenario_loader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace shortfall;

@@ -1,0 +1,148 @@
+// The on-disk state that lets an interrupted run resume.
+//
+// HDF5 1.10 is not crash-safe: a results file being written when the
+// process dies may be unreadable. So resuming never depends on the results
+// file. A run keeps its finished work in a folder beside it,
+// `<results file>.checkpoint/` (`out.h5.checkpoint/`), and writes the
+// results file from that work; the folder is removed once the results file
+// is final.
+//
+// Crash safety. Every file in the folder is written under a temporary name,
+// `.tmp-<pid>-<counter>-<name>`, and renamed into place when complete. A
+// rename within a folder is atomic, so `kill -9` at any moment leaves each
+// file either absent or whole. Temporary leftovers of a killed process are
+// deleted when the checkpoint is opened. There is deliberately no fsync per
+// file: a process crash keeps the page cache, so the files are whole anyway,
+// and syncing thousands of block files would cost more than the work they
+// save. After an operating system crash a file may be empty or damaged; every
+// file carries a checksum, a damaged result, runs or block file is treated
+// as missing (reported in warnings()), and its work is recomputed. A damaged
+// manifest or scenario text makes open() fail: the run starts afresh.
+//
+// One process uses a checkpoint at a time (its threads may save at once):
+// opening deletes every temporary file, including those of another live
+// writer.
+//
+// Layout of the folder (scenario numbers and first runs zero-padded to at
+// least 6 digits):
+//   manifest                      what run this is, text:
+//                                   shortfall-checkpoint 1   (the version)
+//                                   format_version = results 1.0; checkpoint 1
+//                                   seed = 42
+//                                   keep_runs = false
+//                                   scenario_count = 3
+//                                   scenario_bytes = 1234
+//                                   scenario_checksum = 0x0123456789abcdef
+//   scenario.toml                 the scenario (or sweep) text, verbatim; its
+//                                 size and checksum (FNV-1a, as in the
+//                                 binary formats) are in the manifest
+//   scenario-000017.result        a finished scenario: its statistics and
+//                                 whether precision-based stopping met its
+//                                 target. Its presence is what marks the
+//                                 scenario finished.
+//   scenario-000017.runs          with --keep-runs, the finished scenario's
+//                                 blocks, in order (saved before .result)
+//   scenario-000017.block-042000  a finished block of an unfinished
+//                                 scenario, named by its first run (not its
+//                                 index, which would need the block size)
+// The manifest is written last by create(), so a folder without one holds
+// no work. Each binary file is a header then items:
+//   "SFCHKPT\0" (8 bytes), u32 k_checkpoint_format_version, u8 kind
+//   (1 result, 2 runs, 3 block), i32 scenario, u8 target_met (results only),
+//   u32 item count, u64 checksum of the header bytes before it;
+//   then per item u64 size and the item's bytes: one ScenarioResults
+//   (analysis/results_serialization.h) for a result, one BlockTally
+//   (analysis/tally_serialization.h) per block otherwise. Each item carries
+//   its own tag, version and checksum, so the whole file is checked.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "analysis/scenario_results.h"
+#include "analysis/tally.h"
+
+namespace shortfall {
+
+// The layout above and the binary header: the manifest's first line and
+// every file's header carry it, and a checkpoint of another version is not
+// opened. Callers include it in RunIdentity::format_version.
+inline constexpr std::uint32_t k_checkpoint_format_version = 1;
+
+// What a run is: a checkpoint made for one run is never continued by another.
+struct RunIdentity {
+  std::string scenario_toml;  // the resolved scenario (or sweep) text
+  std::uint64_t seed = 0;
+  bool keep_runs = false;
+  int scenario_count = 0;  // design points
+  // The program's results + checkpoint format, e.g. "results 1.0; checkpoint 1".
+  std::string format_version;
+};
+
+struct FinishedScenario {
+  ScenarioResults results;
+  bool target_met = false;  // precision-based stopping reached its target
+};
+
+class Checkpoint {
+ public:
+  // "<file>.checkpoint"
+  static std::filesystem::path folder_for(const std::filesystem::path& results_file);
+  // A new, empty checkpoint: an existing folder at `folder` is removed first.
+  // Throws RunFailure when the folder cannot be removed or written, and
+  // std::invalid_argument when the format version spans lines or the
+  // scenario count is negative (the manifest could not hold them).
+  static Checkpoint create(const std::filesystem::path& folder, const RunIdentity& identity);
+  // An existing checkpoint of the same run. Throws InputError (sim/engine/errors.h) naming the folder and
+  // what differs: the seed (both values), keep_runs, the scenario count, the format version (both),
+  // or the scenario text (the first differing line number and both lines). A missing or unreadable
+  // manifest is an InputError too.
+  static Checkpoint open(const std::filesystem::path& folder, const RunIdentity& expected);
+  // The folder holds a manifest: there is something open() can read.
+  static bool exists(const std::filesystem::path& folder);
+
+  Checkpoint(Checkpoint&&) noexcept;
+  Checkpoint& operator=(Checkpoint&&) noexcept;
+  ~Checkpoint();
+
+  const std::filesystem::path& folder() const;
+
+  // All save_* are thread-safe (distinct scenarios are saved from different threads at once) and
+  // atomic. A scenario outside [0, scenario_count) is std::out_of_range; an I/O failure (disk
+  // full, permission) is RunFailure naming the file and the system's reason.
+  void save_scenario(int scenario, const FinishedScenario& finished);
+  // With --keep-runs, the per-run records of a finished scenario (its blocks in order). Save them
+  // before save_scenario: the result file is what marks the scenario finished.
+  void save_kept_runs(int scenario, std::span<const BlockTally> blocks);
+  // A finished block of a scenario still running (saved when a run is interrupted). Saving a block
+  // with the same first run again replaces it.
+  void save_block(int scenario, const BlockTally& block);
+
+  // Scenarios with a whole, valid result file (and, with keep_runs, a whole, valid runs file),
+  // ascending. Damaged ones are skipped (and reported in warnings()).
+  std::vector<int> finished_scenarios() const;
+  FinishedScenario load_scenario(int scenario) const;          // throws RunFailure if damaged
+  std::vector<BlockTally> load_kept_runs(int scenario) const;  // throws RunFailure if damaged
+  // Saved blocks of an unfinished scenario, ascending by first_run; damaged ones skipped.
+  std::vector<BlockTally> load_blocks(int scenario) const;
+  void drop_blocks(int scenario);  // once the scenario is finished
+  void remove();                   // the whole folder, once the results file is final
+  // Damaged files met so far, one line each, naming the file and what is wrong.
+  std::vector<std::string> warnings() const;
+
+ private:
+  struct Shared;  // the warnings and their lock, shared by the threads saving and loading
+  Checkpoint(std::filesystem::path folder, RunIdentity identity);
+  void check_scenario(int scenario) const;
+  void warn(std::string message) const;
+
+  std::filesystem::path folder_;
+  RunIdentity identity_;
+  std::unique_ptr<Shared> shared_;
+};
+
+}  // namespace shortfall

@@ -1,0 +1,250 @@
+#include "sim/engine/cluster.h"
+
+#include <chrono>
+#include <csignal>
+#include <map>
+#include <memory>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "analysis/byte_codec.h"
+#include "analysis/tally_serialization.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/errors.h"
+#include "sim/engine/mpi_job.h"
+#include "sim/engine/study_scheduler.h"
+
+namespace shortfall {
+
+namespace {
+
+enum Tag : int { start = 1, request = 2, work = 3, result = 4, failure = 5 };
+
+// Whether rank 0 has told the other ranks to start (or to exit).
+bool g_workers_started = false;
+
+// A rank keeps the models of the scenarios it has recently simulated: the
+// units of one scenario arrive in runs.
+constexpr std::size_t k_cached_models = 16;
+
+std::vector<std::byte> release_message(int code) {
+  ByteWriter writer;
+  writer.put_i32(0);
+  writer.put_i32(code);
+  return writer.finish();
+}
+
+void send_failure(const std::string& text) {
+  ByteWriter writer;
+  writer.put_text(text);
+  mpi::send(0, Tag::failure, writer.finish());
+}
+
+// The bytes of a message without its trailing checksum, checked.
+std::span<const std::byte> checked_body(const mpi::Message& message) {
+  std::span<const std::byte> bytes(message.bytes);
+  if (bytes.size() < 8 ||
+      checksum(bytes.first(bytes.size() - 8)) != load_le64(bytes.data() + bytes.size() - 8)) {
+    throw RunFailure(
+        fmt::format("MPI: a damaged message (tag {}) from rank {}", message.tag, message.from));
+  }
+  return bytes.first(bytes.size() - 8);
+}
+
+}  // namespace
+
+void start_worker_ranks(int code, const std::string& study_text, bool keep_runs, int threads) {
+  if (mpi::rank() != 0 || mpi::size() < 2 || g_workers_started) return;
+  g_workers_started = true;
+  ByteWriter writer;
+  writer.put_i32(code);
+  writer.put_u8(keep_runs ? 1 : 0);
+  writer.put_i32(threads);
+  writer.put_text(study_text);
+  const auto bytes = writer.finish();
+  for (int rank = 1; rank < mpi::size(); ++rank) mpi::send(rank, Tag::start, bytes);
+}
+
+int serve_as_worker_rank(const StudyFromText& load_study) {
+  // Rank 0 decides when a run stops (a scheduler's SIGTERM reaches every
+  // task): the others finish their units and wait to be released.
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
+  const mpi::Message first = mpi::receive(0);
+  ByteReader start_reader(checked_body(first), "MPI start");
+  const int code = start_reader.get_i32("exit code");
+  if (code != 0) return code;
+  const bool keep_runs = start_reader.get_flag("keep_runs");
+  const int asked_threads = start_reader.get_i32("threads");
+  const auto text_bytes = start_reader.take(start_reader.remaining(), "scenario");
+  const std::string text(reinterpret_cast<const char*>(text_bytes.data()), text_bytes.size());
+
+  const int threads = asked_threads > 0 ? asked_threads : tbb::this_task_arena::max_concurrency();
+  tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(threads));
+  tbb::task_arena arena(threads);
+  std::map<int, std::unique_ptr<ScenarioModel>> models;
+  try {
+    const std::vector<Scenario> scenarios = load_study(text);
+    const auto ask = [&] {
+      ByteWriter writer;
+      writer.put_i32(threads);
+      mpi::send(0, Tag::request, writer.finish());
+    };
+    ask();
+    while (true) {
+      const mpi::Message message = mpi::receive(0);
+      ByteReader reader(checked_body(message), "MPI work");
+      const int count = reader.get_i32("unit count");
+      if (count == 0) return reader.get_i32("exit code");
+      std::vector<WorkUnit> units(static_cast<std::size_t>(count));
+      for (auto& unit : units) {
+        unit.scenario = reader.get_i32("scenario");
+        unit.block = reader.get_i64("block");
+        unit.first_run = reader.get_i64("first run");
+        unit.run_count = reader.get_i32("runs");
+        auto& model = models[unit.scenario];
+        if (!model) {
+          if (models.size() > k_cached_models) models.erase(models.begin());
+          models[unit.scenario] = std::make_unique<ScenarioModel>(
+              scenarios.at(static_cast<std::size_t>(unit.scenario)));
+        }
+      }
+      std::vector<std::vector<std::byte>> results(units.size());
+      arena.execute([&] {
+        tbb::parallel_for(std::size_t{0}, units.size(), [&](std::size_t u) {
+          const auto& unit = units[u];
+          const auto& scenario = scenarios[static_cast<std::size_t>(unit.scenario)];
+          ByteWriter writer;
+          writer.put_i32(unit.scenario);
+          writer.put_i64(unit.block);
+          const auto block =
+              serialize(simulate_block(scenario, *models.at(unit.scenario), unit, keep_runs));
+          auto bytes = writer.finish();
+          bytes.resize(bytes.size() - 8);  // the header's checksum goes: one at the very end
+          bytes.insert(bytes.end(), block.begin(), block.end());
+          results[u] = std::move(bytes);
+        });
+      });
+      for (auto& bytes : results) {
+        append_le64(bytes, checksum(bytes));
+        mpi::send(0, Tag::result, bytes);
+      }
+      ask();
+    }
+  } catch (const std::exception& error) {
+    send_failure(error.what());
+    // Wait to be released, so the job ends through rank 0 with one message.
+    while (true) {
+      const mpi::Message message = mpi::receive(0);
+      if (message.tag != Tag::work) continue;
+      ByteReader reader(checked_body(message), "MPI work");
+      if (reader.get_i32("unit count") == 0) return reader.get_i32("exit code");
+      send_failure(error.what());  // units sent before the failure arrived: refuse them too
+    }
+  }
+}
+
+void coordinate_worker_ranks(detail::StudyScheduler& scheduler) {
+  const int ranks = mpi::size();
+  std::map<int, int> waiting;  // rank -> free threads, asking for work
+  struct Outstanding {
+    int rank;
+    detail::ActivePointer scenario;
+  };
+  std::map<std::pair<int, std::int64_t>, Outstanding> outstanding;  // by (scenario, block)
+  std::map<int, int> units_at;  // rank -> units sent, results not yet back
+  std::string failed;
+  int released = 0;
+  while (released < ranks - 1) {
+    bool progressed = false;
+    while (auto message = mpi::poll()) {
+      progressed = true;
+      if (message->tag == Tag::request) {
+        ByteReader reader(checked_body(*message), "MPI request");
+        waiting[message->from] = std::max(1, reader.get_i32("threads"));
+      } else if (message->tag == Tag::result) {
+        const auto body = checked_body(*message);
+        ByteReader reader(body, "MPI result");
+        const int scenario = reader.get_i32("scenario");
+        const std::int64_t block = reader.get_i64("block");
+        const auto found = outstanding.find({scenario, block});
+        if (found == outstanding.end() || found->second.rank != message->from) {
+          throw RunFailure(
+              fmt::format("MPI: rank {} sent block {} of scenario {}, which it was not given",
+                          message->from, block, scenario));
+        }
+        const auto active = found->second.scenario;
+        outstanding.erase(found);
+        --units_at[message->from];
+        try {
+          scheduler.finished(active, deserialize_block_tally(body.subspan(12)));
+        } catch (const std::exception& error) {
+          // Rank 0 failed (saving a finished scenario, say): stop handing out
+          // work and release every rank before reporting it, so no rank is
+          // left waiting whatever the launcher does with a failed task.
+          if (failed.empty()) failed = fmt::format("rank 0: {}", error.what());
+          scheduler.fail();
+        }
+      } else if (message->tag == Tag::failure) {
+        const auto body = checked_body(*message);
+        if (failed.empty()) {
+          failed =
+              fmt::format("rank {}: {}", message->from,
+                          std::string(reinterpret_cast<const char*>(body.data()), body.size()));
+        }
+        scheduler.fail();
+        // Its units will not come back; it waits to be released.
+        for (auto it = outstanding.begin(); it != outstanding.end();) {
+          it = it->second.rank == message->from ? outstanding.erase(it) : std::next(it);
+        }
+        units_at[message->from] = 0;
+        waiting[message->from] = 1;
+      }
+    }
+    for (auto it = waiting.begin(); it != waiting.end();) {
+      const int rank = it->first;
+      std::vector<WorkUnit> units;
+      bool more = true;
+      while (std::ssize(units) < it->second) {
+        auto assignment = scheduler.try_next(more);
+        if (!assignment) break;
+        outstanding.emplace(std::pair{assignment->unit.scenario, assignment->unit.block},
+                            Outstanding{rank, assignment->scenario});
+        units.push_back(assignment->unit);
+      }
+      if (!units.empty()) {
+        ByteWriter writer;
+        writer.put_i32(static_cast<std::int32_t>(units.size()));
+        for (const auto& unit : units) {
+          writer.put_i32(unit.scenario);
+          writer.put_i64(unit.block);
+          writer.put_i64(unit.first_run);
+          writer.put_i32(unit.run_count);
+        }
+        mpi::send(rank, Tag::work, writer.finish());
+        units_at[rank] += static_cast<int>(units.size());
+        it = waiting.erase(it);
+        progressed = true;
+      } else if (!more && (units_at[rank] == 0 || !failed.empty())) {
+        mpi::send(rank, Tag::work, release_message(scheduler.all_done() && failed.empty() ? 0 : 2));
+        ++released;
+        it = waiting.erase(it);
+        progressed = true;
+      } else {
+        ++it;
+      }
+    }
+    // Nothing to do: a short nap instead of spinning a core.
+    if (!progressed) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  if (!failed.empty()) throw RunFailure(failed.starts_with("rank 0: ") ? failed.substr(8) : failed);
+}
+
+}  // namespace shortfall

@@ -1,0 +1,54 @@
+// One study over the ranks of an MPI job (docs/hpc.md).
+//
+// Rank 0 reads the input, owns the checkpoint and the results file, and runs
+// the study's scheduler: its own threads take work units from it, and so do
+// the other ranks, which ask for units when they have free threads (dynamic
+// load balancing: design points differ in cost), simulate them and send each
+// finished block back serialised (analysis/tally_serialization.h). Rank 0
+// merges every block in block order, so the file is the one a single process
+// writes, bit for bit. Only rank 0 prints.
+//
+// Messages (tags below), all byte strings in analysis/byte_codec.h's codec:
+//   start   0 -> r   i32 exit code (non-zero: exit at once), u8 keep_runs,
+//                    i32 threads, the resolved scenario text
+//   request r -> 0   i32 free threads
+//   work    0 -> r   i32 n, then n units (i32 scenario, i64 block, i64 first
+//                    run, i32 runs); n = 0 releases the rank: i32 exit code
+//   result  r -> 0   i32 scenario, i64 block, the serialised block tally
+//   failure r -> 0   the error message
+#pragma once
+
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "models/scenario.h"
+
+namespace shortfall {
+
+namespace detail {
+class StudyScheduler;
+}
+
+// Rank 0 of a `run` under mpirun, once: what the other ranks are to simulate,
+// or (code != 0) that they exit with `code` at once. Without other ranks, or
+// once sent, it does nothing.
+void start_worker_ranks(int code, const std::string& study_text = {}, bool keep_runs = false,
+                        int threads = 0);
+
+// The scenarios of a study from its resolved text. The engine reads no
+// scenario language: the command line hands it the loader.
+using StudyFromText = std::function<std::vector<Scenario>(const std::string& study_text)>;
+
+// Ranks above 0 of `shortfall run`: wait for rank 0's start, load the study
+// from the text it sends, simulate the units it hands out until released.
+// Returns the exit code rank 0 sent.
+int serve_as_worker_rank(const StudyFromText& load_study);
+
+// Rank 0, inside simulate_study: hands units to the other ranks and merges
+// their blocks until every rank is released. Throws RunFailure naming the
+// rank when one failed.
+void coordinate_worker_ranks(detail::StudyScheduler& scheduler);
+
+}  // namespace shortfall

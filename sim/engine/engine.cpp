@@ -1,0 +1,253 @@
+#include "sim/engine/engine.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "sim/engine/thread_sanitizer.h"
+
+namespace shortfall {
+
+namespace {
+
+// Runs `work` on `requested` threads (0: all cores). More threads than cores
+// is allowed (--threads 8 on 2 cores): TBB's default cap is lifted for the
+// duration.
+template <class Work>
+void run_on_threads(int requested, Work&& work) {
+  const int threads = requested > 0 ? requested : tbb::this_task_arena::max_concurrency();
+  tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(threads));
+  tbb::task_arena arena(threads);
+  arena.execute(std::forward<Work>(work));
+}
+
+}  // namespace
+
+std::vector<WorkUnit> plan_work_units(int scenario, std::int64_t runs, int runs_per_block) {
+  std::vector<WorkUnit> units;
+  for (std::int64_t first = 0, block = 0; first < runs; first += runs_per_block, ++block) {
+    const auto count = static_cast<int>(std::min<std::int64_t>(runs_per_block, runs - first));
+    units.push_back({scenario, block, first, count});
+  }
+  return units;
+}
+
+namespace {
+
+// The indicators whose streams carry `holder` as their provider.
+const std::vector<Indicator>& indicators_of_holder(const Scenario& scenario, int holder) {
+  return holder < scenario.provider_count() ? scenario.provider_setup(holder).indicators
+                                            : scenario.network.shared_indicators;
+}
+
+int periods_of_holder(const Scenario& scenario, int holder) {
+  const bool has_contract =
+      holder < scenario.provider_count() ? scenario.provider_setup(holder).holds_contract : true;
+  const Contract& contract =
+      holder < scenario.provider_count() && has_contract ? scenario.provider_setup(holder).contract
+                                                         : scenario.main_contract();
+  return scenario.simulation.horizon_months / contract.assessment_months;
+}
+
+int demand_processes_of_holder(const Scenario& scenario, int holder) {
+  if (holder >= scenario.provider_count()) return 0;
+  return std::max<int>(1, static_cast<int>(scenario.provider_setup(holder).segments.size()));
+}
+
+}  // namespace
+
+RunDraws::RunDraws(const Scenario& scenario, int holder)
+    : key_{scenario.simulation.seed, scenario.shock_key},
+      provider_(static_cast<std::uint32_t>(holder)),
+      months_(scenario.simulation.horizon_months),
+      indicators_(static_cast<int>(indicators_of_holder(scenario, holder).size())),
+      periods_(periods_of_holder(scenario, holder)),
+      demand_processes_(demand_processes_of_holder(scenario, holder)),
+      indicator_groups_((indicators_ + 3) / 4) {
+  const auto months = static_cast<std::size_t>(months_);
+  const auto indicators = static_cast<std::size_t>(indicators_);
+  shocks_.demand.resize(months * static_cast<std::size_t>(demand_processes_));
+  shocks_.cost.resize(demand_processes_ > 0 ? months : 0);
+  shocks_.performance.resize(months * indicators);
+  measurement_blocks_.resize(static_cast<std::size_t>(periods_) * indicators);
+}
+
+void RunDraws::draw(std::uint64_t run) {
+  run_ = run;
+  // The measurement streams' first blocks, shared by every structure.
+  for (int k = 1; k <= periods_; ++k) {
+    for (int i = 0; i < indicators_; ++i) {
+      measurement_blocks_[static_cast<std::size_t>((k - 1) * indicators_ + i)] = RandomStream::first_block(
+          key_, {run, provider_, static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i),
+                 Purpose::measurement});
+    }
+  }
+  // The normals, in the layout of opening_word(): the word of a block is the
+  // draw's index modulo 4 (the month - 1 for demand and cost, else the indicator).
+  // A segment's demand stream carries the segment's position as its
+  // indicator; alliance-wide indicators (no demand processes) draw no cash shocks.
+  for (int g = 0; demand_processes_ > 0 && 4 * g < months_; ++g) {
+    const auto group = static_cast<std::uint32_t>(g);
+    for (int segment = 0; segment < demand_processes_; ++segment) {
+      const auto process = static_cast<std::uint32_t>(segment);
+      const auto demand_block = opening_block(key_, {run, provider_, group, process, Purpose::demand});
+      for (int word = 0; word < 4 && 4 * g + word < months_; ++word) {
+        const auto month = static_cast<std::uint32_t>(4 * g + word + 1);
+        DrawStream demand(key_, {run, provider_, month, process, Purpose::demand}, demand_block.v[word]);
+        shocks_.demand[static_cast<std::size_t>(segment * months_) + month - 1] = standard_normal(demand);
+      }
+    }
+    const auto cost_block = opening_block(key_, {run, provider_, group, 0, Purpose::cost});
+    for (int word = 0; word < 4 && 4 * g + word < months_; ++word) {
+      const auto month = static_cast<std::uint32_t>(4 * g + word + 1);
+      DrawStream cost(key_, {run, provider_, month, 0, Purpose::cost}, cost_block.v[word]);
+      shocks_.cost[month - 1] = standard_normal(cost);
+    }
+  }
+  const auto indicators = static_cast<std::size_t>(indicators_);
+  for (int t = 1; t <= months_; ++t) {
+    const auto month = static_cast<std::uint32_t>(t);
+    double* shocks = shocks_.performance.data() + static_cast<std::size_t>(t - 1) * indicators;
+    for (int g = 0; g < indicator_groups_; ++g) {
+      const auto block =
+          opening_block(key_, {run, provider_, month, static_cast<std::uint32_t>(g), Purpose::performance});
+      for (int word = 0; word < 4 && 4 * g + word < indicators_; ++word) {
+        const auto indicator = static_cast<std::uint32_t>(4 * g + word);
+        DrawStream performance(key_, {run, provider_, month, indicator, Purpose::performance}, block.v[word]);
+        shocks[indicator] = standard_normal(performance);
+      }
+    }
+  }
+}
+
+RandomStream RunDraws::measurement_stream(int period, int indicator) const {
+  return RandomStream(key_,
+                      {run_, provider_, static_cast<std::uint32_t>(period),
+                       static_cast<std::uint32_t>(indicator), Purpose::measurement},
+                      measurement_blocks_[static_cast<std::size_t>((period - 1) * indicators_ + indicator)]);
+}
+
+int RunDraws::cases_met(int period, int indicator, int cases, double probability) {
+  auto stream = measurement_stream(period, indicator);
+  return binomial(stream, cases, probability);
+}
+
+TallyShape tally_shape(const Scenario& scenario, bool keep_runs) {
+  const int providers = scenario.provider_count();
+  return {scenario.structure_count() * providers, scenario.simulation.horizon_months,
+          scenario.indicator_count(), keep_runs, providers};
+}
+
+ScenarioModel::ScenarioModel(const Scenario& scenario) {
+  if (scenario.is_single_provider()) {
+    single_.emplace(scenario);
+  } else {
+    network_.emplace(scenario);
+  }
+}
+
+namespace {
+
+BlockTally simulate_network_block(const Scenario& scenario, const NetworkRunModel& model,
+                                  const WorkUnit& unit, bool keep_runs) {
+  const auto months = static_cast<std::size_t>(model.months());
+  const auto indicators = static_cast<std::size_t>(model.indicator_count());
+  const auto providers = static_cast<std::size_t>(model.provider_count());
+  BlockTally tally(tally_shape(scenario, keep_runs), unit.first_run, unit.run_count);
+  std::vector<RunDraws> draws;
+  for (int h = 0; h < model.holder_count(); ++h) draws.emplace_back(scenario, h);
+  std::vector<const RunShocks*> shocks;
+  std::vector<MeasurementSampler*> samplers;
+  for (auto& holder : draws) {
+    shocks.push_back(&holder.shocks());
+    samplers.push_back(&holder);
+  }
+  auto work = model.make_workspace();
+  for (int j = 0; j < unit.run_count; ++j) {
+    for (auto& holder : draws) holder.draw(static_cast<std::uint64_t>(unit.first_run + j));
+    model.simulate(shocks, samplers, work);
+    for (std::size_t s = 0; s < static_cast<std::size_t>(model.structure_count()); ++s) {
+      for (std::size_t p = 0; p < providers; ++p) {
+        const auto column = s * providers + p;
+        // The network's indicators once per structure, with its first provider.
+        const auto achievement =
+            p == 0 ? std::span<const double>(work.achievement_mean).subspan(s * indicators, indicators)
+                   : std::span<const double>();
+        tally.record(static_cast<int>(column), j, work.outcomes[column],
+                     std::span<const double>(work.cash_path).subspan(column * months, months),
+                     achievement);
+      }
+    }
+  }
+  return tally;
+}
+
+}  // namespace
+
+BlockTally simulate_block(const Scenario& scenario, const ScenarioModel& scenario_model,
+                          const WorkUnit& unit, bool keep_runs) {
+  if (const auto* network = scenario_model.network()) {
+    return simulate_network_block(scenario, *network, unit, keep_runs);
+  }
+  const ProviderRunModel& model = *scenario_model.single();
+  const auto month_count = static_cast<std::size_t>(model.months());
+  const auto indicator_count = static_cast<std::size_t>(model.indicator_count());
+  BlockTally tally(tally_shape(scenario, keep_runs), unit.first_run, unit.run_count);
+  RunDraws draws(scenario);
+  auto work = model.make_workspace();
+  for (int j = 0; j < unit.run_count; ++j) {
+    draws.draw(static_cast<std::uint64_t>(unit.first_run + j));
+    model.simulate(draws.shocks(), draws, work);
+    for (int s = 0; s < model.structure_count(); ++s) {
+      const auto slot = static_cast<std::size_t>(s);
+      tally.record(s, j, work.outcomes[slot],
+                   std::span(work.cash).subspan(slot * month_count, month_count),
+                   std::span(work.achievement_mean).subspan(slot * indicator_count, indicator_count));
+    }
+  }
+  return tally;
+}
+
+ScenarioResults finalize_scenario(const ScenarioTally& tally, int threads) {
+  ScenarioResults results;
+  run_on_threads(threads, [&] {
+    results = tally.finalize([](std::size_t count, const std::function<void(std::size_t)>& body) {
+      parallel_for_index(count, body);
+    });
+  });
+  return results;
+}
+
+ScenarioTally simulate_scenario(const Scenario& scenario, const EngineOptions& options) {
+  const ScenarioModel model(scenario);
+  const auto units = plan_work_units(0, scenario.simulation.runs);
+  std::vector<std::optional<BlockTally>> finished(units.size());
+  run_on_threads(options.threads, [&] {
+    const LoopOrdering ordering;
+    ordering.loop_starts();
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, units.size(), 1),
+                      [&](const tbb::blocked_range<std::size_t>& range) {
+                        ordering.task_starts();
+                        for (auto u = range.begin(); u != range.end(); ++u) {
+                          finished[u] = simulate_block(scenario, model, units[u], options.keep_runs);
+                          if (options.on_progress) {
+                            options.on_progress(std::int64_t{units[u].run_count} *
+                                                scenario.structure_count() * scenario.provider_count());
+                          }
+                        }
+                        ordering.task_ends();
+                      });
+    ordering.joined();
+  });
+  // The merge is in block order, whatever order the blocks finished in.
+  ScenarioTally merged(tally_shape(scenario, options.keep_runs));
+  for (auto& block : finished) merged.add(std::move(*block));
+  return merged;
+}
+
+}  // namespace shortfall

@@ -1,0 +1,170 @@
+#include "sim/input/sweep_design.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <set>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
+#include <boost/random/uniform_int_distribution.hpp>
+
+#include "sim/engine/random_streams.h"
+
+namespace shortfall {
+
+namespace {
+
+// The two streams of one key (see the header): indicator 0 permutes the
+// strata, indicator 1 places the points inside them.
+constexpr std::uint32_t k_permutation_stream = 0;
+constexpr std::uint32_t k_position_stream = 1;
+
+template <typename Keyed>
+void require_distinct_keys(std::span<const Keyed> keyed) {
+  std::set<std::string_view> seen;
+  for (const auto& item : keyed) {
+    if (!seen.insert(item.key).second) {
+      throw std::invalid_argument(fmt::format("sweep key '{}' is listed twice", item.key));
+    }
+  }
+}
+
+void require_values(const DesignAxis& axis) {
+  if (axis.values.empty()) {
+    throw std::invalid_argument(fmt::format("sweep key '{}' has no values", axis.key));
+  }
+}
+
+// A word's top 53 bits as a double in [0, 1 - 2^-53]: exact, evenly spaced,
+// one word per draw.
+double unit_interval(std::uint64_t word) { return static_cast<double>(word >> 11) * 0x1.0p-53; }
+
+}  // namespace
+
+Design grid_design(std::span<const DesignAxis> axes, std::size_t max_points) {
+  if (axes.empty()) throw std::invalid_argument("sweep grid has no keys");
+  require_distinct_keys(axes);
+  for (const auto& axis : axes) require_values(axis);
+
+  // The product with overflow detected, so a huge grid is refused by its
+  // size rather than wrapping round to a small one.
+  std::size_t point_count = 1;
+  bool overflows = false;
+  std::string factors;
+  for (const auto& axis : axes) {
+    const std::size_t length = axis.values.size();
+    if (point_count > std::numeric_limits<std::size_t>::max() / length) overflows = true;
+    point_count *= length;
+    factors += fmt::format("{}{}", factors.empty() ? "" : " x ", length);
+  }
+  if (overflows || point_count > max_points) {
+    const std::string size =
+        overflows ? fmt::format("more than {}", std::numeric_limits<std::size_t>::max())
+                  : fmt::format("{}", point_count);
+    throw std::invalid_argument(fmt::format(
+        "sweep grid has {} points ({}), more than the limit of {}", size, factors, max_points));
+  }
+
+  // An odometer over the value indices, the last axis turning fastest.
+  Design design;
+  design.reserve(point_count);
+  std::vector<std::size_t> index(axes.size(), 0);
+  for (std::size_t p = 0; p < point_count; ++p) {
+    std::vector<DesignValue> point;
+    point.reserve(axes.size());
+    for (std::size_t k = 0; k < axes.size(); ++k) point.push_back(axes[k].values[index[k]]);
+    design.push_back(std::move(point));
+    for (std::size_t k = axes.size(); k-- > 0;) {
+      if (++index[k] < axes[k].values.size()) break;
+      index[k] = 0;
+    }
+  }
+  return design;
+}
+
+Design zip_design(std::span<const DesignAxis> axes) {
+  if (axes.empty()) throw std::invalid_argument("sweep zip has no keys");
+  require_distinct_keys(axes);
+  const DesignAxis& first = axes.front();
+  for (const auto& axis : axes) {
+    if (axis.values.size() != first.values.size()) {
+      throw std::invalid_argument(
+          fmt::format("sweep zip needs keys of equal length: '{}' has {} values but '{}' has {}",
+                      first.key, first.values.size(), axis.key, axis.values.size()));
+    }
+  }
+  require_values(first);
+
+  Design design(first.values.size());
+  for (std::size_t p = 0; p < design.size(); ++p) {
+    design[p].reserve(axes.size());
+    for (const auto& axis : axes) design[p].push_back(axis.values[p]);
+  }
+  return design;
+}
+
+Design latin_hypercube_design(std::span<const LatinHypercubeRange> ranges, int points,
+                              std::uint64_t seed) {
+  if (points < 1) {
+    throw std::invalid_argument(fmt::format("sweep lhs points = {} must be at least 1", points));
+  }
+  if (ranges.empty()) throw std::invalid_argument("sweep lhs has no keys");
+  require_distinct_keys(ranges);
+  for (const auto& range : ranges) {
+    if (!std::isfinite(range.low) || !std::isfinite(range.high)) {
+      throw std::invalid_argument(
+          fmt::format("sweep range of '{}' is [{}, {}]: both ends must be finite", range.key,
+                      range.low, range.high));
+    }
+    if (!(range.low < range.high)) {
+      throw std::invalid_argument(
+          fmt::format("sweep range of '{}' is [{}, {}]: low must be below high", range.key,
+                      range.low, range.high));
+    }
+    if (range.log && !(range.low > 0.0)) {
+      throw std::invalid_argument(
+          fmt::format("sweep range of '{}' is [{}, {}] with log = true: low must be above 0",
+                      range.key, range.low, range.high));
+    }
+  }
+
+  const auto point_count = static_cast<std::size_t>(points);
+  const double strata = static_cast<double>(points);
+  Design design(point_count);
+  for (auto& point : design) point.reserve(ranges.size());
+
+  const StreamKey key{seed, k_design_shock_key};
+  std::vector<int> stratum_of(point_count);
+  for (std::size_t k = 0; k < ranges.size(); ++k) {
+    const LatinHypercubeRange& range = ranges[k];
+
+    RandomStream permutation(key, {k, 0, 0, k_permutation_stream, Purpose::design});
+    std::iota(stratum_of.begin(), stratum_of.end(), 0);
+    for (int i = points - 1; i > 0; --i) {
+      const int j = boost::random::uniform_int_distribution<int>(0, i)(permutation);
+      std::swap(stratum_of[static_cast<std::size_t>(i)], stratum_of[static_cast<std::size_t>(j)]);
+    }
+
+    // Both ends in the space the strata are equal in.
+    const double from = range.log ? std::log(range.low) : range.low;
+    const double to = range.log ? std::log(range.high) : range.high;
+    RandomStream position(key, {k, 0, 0, k_position_stream, Purpose::design});
+    for (std::size_t p = 0; p < point_count; ++p) {
+      const double stratum = static_cast<double>(stratum_of[p]);
+      // The fraction of the range, kept below the next stratum's edge even
+      // when stratum + u rounds up to stratum + 1.
+      const double fraction = std::min((stratum + unit_interval(position())) / strata,
+                                       std::nextafter((stratum + 1.0) / strata, 0.0));
+      const double mapped = std::lerp(from, to, fraction);
+      const double value = range.log ? std::exp(mapped) : mapped;
+      design[p].emplace_back(std::clamp(value, range.low, range.high));
+    }
+  }
+  return design;
+}
+
+}  // namespace shortfall

@@ -1,9 +1,9 @@
-// The only place that reads TOML: scenario text -> validated Scenario.
+// The scenario language's entry points: scenario text -> validated Scenario.
 //
-// Every key has a documented default and range (docs/scenario-keys.md). A
-// misspelt key, a wrong type or a value out of range throws ScenarioError
-// whose message names the file, the line, the key, the value and what is
-// allowed, e.g.
+// Every key has a default and a range in the key table
+// (sim/input/scenario_keys.h, docs/scenario-keys.md). A misspelt key, a
+// wrong type or a value out of range throws ScenarioError whose message
+// names the file, the line, the key, the value and what is allowed, e.g.
 //   scenarios/x.toml:14: unknown key 'provider.opening_csh' (did you mean 'opening_cash'?)
 //   scenarios/x.toml:22: contract.outcome_share = 1.3 is outside [0, 1]
 // Values outside the NHS guidance are warnings, not errors.
@@ -11,21 +11,15 @@
 
 #include <filesystem>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "models/scenario.h"
+#include "sim/input/scenario_error.h"
 #include "sim/input/sweep_design.h"
 
 namespace shortfall {
-
-// Invalid input: the message is complete and ready to print.
-class ScenarioError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 struct LoadedScenario {
   Scenario scenario;

@@ -362,6 +362,23 @@ def test_unreadable_scenario_path(tmp_path, kind):
     assert_unchanged(tmp_path, before)
 
 
+@pytest.mark.parametrize("option", [("--runs", "2000"), ("--set", "simulation.runs=2000")],
+                         ids=["runs", "set"])
+def test_a_bad_value_an_option_replaces_is_still_refused(tmp_path, option):
+    # Every value in a file must be valid whatever replaces it: `runs = -500`
+    # is refused by `check`, so `run --runs 2000` must refuse it too, at its line.
+    scenario = tmp_path / "bad.toml"
+    text = SMALL_SCENARIO.replace("runs = 1000", "runs = -500")
+    scenario.write_text(text)
+    line = [n for n, l in enumerate(text.splitlines(), 1) if l.startswith("runs =")][0]
+    expected = (f"{ERROR_PREFIX}{scenario}:{line}: simulation.runs = -500 is outside "
+                f"[1, 1000000000]\n")
+    assert run_binary("check", scenario) == (1, "", expected)
+    before = files_in(tmp_path)
+    assert run_binary("run", scenario, "-o", tmp_path / "out.h5", *option) == (1, "", expected)
+    assert_unchanged(tmp_path, before)
+
+
 def test_check_warns_outside_guidance_and_succeeds(tmp_path):
     scenario = tmp_path / "warn.toml"
     text = SMALL_SCENARIO.replace("outcome_share = 0.03", "outcome_share = 0.05")

@@ -1,0 +1,262 @@
+#include "sim/input/sweep_reader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "sim/input/overrides.h"
+
+namespace shortfall {
+
+namespace {
+
+// Grid and zip have at most as many points as a Latin hypercube may have.
+std::size_t max_design_points() {
+  return static_cast<std::size_t>(keys::row(keys::sweep, "points").allowed.high);
+}
+
+std::string describe_value(const DesignValue& value) {
+  if (const auto* number = std::get_if<double>(&value)) return shortest(*number);
+  return toml_string(std::get<std::string>(value));
+}
+
+// The key may be swept, as its row (or its whole table, for simulation.*)
+// says: a scalar model key, not one that is the same for the whole file
+// or names something.
+void check_sweepable(const std::string& key, const std::string& origin) {
+  const std::vector<std::string> path = split(key, '.');
+  const ScenarioKey* table = keys::find(keys::document, path[0]);
+  Sweep sweep = table != nullptr ? table->sweep : Sweep::yes;
+  if (sweep == Sweep::yes) {
+    const ScenarioKey* row = keys::find_dotted(path);
+    sweep = row != nullptr ? row->sweep : Sweep::yes;
+  }
+  switch (sweep) {
+    case Sweep::yes:
+      return;
+    case Sweep::simulation_setting:
+      fail_override(origin, fmt::format("{} cannot be swept: the simulation settings are the same "
+                                        "for every point of a sweep",
+                                        key));
+    case Sweep::label:
+      fail_override(origin, fmt::format("{} cannot be swept", key));
+    case Sweep::indicator_label:
+      fail_override(origin, fmt::format("{} cannot be swept: indicator {}s are the same at every "
+                                        "point of a sweep",
+                                        key, path.back()));
+    case Sweep::network_shape:
+      fail_override(origin, fmt::format("{} cannot be swept: provider ids and the network's model "
+                                        "and lead are the same at every point of a sweep",
+                                        key));
+    case Sweep::list:
+      fail_override(origin, fmt::format("{} is a list and cannot be swept; a sweep key takes one "
+                                        "number or text per point",
+                                        key));
+  }
+}
+
+std::vector<DesignValue> listed_values(const Context& context, const SweepParameter& parameter) {
+  const auto* list = parameter.node->as_array();
+  if (list == nullptr || list->empty()) {
+    context.fail(parameter.node,
+                 fmt::format("sweep.parameters.\"{}\" = {} must be a non-empty list of values",
+                             parameter.key, describe(*parameter.node)));
+  }
+  std::vector<DesignValue> values;
+  for (const auto& element : *list) {
+    if (const auto* text = element.as_string()) {
+      values.emplace_back(text->get());
+    } else if (element.is_number()) {
+      values.emplace_back(element.value<double>().value());
+    } else {
+      context.fail(parameter.node,
+                   fmt::format("sweep.parameters.\"{}\": {} is not a number or a text; each value "
+                               "is one point's setting of the key",
+                               parameter.key, describe(element)));
+    }
+  }
+  return values;
+}
+
+// [low, high] or { range = [low, high], log = true }.
+LatinHypercubeRange hypercube_range(const Context& context, const SweepParameter& parameter) {
+  LatinHypercubeRange range;
+  range.key = parameter.key;
+  const toml::node* bounds = parameter.node;
+  const std::string label = fmt::format("sweep.parameters.\"{}\"", parameter.key);
+  const std::string expected = "[low, high] or { range = [low, high], log = true }";
+  if (const auto* table = parameter.node->as_table()) {
+    constexpr std::array<std::string_view, 2> range_keys{"range", "log"};
+    reject_unknown_keys(*table, label, range_keys, context);
+    bounds = table->get("range");
+    if (bounds == nullptr) {
+      context.fail(parameter.node, fmt::format("{} has no range: expected {}", label, expected));
+    }
+    if (const toml::node* log = table->get("log")) {
+      if (!log->is_boolean()) {
+        context.fail(log, fmt::format("{}.log = {} must be true or false", label, describe(*log)));
+      }
+      range.log = log->value<bool>().value();
+    }
+  }
+  const auto* pair = bounds->as_array();
+  if (pair == nullptr || pair->size() != 2 || !pair->get(0)->is_number() ||
+      !pair->get(1)->is_number()) {
+    context.fail(bounds, fmt::format("{} = {} must be {} for mode = \"lhs\"", label,
+                                     describe(*bounds), expected));
+  }
+  range.low = pair->get(0)->value<double>().value();
+  range.high = pair->get(1)->value<double>().value();
+  if (!(std::isfinite(range.low) && std::isfinite(range.high) && range.low < range.high)) {
+    context.fail(bounds, fmt::format("{} = {}: low must be below high, both finite", label,
+                                     describe(*bounds)));
+  }
+  if (range.log && range.low <= 0.0) {
+    context.fail(bounds, fmt::format("{} = {}: a log range needs low > 0", label, describe(*bounds)));
+  }
+  return range;
+}
+
+}  // namespace
+
+std::string toml_value(const DesignValue& value) {
+  if (const auto* number = std::get_if<double>(&value)) return toml_float(*number);
+  return toml_string(std::get<std::string>(value));
+}
+
+SweepTable read_sweep_table(const toml::table& document, const Context& context) {
+  SweepTable sweep;
+  const toml::node* node = document.get("sweep");
+  sweep.anchor = node;
+  const auto* table = node->as_table();
+  if (table == nullptr) {
+    context.fail(node, fmt::format("sweep = {} must be a table, written [sweep]", describe(*node)));
+  }
+  reject_unknown_keys(*table, "sweep", key_names(keys::sweep), context);
+  const ScenarioKey& mode_key = keys::row(keys::sweep, "mode");
+  sweep.mode = mode_key.fallback.text;
+  if (const toml::node* mode = table->get("mode")) {
+    sweep.mode = choice_name(context, mode_key, *mode, "sweep.mode");
+  }
+  if (const toml::node* crn = table->get("common_random_numbers")) {
+    if (!crn->is_boolean()) {
+      context.fail(crn, fmt::format("sweep.common_random_numbers = {} must be true or false",
+                                    describe(*crn)));
+    }
+    sweep.common_random_numbers = crn->value<bool>().value();
+  }
+  const toml::node* points = table->get("points");
+  if (sweep.mode == "lhs") {
+    if (points == nullptr) {
+      context.fail(node, "sweep.points is missing: mode = \"lhs\" needs the number of points");
+    }
+    sweep.points = static_cast<int>(integer_within(context, *points, "sweep.points",
+                                                   keys::row(keys::sweep, "points").allowed));
+  } else if (points != nullptr) {
+    context.fail(points, fmt::format("sweep.points is only used with mode = \"lhs\" (here mode = "
+                                     "\"{}\", whose points come from the listed values)",
+                                     sweep.mode));
+  }
+  const toml::node* parameters = table->get("parameters");
+  const auto* parameter_table = parameters != nullptr ? parameters->as_table() : nullptr;
+  if (parameter_table == nullptr || parameter_table->empty()) {
+    context.fail(parameters != nullptr ? parameters : node,
+                 "sweep.parameters must be a table of swept keys, e.g. [sweep.parameters] "
+                 "\"contract.outcome_share\" = [0.02, 0.03, 0.04]");
+  }
+  for (const auto& [key, value] : *parameter_table) {
+    SweepParameter parameter;
+    parameter.key = std::string(key.str());
+    parameter.node = &value;
+    parameter.origin = context.where(&value);
+    sweep.parameters.push_back(std::move(parameter));
+  }
+  // Tables iterate by name; the design's key order is the file's.
+  std::sort(sweep.parameters.begin(), sweep.parameters.end(), [](const auto& a, const auto& b) {
+    const auto& x = a.node->source().begin;
+    const auto& y = b.node->source().begin;
+    return std::tie(x.line, x.column) < std::tie(y.line, y.column);
+  });
+  for (auto& parameter : sweep.parameters) {
+    check_sweepable(parameter.key, parameter.origin);
+    if (sweep.mode == "lhs") {
+      parameter.range = hypercube_range(context, parameter);
+    } else {
+      parameter.values = listed_values(context, parameter);
+    }
+  }
+  return sweep;
+}
+
+void check_sweep_targets(const toml::table& document, const SweepTable& sweep,
+                         std::span<const std::string> overrides, Context& context) {
+  toml::table scratch = document;
+  std::vector<std::pair<OverrideTarget, std::string>> written;  // target, who writes it
+  const auto claim = [&](const std::string& key, const std::string& origin) {
+    for (const auto& target : override_targets(scratch, key, context, origin)) {
+      for (const auto& [other, owner] : written) {
+        if (other.table == target.table && other.key == target.key) {
+          fail_override(origin, fmt::format("{} sets a value that {} sets too; set each key once",
+                                            key, owner));
+        }
+      }
+      written.emplace_back(target, key + " (" + origin + ")");
+    }
+  };
+  for (const auto& argument : overrides) {
+    const std::size_t equals = argument.find('=');
+    if (equals == std::string::npos) continue;  // reported by apply_override
+    claim(std::string(trimmed(std::string_view(argument).substr(0, equals))), "--set " + argument);
+  }
+  for (const auto& parameter : sweep.parameters) claim(parameter.key, parameter.origin);
+}
+
+Design make_design(const SweepTable& sweep, std::uint64_t seed, const Context& context) {
+  try {
+    if (sweep.mode == "lhs") {
+      std::vector<LatinHypercubeRange> ranges;
+      for (const auto& parameter : sweep.parameters) ranges.push_back(parameter.range);
+      return latin_hypercube_design(ranges, sweep.points, seed);
+    }
+    std::vector<DesignAxis> axes;
+    for (const auto& parameter : sweep.parameters) axes.push_back({parameter.key, parameter.values});
+    return sweep.mode == "zip" ? zip_design(axes) : grid_design(axes, max_design_points());
+  } catch (const std::invalid_argument& error) {
+    context.fail(sweep.anchor, fmt::format("[sweep] mode = \"{}\": {}", sweep.mode, error.what()));
+  }
+}
+
+std::string sweep_to_toml(const SweepTable& sweep) {
+  std::string out = "\n[sweep]\n";
+  out += fmt::format("mode = {}\n", toml_string(sweep.mode));
+  out += fmt::format("common_random_numbers = {}\n", sweep.common_random_numbers);
+  if (sweep.mode == "lhs") out += fmt::format("points = {}\n", sweep.points);
+  out += "\n[sweep.parameters]\n";
+  for (const auto& parameter : sweep.parameters) {
+    std::string value;
+    if (sweep.mode == "lhs") {
+      const auto& range = parameter.range;
+      const std::string bounds = fmt::format("[{}, {}]", toml_float(range.low), toml_float(range.high));
+      value = range.log ? fmt::format("{{ range = {}, log = true }}", bounds) : bounds;
+    } else {
+      std::vector<std::string> items;
+      for (const auto& item : parameter.values) items.push_back(toml_value(item));
+      value = fmt::format("[{}]", fmt::join(items, ", "));
+    }
+    out += fmt::format("{} = {}\n", toml_string(parameter.key), value);
+  }
+  return out;
+}
+
+std::string describe_point(const SweepTable& sweep, const std::vector<DesignValue>& point) {
+  std::vector<std::string> settings;
+  for (std::size_t k = 0; k < point.size(); ++k) {
+    settings.push_back(fmt::format("{} = {}", sweep.parameters[k].key, describe_value(point[k])));
+  }
+  return fmt::format("{}", fmt::join(settings, ", "));
+}
+
+}  // namespace shortfall

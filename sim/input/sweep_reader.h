@@ -1,0 +1,47 @@
+// [sweep]: one scenario file as a study of many design points, each the
+// base scenario with the swept keys set, and each validated as a whole
+// (docs/sweeps.md).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "sim/input/reading.h"
+#include "sim/input/sweep_design.h"
+
+namespace shortfall {
+
+struct SweepParameter {
+  std::string key;
+  const toml::node* node = nullptr;  // its value in the file
+  std::string origin;                // FILE:LINE of the value
+  std::vector<DesignValue> values;   // grid, zip
+  LatinHypercubeRange range;         // lhs
+};
+
+struct SweepTable {
+  std::string mode = "grid";
+  bool common_random_numbers = true;
+  int points = 0;  // lhs
+  const toml::node* anchor = nullptr;
+  std::vector<SweepParameter> parameters;  // in file order
+};
+
+SweepTable read_sweep_table(const toml::table& document, const Context& context);
+// Every swept key must name existing tables, and no two overrides (swept keys
+// or --set) may write the same value: the later would silently win.
+void check_sweep_targets(const toml::table& document, const SweepTable& sweep,
+                         std::span<const std::string> overrides, Context& context);
+Design make_design(const SweepTable& sweep, std::uint64_t seed, const Context& context);
+// The [sweep] table as read, for the resolved text.
+std::string sweep_to_toml(const SweepTable& sweep);
+// "contract.outcome_share = 0.05, provider.opening_cash = 0"
+std::string describe_point(const SweepTable& sweep, const std::vector<DesignValue>& point);
+// A design value as TOML, for set_key.
+std::string toml_value(const DesignValue& value);
+
+}  // namespace shortfall

@@ -1,8 +1,13 @@
 // A validated scenario: every number the model needs, typed and checked.
 //
-// Only sim/scenario_loader touches TOML; everything here is already within
-// its documented range (docs/scenario-keys.md), so model code does not
-// re-validate. Symbols in comments are those of MODEL.md.
+// Only sim/input/ touches TOML; everything here is already within its
+// documented range (docs/scenario-keys.md), so model code does not
+// re-validate. Symbols in comments are those of docs/model.md.
+//
+// Members start at zero (or empty, or the first enumerator), never at a
+// default of their own: a key's default lives in one place, the key table
+// (sim/input/scenario_keys.cpp), and the reader applies it. Code that builds
+// a Scenario by hand sets every member it uses.
 #pragma once
 
 #include <array>
@@ -40,13 +45,13 @@ struct RiskShare {
 
 struct Contract {
   double annual_value = 0.0;  // V
-  Basis basis = Basis::block;
+  Basis basis{};
   double income_growth = 0.0;               // g_I
-  std::vector<double> outcome_share{0.03};  // p_y per financial year; the last value holds
+  std::vector<double> outcome_share;  // p_y per financial year; the last value holds
   std::vector<PaymentStructure> structures;
-  int assessment_months = 3;  // M: 1, 3 or 12
+  int assessment_months = 0;  // M: 1, 3 or 12
   int settlement_lag_months = 0;  // L
-  PaymentRule payment_rule = PaymentRule::linear;
+  PaymentRule payment_rule{};
   double withhold_effort_effect = 0.0;  // delta_w
   std::optional<RiskShare> risk_share;
 
@@ -72,7 +77,8 @@ struct DemandProcess {
   double volatility = 0.0;   // sigma_A
   double persistence = 0.0;  // rho_A in (-1, 1]
   double growth = 0.0;       // g_D, yearly
-  std::array<double, 12> seasonality{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};  // lambda, April first
+  // lambda, April first; all 1 (no seasonality) is the neutral value, not a default
+  std::array<double, 12> seasonality{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
 };
 
 struct Indicator {
@@ -80,9 +86,9 @@ struct Indicator {
   std::string name;
   std::string measure;
   double weight = 0.0;  // w_i
-  Direction direction = Direction::higher;
-  double baseline = 0.5;  // pi0_i, in (0, 1)
-  double target = 0.5;
+  Direction direction = Direction::higher;  // +1: the enum has no zero
+  double baseline = 0.0;  // pi0_i, in (0, 1)
+  double target = 0.0;
   double floor = 0.0;     // used by the linear rule; lies on the far side of the target
   int cases_per_month = 0;  // n_i; 0 measures the rate without sampling noise
   double volatility = 0.0;  // sigma_i, monthly, logit units
@@ -101,7 +107,7 @@ struct Indicator {
 struct Segment {
   std::string id;
   double annual_value = 0.0;  // V of the segment; the segments' values add up to the contract's
-  Basis basis = Basis::block;
+  Basis basis{};
   DemandProcess demand;
   // Its indicators: the provider's indicators [first_indicator, first_indicator + indicator_count);
   // their weights sum to 1 within the segment.
@@ -159,8 +165,8 @@ struct Network {
 };
 
 struct SimulationSettings {
-  std::int64_t runs = 10000;
-  int horizon_months = 36;  // T
+  std::int64_t runs = 0;
+  int horizon_months = 0;  // T
   std::uint64_t seed = 0;
   // Precision-based stopping (off when target_halfwidth is 0): runs go on,
   // block by block, until the 95 % Wilson interval of p_shortfall is at most

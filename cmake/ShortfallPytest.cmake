@@ -3,7 +3,7 @@
 # tests/e2e and tests/python.
 #
 # Debian's interpreter unless told otherwise: another python3 on PATH may not
-# see Debian's packages (TOOLCHAIN.md). Sets shortfall_pytest_found.
+# see Debian's packages. Sets shortfall_pytest_found.
 if(NOT Python3_EXECUTABLE AND EXISTS /usr/bin/python3)
   set(Python3_EXECUTABLE /usr/bin/python3 CACHE FILEPATH "Python with Debian's packages")
 endif()

@@ -35,7 +35,7 @@ struct WorkUnit {
 std::vector<WorkUnit> plan_work_units(int scenario, std::int64_t runs,
                                       int runs_per_block = k_runs_per_block);
 
-// The random draws of one run (MODEL.md section 8), from counter-based
+// The random draws of one run (docs/model.md section 8), from counter-based
 // streams in the layout of sim/engine/random_streams.h: the standard normal shocks
 // of every month, and the binomial measurement draws, which every structure
 // takes from the same stream of (run, period, indicator). The opening blocks
@@ -72,7 +72,7 @@ class RunDraws final : public MeasurementSampler {
 };
 
 // A scenario's kernel, built once and shared by the threads: the
-// single-provider kernel (MODEL.md 2-6, the hot path kept lean), or the
+// single-provider kernel (docs/model.md 2-6, the hot path kept lean), or the
 // network kernel for several providers or a segmented contract.
 class ScenarioModel {
  public:

@@ -1,4 +1,4 @@
-// The two kinds of failure the command line tells apart (INTERFACE.md exit
+// The two kinds of failure the command line tells apart (the README's exit
 // codes): invalid input, exit 1, and a failure while running, exit 2.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Counter-based random streams (MODEL.md section 8).
+// Counter-based random streams (docs/model.md section 8).
 //
 // Every draw comes from Philox4x64-10, keyed by (seed, shock key), with the
 // draw's identity in the counter: (run, provider, month or period,

@@ -30,7 +30,7 @@ enum class StopDecision {
   runs_done,   // `runs` (or max_runs) reached; the target, if any, was not met
 };
 
-// MODEL.md/docs/sweeps.md: after `runs` merged runs with `shortfalls[s]`
+// docs/model.md and docs/sweeps.md: after `runs` merged runs with `shortfalls[s]`
 // short runs under structure s, stop or go on? Without a target, stop at
 // exactly `runs`; with one, stop at the first block boundary at or past
 // min_runs where every 95 % Wilson half-width is at most the target, or at

@@ -145,7 +145,7 @@ LoadedStudy load_study_text(std::string_view text, std::string_view source_name,
                                       describe_point(sweep, point),
                                       in_file ? error.problem() : error.what()));
     }
-    // MODEL.md section 8: one shock key for the sweep, or one per point.
+    // docs/model.md section 8: one shock key for the sweep, or one per point.
     study.scenarios.back().shock_key = sweep.common_random_numbers ? 0 : p + 1;
     add_warnings(study.warnings, seen, dropped, point_context.take_warnings());
   }

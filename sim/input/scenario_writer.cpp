@@ -228,7 +228,7 @@ void write_network(std::string& out, const Scenario& scenario) {
 std::string scenario_to_toml(const Scenario& scenario) {
   const ProviderFinance& provider = scenario.provider;
   const DemandProcess& demand = scenario.demand;
-  // Single-provider files keep the layout of INTERFACE.md key for key.
+  // Single-provider files keep their first layout key for key.
   std::string out = "# Resolved scenario: every key with the value used, defaults filled in.\n";
   KeyWriter(out, keys::document).string("title", scenario.title);
   out += "\n[simulation]\n";

@@ -1,4 +1,4 @@
-// The design points of a scenario sweep (INTERFACE.md, `[sweep]`): which
+// The design points of a scenario sweep (docs/sweeps.md): which
 // value every swept key takes at every point, for `mode = "grid"`, `"zip"`
 // and `"lhs"`.
 //

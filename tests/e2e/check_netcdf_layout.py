@@ -5,7 +5,7 @@ Usage: check_netcdf_layout.py RESULTS.h5 [--structures bonus,withhold,advance]
 
 Opens the file with xarray (engine h5netcdf), the root and, when present, the
 `runs` group, and checks that every variable has named dimensions (never
-phony_dim_*), the dimensions INTERFACE.md gives, `long_name` and `units`
+phony_dim_*), the dimensions docs/model.md section 7 gives, `long_name` and `units`
 where they apply, and the same values h5py reads directly. Exits non-zero
 with a message on the first failure.
 """

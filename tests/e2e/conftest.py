@@ -223,7 +223,7 @@ def open_results(path):
     return h5py.File(path, "r")
 
 
-# INTERFACE.md: only these may differ between two runs of the same work.
+# docs/model.md section 7: only these may differ between two runs of the same work.
 INVOCATION_ATTRIBUTES = {"created_utc", "command_line", "elapsed_seconds", "host"}
 
 

@@ -1,4 +1,4 @@
-"""Malformed scenarios and command lines (INTERFACE.md "Exit codes").
+"""Malformed scenarios and command lines (README, "Command line").
 
 Each must exit 1 with one error message on stderr that names the file, the
 line and the key where it has them, the value and what is allowed; create no
@@ -62,7 +62,7 @@ def without_indicators():
     return SMALL_SCENARIO[:SMALL_SCENARIO.index("[[indicator]]")]
 
 
-# A prime network (MODEL.md 9): the trust leads, two VCS subcontractors.
+# A prime network (docs/model.md 9): the trust leads, two VCS subcontractors.
 NETWORK_SCENARIO = """title = "End-to-end prime network"
 
 [simulation]

@@ -1,4 +1,4 @@
-"""The command line as a user types it (INTERFACE.md "Command line")."""
+"""The command line as a user types it (README, "Command line")."""
 
 import re
 import tomllib

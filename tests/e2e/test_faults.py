@@ -2,7 +2,7 @@
 results files, output paths that cannot be used, and two runs writing one
 file at once.
 
-Each must end in one clear error naming the file, with INTERFACE.md's exit
+Each must end in one clear error naming the file, with the README's exit
 code (1 for input that cannot be used, 2 for a failure while running), and
 lose no finished work: an existing results file is never changed by a run
 that failed, and what a failed run finished can be resumed.

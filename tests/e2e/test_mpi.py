@@ -1,4 +1,4 @@
-"""One study over the ranks of an MPI job (INTERFACE.md, docs/hpc.md): any
+"""One study over the ranks of an MPI job (docs/hpc.md): any
 number of ranks and threads writes the file of a single process, bit for
 bit; bad input ends every rank with one message; an interrupted MPI run
 resumes to the same file.
@@ -26,7 +26,7 @@ def built_with_mpi():
 pytestmark = pytest.mark.skipif(MPIRUN is None or not built_with_mpi(),
                                 reason="built without MPI, or no mpirun (Debian: openmpi-bin)")
 
-# Open MPI as root, on two cores, without probing the network (TOOLCHAIN.md).
+# Open MPI as root, on two cores, without probing the network.
 MPI_ENVIRONMENT = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                        OMPI_MCA_btl="self,vader", OMPI_MCA_btl_vader_single_copy_mechanism="none",
                        OMPI_MCA_rmaps_base_oversubscribe="1")

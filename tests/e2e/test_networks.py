@@ -1,4 +1,4 @@
-"""Networks of providers (MODEL.md 9-10, INTERFACE.md "Networks") end to end:
+"""Networks of providers (docs/model.md 9, docs/scenario-keys.md "Networks") end to end:
 the results file's provider axis read by xarray and ncdump, p_any_shortfall
 against the per-run records, a network of one provider against the same
 provider written as a single-provider file, and bit-identity across threads,

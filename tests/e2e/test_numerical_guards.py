@@ -1,7 +1,7 @@
 """Extreme but valid inputs (docs/reliability.md "Numerical guards"): a 600-month
 horizon, cash of 10^12, volatility 0, persistence 1, a singular correlation
 matrix, indicators at 0 and 1, one run. Each gives finite, correct
-statistics (NaN only where MODEL.md says a statistic has no value) or one
+statistics (NaN only where docs/model.md says a statistic has no value) or one
 clear error: never NaN or inf passed off as an answer, never an overflow.
 """
 
@@ -16,7 +16,7 @@ from conftest import SMALL_SCENARIO, SOURCE_DIR, run_binary, run_ok
 
 ERROR_PREFIX = "shortfall: error: "
 
-# Statistics that are NaN by definition in some cases (MODEL.md section 7,
+# Statistics that are NaN by definition in some cases (docs/model.md section 7,
 # docs/model.md): a mean over no shortfalls, a paired standard error at one
 # run, the earned fraction of an empty pot.
 MAY_BE_NAN = {"first_shortfall_month_mean", "p_shortfall_diff_se", "earned_fraction_mean"}
@@ -65,7 +65,7 @@ def with_values(text, **values):
 
 # ---------------------------------------------------------------------------
 # A known answer: with every source of noise at 0, every run is the same
-# deterministic path, which MODEL.md's equations give directly.
+# deterministic path, which docs/model.md's equations give directly.
 
 def logistic(x):
     return 1.0 / (1.0 + math.exp(-x))
@@ -76,7 +76,7 @@ def logit(p):
 
 
 def deterministic_cash_path(s, h, advance):
-    """Cash_1..Cash_T of MODEL.md sections 2-6 for a block contract without
+    """Cash_1..Cash_T of docs/model.md sections 2-6 for a block contract without
     noise (demand, cost and indicator volatility 0, no sampling), stress
     feedback included."""
     T, M, L = s["T"], s["M"], s["L"]
@@ -216,7 +216,7 @@ def test_a_deterministic_scenario_gives_the_equations_answer(tmp_path, T, V, ope
 
 def test_600_months_with_persistence_1(tmp_path):
     # A random walk of log activity for 50 years: its variance t sigma^2
-    # (MODEL.md 3, the rho = 1 limit) reaches 600 x 0.03^2.
+    # (docs/model.md 3, the rho = 1 limit) reaches 600 x 0.03^2.
     text = with_values(SMALL_SCENARIO, horizon_months=600, persistence=1.0)
     out = tmp_path / "long.h5"
     run_ok("run", scenario(tmp_path, text), "-o", out, "--quiet", "--runs", 300)

@@ -1,4 +1,4 @@
-"""Same work, same bits (MODEL.md section 8, INTERFACE.md "Results files").
+"""Same work, same bits (docs/model.md sections 7 and 8).
 
 Every dataset, at the root and in the runs group, must be bit-identical for
 any number of threads; of the root attributes only the ones that describe the

@@ -1,7 +1,7 @@
-"""The results file as a user reads it: h5py, xarray, ncdump (INTERFACE.md).
+"""The results file as a user reads it: h5py, xarray, ncdump (docs/model.md section 7, docs/python.md).
 
 The statistics at the root are checked against the per-run records of
---keep-runs, recomputed here in NumPy with the conventions of MODEL.md
+--keep-runs, recomputed here in NumPy with the conventions of docs/model.md
 section 7, independently of the C++ estimators.
 """
 
@@ -21,14 +21,14 @@ RUNS = 2000
 HORIZON = 36
 STRUGGLING = SOURCE_DIR / "scenarios" / "struggling-trust.toml"
 
-# MODEL.md section 7.
+# docs/model.md section 7.
 WILSON_Z = 1.959964
 # Means may differ from NumPy's in the last bits because the engine sums in
 # another order; the rounding error of a sum scales with the summands, so the
 # tolerance is 1e-12 relative to the mean |summand| (or the mean, if larger).
 MEAN_RTOL = 1e-12
 
-# INTERFACE.md, "Variables at the root, by dimensions".
+# docs/model.md section 7, the per-scenario variables.
 S, ST, MO, Q, IND = "scenario", "structure", "month", "quantile", "indicator"
 ROOT_VARIABLES = {
     "p_shortfall": (S, ST),

@@ -1,4 +1,4 @@
-"""Long runs that are interrupted (INTERFACE.md `--resume`, `--extend`):
+"""Long runs that are interrupted (docs/resume.md):
 kill -9 at random moments, SIGTERM, refusal of a mismatched resume, and
 extending a finished file to the bits of a fresh larger run.
 """

@@ -1,4 +1,4 @@
-"""Job-array shards (INTERFACE.md `--shard K/N`, `shortfall merge`): the
+"""Job-array shards (docs/hpc.md, `--shard K/N` and `shortfall merge`): the
 parts of a study merged give the file one process writes, bit for bit; merge
 refuses parts that do not make one study.
 """

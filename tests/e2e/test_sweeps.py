@@ -1,4 +1,4 @@
-"""Sweeps end to end (INTERFACE.md [sweep], MODEL.md section 8): one results
+"""Sweeps end to end (docs/sweeps.md, docs/model.md section 8): one results
 file for every design point, swept keys as coordinates along `scenario`,
 common random numbers, precision-based stopping, bounded memory.
 """

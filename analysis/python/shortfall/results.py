@@ -1,6 +1,6 @@
 """Opening a results file of `shortfall run` as an xarray.Dataset.
 
-The file is HDF5 laid out as netCDF-4 (INTERFACE.md, "Results files"), so
+The file is HDF5 laid out as netCDF-4 (docs/model.md section 7), so
 xarray reads it through h5netcdf with named dimensions. What this module adds:
 it checks that the file is a finished shortfall results file of a format it
 knows, turns the swept keys into coordinates, and unstacks a grid sweep's

@@ -1,4 +1,4 @@
-// The engine against answers that do not come from it (MODEL.md section 11)
+// The engine against answers that do not come from it (docs/model.md section 10)
 // and its reproducibility guarantees (section 8).
 #include "sim/engine/engine.h"
 
@@ -106,7 +106,7 @@ TEST_CASE("structures share their draws: without feedback they earn identical am
 }
 
 TEST_CASE("binomial tail of earning the pot gives P(shortfall) = 1 - q^P'", "[engine][known-answer]") {
-  // MODEL.md 11.3: one indicator, threshold rule, constant performance, n
+  // docs/model.md section 10, case 7: one indicator, threshold rule, constant performance, n
   // cases a month, annual assessment, withhold, no deficit, no other noise.
   // Cash_0 - S = 13.5 w lies in [w(12m + L - 1), w(12m + L)) with m = 1, L = 2:
   // a shortfall happens exactly when one of the P' = 2 periods settled by

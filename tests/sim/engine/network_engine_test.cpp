@@ -1,6 +1,6 @@
 // The network kernel through the engine, with every source of noise on:
 // a network of one provider, or a contract of one segment, gives exactly
-// the single-provider bits (MODEL.md 9); providers of a network keep their
+// the single-provider bits (docs/model.md 9); providers of a network keep their
 // common random numbers across structures; threads do not change the bits.
 #include <cstring>
 

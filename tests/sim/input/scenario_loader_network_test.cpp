@@ -1,4 +1,4 @@
-// sim/input/scenario_loader.h for networks (MODEL.md 9) and segments (MODEL.md 10):
+// sim/input/scenario_loader.h for networks (docs/model.md 9) and segments (docs/model.md 9):
 // every key reaches its field, positions link providers, the rules of
 // docs/model.md "Networks and segments" are errors naming the file, line,
 // key, value and what is allowed, --set and sweep keys reach network paths,

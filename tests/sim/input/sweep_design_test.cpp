@@ -58,7 +58,7 @@ const std::vector<LatinHypercubeRange> k_three_ranges{
 }  // namespace
 
 TEST_CASE("a grid is the cartesian product in row-major order", "[sweep_design]") {
-  // INTERFACE.md: the first key varies slowest. Exact values: the grid only
+  // docs/sweeps.md: the first key varies slowest. Exact values: the grid only
   // copies what it is given.
   const std::vector<DesignAxis> axes{
       {"contract.outcome_share", {0.02, 0.03}},

@@ -14,29 +14,14 @@
 #include "analysis/summary_table.h"
 #include "sim/engine/cluster.h"
 #include "sim/engine/errors.h"
-#include "git_revision.h"  // generated at build time: SHORTFALL_GIT_REVISION
 #include "sim/engine/mpi_job.h"
 #include "sim/input/scenario_loader.h"
+#include "sim/cli/provenance.h"
 #include "sim/cli/study_runner.h"
-
-#ifndef SHORTFALL_VERSION
-#define SHORTFALL_VERSION "0.0.0"
-#endif
 
 namespace shortfall {
 
 namespace {
-
-std::string joined_command_line(int argc, char** argv) {
-  std::string line;
-  for (int i = 0; i < argc; ++i) {
-    const std::string argument = argv[i];
-    if (i > 0) line += ' ';
-    line += argument.find_first_of(" \t\"'") == std::string::npos ? argument
-                                                                  : fmt::format("'{}'", argument);
-  }
-  return line;
-}
 
 int print_summary(const std::string& path) {
   ResultsData results;
@@ -130,9 +115,7 @@ namespace {
 
 int run_on_rank_zero(int argc, char** argv) {
   CLI::App app{"shortfall: provider cash under outcome-based payment contracts"};
-  app.set_version_flag("--version", std::string(SHORTFALL_VERSION) + " (" + SHORTFALL_GIT_REVISION +
-                                        ")" +
-                                        (mpi::built_with_mpi() ? ", with MPI" : ", without MPI"));
+  app.set_version_flag("--version", version_text());
   app.require_subcommand(1);
 
   RunRequest request;

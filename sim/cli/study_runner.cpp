@@ -1,11 +1,8 @@
 #include "sim/cli/study_runner.h"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -23,19 +20,15 @@
 #include "sim/engine/cluster.h"
 #include "sim/engine/engine.h"
 #include "sim/engine/errors.h"
-#include "git_revision.h"  // generated at build time: SHORTFALL_GIT_REVISION
 #include "sim/cli/interrupt.h"
 #include "sim/engine/memory_budget.h"
 #include "sim/cli/output_lock.h"
 #include "sim/cli/output_path.h"
 #include "sim/cli/progress.h"
+#include "sim/cli/provenance.h"
 #include "sim/input/scenario_loader.h"
 #include "sim/engine/shard.h"
 #include "sim/engine/study_engine.h"
-
-#ifndef SHORTFALL_VERSION
-#define SHORTFALL_VERSION "0.0.0"
-#endif
 
 namespace shortfall {
 
@@ -46,21 +39,6 @@ namespace {
 // `shortfall run` prints at most this many rows of a sweep's table;
 // `shortfall summary` prints them all.
 constexpr std::size_t k_run_table_rows = 40;
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
-std::string host_name() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) return "unknown";
-  return name;
-}
 
 // --seed is an integer in [0, 2^64): checked here so the message says so.
 std::uint64_t parse_seed(const std::string& text) {
@@ -108,8 +86,8 @@ RunIdentity identity_of(const LoadedStudy& study, bool keep_runs) {
 ResultsMetadata describe_run(const LoadedStudy& study, const std::string& command_line) {
   const Scenario& first = study.scenarios.front();
   ResultsMetadata meta;
-  meta.program_version = SHORTFALL_VERSION;
-  meta.git_revision = SHORTFALL_GIT_REVISION;
+  meta.program_version = program_version();
+  meta.git_revision = git_revision();
   meta.seed = first.simulation.seed;
   meta.runs = first.simulation.most_runs();
   meta.horizon_months = first.simulation.horizon_months;

@@ -8,9 +8,10 @@
 #include <fmt/format.h>
 
 #include "analysis/results_file.h"
-#include "sim/cli/output_lock.h"
+#include "sim/cli/output_on_disk.h"
 #include "sim/cli/output_path.h"
 #include "sim/cli/results_io.h"
+#include "sim/cli/run_plan.h"
 #include "sim/cli/study_loading.h"
 #include "sim/cli/study_run.h"
 #include "sim/engine/checkpoint.h"
@@ -93,31 +94,6 @@ RunIdentity identity_of(const LoadedStudy& study, bool keep_runs,
   return identity;
 }
 
-// --resume of a file with no saved state: fine when the file is the same
-// study, complete; refused otherwise.
-bool already_complete(const fs::path& output, const RunIdentity& identity) {
-  const ResultsData existing = read_results_input(output);
-  const auto& meta = existing.meta;
-  if (meta.seed != identity.seed) {
-    throw InputError(
-        fmt::format("{}: cannot resume: the file was made with seed {}, this run has seed {}",
-                    output.string(), meta.seed, identity.seed));
-  }
-  if (meta.scenario_toml != identity.scenario_toml) {
-    throw InputError(fmt::format(
-        "{}: cannot resume: the file was made from a different scenario (compare its scenario_toml "
-        "attribute with `shortfall check`)",
-        output.string()));
-  }
-  if (meta.complete != 1) {
-    throw InputError(fmt::format(
-        "{}: cannot resume: the run that wrote it did not finish and its saved state {} is gone; "
-        "start over with --force",
-        output.string(), Checkpoint::folder_for(output).string()));
-  }
-  return true;
-}
-
 // "x.toml: design point 3: run 17 under withhold: cash in month 5 is inf: ..."
 std::string overflow_message(const LoadedStudy& study, const NonFiniteRunValue& overflow,
                              const std::string& source) {
@@ -184,35 +160,22 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
   std::optional<ShardSpec> shard;
   if (request.shard) shard = parse_shard(*request.shard);
   const RunIdentity identity = identity_of(study, request.keep_runs, shard);
-  const fs::path folder = Checkpoint::folder_for(output);
-  const bool continuing = request.resume || extending;
-  check_output_path(output, request.force || continuing);
-  // Before anything touches the checkpoint folder or the file.
-  const OutputLock lock(output);
+  // Whether an existing file may be replaced or continued is the plan's to say.
+  check_output_path(output, /*overwrite=*/true);
 
-  std::optional<Checkpoint> checkpoint;
-  if (extending && Checkpoint::exists(folder)) {
-    // The saved state of an interrupted extension continues only the same
-    // extension; any other is abandoned.
-    try {
-      checkpoint.emplace(Checkpoint::open(folder, identity));
-    } catch (const InputError&) {
-      checkpoint.emplace(Checkpoint::create(folder, identity));
-    }
-  } else if (request.resume && Checkpoint::exists(folder)) {
-    checkpoint.emplace(Checkpoint::open(folder, identity));
-  } else if (request.resume && fs::exists(output) && already_complete(output, identity)) {
+  const RunAsked plan_asked{request.resume, extending, request.force, shard.has_value(),
+                            identity.seed, identity.scenario_toml};
+  // Holds the output's lock until the run is over.
+  const LookedAtOutput looked = look_at_output(output, identity, plan_asked);
+  const RunPlan plan = plan_run(plan_asked, looked.disk);
+  if (plan.start == RunStart::refused) throw InputError(plan.message);
+  if (plan.start == RunStart::already_complete) {
     if (!request.quiet) print_run_results(read_results_input(output), study.title, output);
     return 0;
-  } else {
-    if (!continuing && !request.force && Checkpoint::exists(folder)) {
-      throw InputError(fmt::format(
-          "{}: {} holds the saved state of an interrupted run: continue it with --resume, or start "
-          "over with --force",
-          output.string(), folder.string()));
-    }
-    checkpoint.emplace(Checkpoint::create(folder, identity));
   }
+  const fs::path& folder = looked.disk.saved_state_folder;
+  Checkpoint checkpoint = plan.opens_saved_state() ? Checkpoint::open(folder, identity)
+                                                   : Checkpoint::create(folder, identity);
 
   // The other ranks of an MPI job (if any) start from the resolved text, so
   // every rank simulates exactly rank 0's scenarios.
@@ -221,11 +184,11 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
                shard);
   int code = 0;
   try {
-    code = run.execute(*checkpoint, !extending && !shard);
+    code = run.execute(checkpoint, plan.write_partial_file);
   } catch (const NonFiniteRunValue& overflow) {
     // The study as given cannot be simulated: refuse it like bad input, and
     // leave no saved state behind unless this run continued an earlier one.
-    if (!continuing) checkpoint->remove();
+    if (!request.resume && !extending) checkpoint.remove();
     throw InputError(overflow_message(study, overflow,
                                       extending ? output.string() : request.scenario_path));
   }

@@ -5,6 +5,7 @@
 // they finish; the results file is written from them at the end, atomically.
 // `--resume` continues from the folder, `--extend` reruns a finished file's
 // study with more runs, and SIGINT / SIGTERM stop cleanly with exit code 2.
+// How a run starts is the run plan's decision (run_plan.h).
 #pragma once
 
 #include <cstdint>

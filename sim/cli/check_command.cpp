@@ -43,8 +43,9 @@ int check_study(const std::string& path, const std::vector<std::string>& overrid
                                                 study.common_random_numbers ? "on" : "off")
                                         .c_str(),
                first.structure_count(),
-               first.provider_count() > 1 ? fmt::format(" x {} providers", first.provider_count()).c_str()
-                                          : "",
+               first.provider_count() > 1
+                   ? fmt::format(" x {} providers", first.provider_count()).c_str()
+                   : "",
                first.simulation.stops_on_precision() ? "up to " : "",
                static_cast<long long>(first.simulation.most_runs()),
                first.simulation.stops_on_precision() ? "up to " : "", static_cast<long long>(work));

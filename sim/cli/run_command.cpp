@@ -69,8 +69,9 @@ LoadedStudy load_extended_study(RunRequest& request, const fs::path& file) {
     throw InputError(
         fmt::format("{}: --extend needs --runs N, the new number of runs", file.string()));
   if (*request.runs < extended.meta.runs) {
-    throw InputError(fmt::format("{}: --runs {} is below the file's {} runs; --extend only adds runs",
-                                 file.string(), *request.runs, extended.meta.runs));
+    throw InputError(
+        fmt::format("{}: --runs {} is below the file's {} runs; --extend only adds runs",
+                    file.string(), *request.runs, extended.meta.runs));
   }
   request.keep_runs = request.keep_runs || extended.has_kept_runs;
   const std::string source = file.string() + " (scenario_toml)";
@@ -103,7 +104,8 @@ std::string overflow_message(const LoadedStudy& study, const NonFiniteRunValue& 
   // The tally's column: a structure, or in a network a (structure, provider)
   // pair, structure-major.
   std::string structure = fmt::format("structure {}", overflow.structure);
-  if (overflow.scenario >= 0 && static_cast<std::size_t>(overflow.scenario) < study.scenarios.size()) {
+  if (overflow.scenario >= 0 &&
+      static_cast<std::size_t>(overflow.scenario) < study.scenarios.size()) {
     const Scenario& scenario = study.scenarios[static_cast<std::size_t>(overflow.scenario)];
     const int providers = scenario.provider_count();
     const int index = overflow.structure / providers;
@@ -111,7 +113,8 @@ std::string overflow_message(const LoadedStudy& study, const NonFiniteRunValue& 
     const auto& structures = scenario.contract.structures;
     if (overflow.structure >= 0 && static_cast<std::size_t>(index) < structures.size()) {
       structure = structures[static_cast<std::size_t>(index)].name;
-      if (providers > 1) structure += fmt::format(" for provider '{}'", scenario.provider_setup(provider).id);
+      if (providers > 1)
+        structure += fmt::format(" for provider '{}'", scenario.provider_setup(provider).id);
     }
   }
   return fmt::format(
@@ -147,9 +150,10 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
     output = request.extend_path;
     study = load_extended_study(request, output);
   } else {
-    study = load_with_options(study_options(request), [&](const std::vector<std::string>& overrides) {
-      return load_study_file(request.scenario_path, overrides);
-    });
+    study =
+        load_with_options(study_options(request), [&](const std::vector<std::string>& overrides) {
+          return load_study_file(request.scenario_path, overrides);
+        });
     output = request.output_path.empty() ? default_output_path(request.scenario_path)
                                          : fs::path(request.output_path);
   }
@@ -163,8 +167,12 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
   // Whether an existing file may be replaced or continued is the plan's to say.
   check_output_path(output, /*overwrite=*/true);
 
-  const RunAsked plan_asked{request.resume, extending, request.force, shard.has_value(),
-                            identity.seed, identity.scenario_toml};
+  const RunAsked plan_asked{.resume = request.resume,
+                            .extend = extending,
+                            .force = request.force,
+                            .shard = shard.has_value(),
+                            .seed = identity.seed,
+                            .scenario_toml = identity.scenario_toml};
   // Holds the output's lock until the run is over.
   const LookedAtOutput looked = look_at_output(output, identity, plan_asked);
   const RunPlan plan = plan_run(plan_asked, looked.disk);
@@ -189,8 +197,8 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
     // The study as given cannot be simulated: refuse it like bad input, and
     // leave no saved state behind unless this run continued an earlier one.
     if (!request.resume && !extending) checkpoint.remove();
-    throw InputError(overflow_message(study, overflow,
-                                      extending ? output.string() : request.scenario_path));
+    throw InputError(
+        overflow_message(study, overflow, extending ? output.string() : request.scenario_path));
   }
   if (code != 0) {
     std::fprintf(stderr, "shortfall: continue with: %s\n",

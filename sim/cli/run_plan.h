@@ -47,7 +47,7 @@ struct ResultsFileFacts {
 struct OutputOnDisk {
   std::filesystem::path output;              // the results file's path, for the messages
   std::filesystem::path saved_state_folder;  // its checkpoint folder, for the messages
-  bool results_file = false;     // the results file exists
+  bool results_file = false;                 // the results file exists
   // Another process holds the output's lock (output_lock.h): its refusal,
   // naming that process; empty when this process holds the lock. Nothing
   // below is looked at without the lock.
@@ -63,9 +63,9 @@ struct OutputOnDisk {
 enum class RunStart {
   fresh,               // a new saved state (an old one is removed): simulate everything
   resume,              // continue this run's saved state
-  extend,              // --extend: a new saved state (an old one of another extension is abandoned)
-  continue_extension,  // --extend after the same extension was interrupted: continue its saved state
-  already_complete,    // --resume of a finished file of this study: print it, exit 0, change nothing
+  extend,              // --extend: a new saved state (one of another extension is abandoned)
+  continue_extension,  // the same --extend after it was interrupted: continue its saved state
+  already_complete,    // --resume of a finished file of this study: print it, exit 0
   refused,             // exit 1 with `message`, change nothing
 };
 

@@ -10,8 +10,8 @@ using namespace shortfall;
 
 TEST_CASE("provenance: the command line is one line, quoting what has spaces or quotes",
           "[provenance]") {
-  const char* argv[] = {"shortfall", "run", "my scenario.toml", "--set", "title=it's", "-o",
-                        "out.h5"};
+  const char* argv[] = {"shortfall", "run",   "my scenario.toml", "--set", "title=it's",
+                        "-o",        "out.h5"};
   CHECK(joined_command_line(7, argv) ==
         "shortfall run 'my scenario.toml' --set 'title=it's' -o out.h5");
   CHECK(joined_command_line(0, argv).empty());

@@ -161,8 +161,7 @@ TEST_CASE("run plan: --resume of a finished file of the same study has nothing t
   CHECK_FALSE(plan.opens_saved_state());
 }
 
-TEST_CASE("run plan: --resume of a file without saved state refuses another study",
-          "[run_plan]") {
+TEST_CASE("run plan: --resume of a file without saved state refuses another study", "[run_plan]") {
   check_refused(plan_run(asked_for(true), with_read_file(5, k_scenario, true)),
                 "out/study.h5: cannot resume: the file was made with seed 5, this run has seed "
                 "20170401");
@@ -228,8 +227,9 @@ TEST_CASE("run plan: a shard's part file is written only whole", "[run_plan]") {
 }
 
 TEST_CASE("run plan: what was not looked at is a bug, not an answer", "[run_plan]") {
-  CHECK_THROWS_AS(plan_run(asked_for(true), with_saved_state(empty_output(), SavedState::unchecked)),
-                  std::logic_error);
+  CHECK_THROWS_AS(
+      plan_run(asked_for(true), with_saved_state(empty_output(), SavedState::unchecked)),
+      std::logic_error);
   CHECK_THROWS_AS(plan_run(asked_to_extend(),
                            with_saved_state(with_file(empty_output()), SavedState::unchecked)),
                   std::logic_error);

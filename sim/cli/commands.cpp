@@ -1,92 +1,29 @@
 #include "sim/cli/commands.h"
 
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
-#include "analysis/results_file.h"
-#include "analysis/summary_table.h"
+#include "sim/cli/check_command.h"
+#include "sim/cli/merge_command.h"
+#include "sim/cli/provenance.h"
+#include "sim/cli/run_command.h"
+#include "sim/cli/summary_command.h"
 #include "sim/engine/cluster.h"
 #include "sim/engine/errors.h"
-#include "git_revision.h"  // generated at build time: SHORTFALL_GIT_REVISION
 #include "sim/engine/mpi_job.h"
 #include "sim/input/scenario_loader.h"
-#include "sim/cli/study_runner.h"
-
-#ifndef SHORTFALL_VERSION
-#define SHORTFALL_VERSION "0.0.0"
-#endif
 
 namespace shortfall {
 
 namespace {
-
-std::string joined_command_line(int argc, char** argv) {
-  std::string line;
-  for (int i = 0; i < argc; ++i) {
-    const std::string argument = argv[i];
-    if (i > 0) line += ' ';
-    line += argument.find_first_of(" \t\"'") == std::string::npos ? argument
-                                                                  : fmt::format("'{}'", argument);
-  }
-  return line;
-}
-
-int print_summary(const std::string& path) {
-  ResultsData results;
-  try {
-    results = read_results_file(path);
-  } catch (const ResultsFileError& error) {
-    throw InputError(error.what());
-  }
-  std::string title = scenario_title(results.meta.scenario_toml);
-  if (title.empty()) title = path;
-  if (results.shard.index > 0) {
-    std::fprintf(stderr,
-                 "shortfall: warning: %s is shard %d/%d of a study: it holds only that shard's "
-                 "finished scenarios; join the shards with `shortfall merge`\n",
-                 path.c_str(), results.shard.index, results.shard.count);
-  }
-  if (results.meta.complete != 1) {
-    std::fprintf(stderr,
-                 "shortfall: warning: %s is from a run that has not finished: scenarios not "
-                 "run yet show no runs\n",
-                 path.c_str());
-  }
-  std::fputs(format_summary_table(results, title).c_str(), stdout);
-  return 0;
-}
-
-// --extend takes everything from the file: options that would change the
-// study, or name another file, are refused rather than ignored.
-void check_run_options(const RunRequest& request) {
-  if (request.extend_path.empty()) {
-    if (request.scenario_path.empty()) {
-      throw InputError("run: give a scenario file (shortfall run SCENARIO.toml), or --extend FILE");
-    }
-    return;
-  }
-  const std::vector<std::pair<bool, const char*>> refused{
-      {!request.scenario_path.empty(),
-       "a scenario file (the scenario comes from the results file)"},
-      {!request.output_path.empty(), "-o (the results file is extended in place)"},
-      {request.seed.has_value(), "--seed (the seed comes from the results file)"},
-      {!request.overrides.empty(), "--set (the scenario comes from the results file)"},
-      {request.resume, "--resume (an interrupted --extend continues when run again)"},
-      {request.shard.has_value(), "--shard"},
-      {request.force, "--force"}};
-  for (const auto& [given, what] : refused) {
-    if (given)
-      throw InputError(
-          fmt::format("run --extend {}: cannot be combined with {}", request.extend_path, what));
-  }
-}
 
 // "--runs: abc is not an integer in [1, 1000000000]", before CLI11 converts.
 CLI::Validator integer_in(std::int64_t low, std::int64_t high) {
@@ -103,39 +40,7 @@ CLI::Validator integer_in(std::int64_t low, std::int64_t high) {
       fmt::format("INT in [{} - {}]", low, high));
 }
 
-}  // namespace
-
-namespace {
-int run_on_rank_zero(int argc, char** argv);
-}
-
-int run_command_line(int argc, char** argv) {
-  const bool is_run = argc > 1 && std::string_view(argv[1]) == "run";
-  // Under mpirun the ranks above 0 only ever simulate work units of a `run`,
-  // taking everything from rank 0 (sim/engine/cluster.h); other commands are rank 0's.
-  if (mpi::rank() > 0) {
-    if (!is_run) return 0;
-    return serve_as_worker_rank([](const std::string& text) {
-      return load_study_text(text, "the scenario of rank 0").scenarios;
-    });
-  }
-  const int code = run_on_rank_zero(argc, argv);
-  // However rank 0's `run` ended (bad input, nothing to do), the other ranks
-  // hear it and exit with its code; once they have started, this does nothing.
-  if (is_run) start_worker_ranks(code);
-  return code;
-}
-
-namespace {
-
-int run_on_rank_zero(int argc, char** argv) {
-  CLI::App app{"shortfall: provider cash under outcome-based payment contracts"};
-  app.set_version_flag("--version", std::string(SHORTFALL_VERSION) + " (" + SHORTFALL_GIT_REVISION +
-                                        ")" +
-                                        (mpi::built_with_mpi() ? ", with MPI" : ", without MPI"));
-  app.require_subcommand(1);
-
-  RunRequest request;
+CLI::App* add_run_command(CLI::App& app, RunRequest& request) {
   auto* run = app.add_subcommand(
       "run", "simulate a scenario or sweep, write the results file, print the summary");
   run->add_option("scenario", request.scenario_path, "scenario file (TOML)");
@@ -159,27 +64,73 @@ int run_on_rank_zero(int argc, char** argv) {
       "parts with `shortfall merge`");
   run->add_flag("--quiet", request.quiet, "no progress and no summary table");
   run->add_option("--set", request.overrides, "override a scenario key, KEY=VALUE (repeatable)");
+  return run;
+}
 
-  std::string check_path;
-  std::vector<std::string> check_overrides;
+struct CheckRequest {
+  std::string path;
+  std::vector<std::string> overrides;
+};
+
+CLI::App* add_check_command(CLI::App& app, CheckRequest& request) {
   auto* check = app.add_subcommand("check", "validate a scenario or sweep and print it resolved");
-  check->add_option("scenario", check_path, "scenario file (TOML)")->required();
-  check->add_option("--set", check_overrides, "override a scenario key, KEY=VALUE (repeatable)");
+  check->add_option("scenario", request.path, "scenario file (TOML)")->required();
+  check->add_option("--set", request.overrides, "override a scenario key, KEY=VALUE (repeatable)");
+  return check;
+}
 
-  MergeRequest merge_request;
+CLI::App* add_merge_command(CLI::App& app, MergeRequest& request) {
   auto* merge =
       app.add_subcommand("merge", "join the shard files of one study into its results file");
-  merge->add_option("-o,--output", merge_request.output_path, "results file to write")->required();
-  merge->add_option("parts", merge_request.parts, "the shard files (run --shard K/N), every K once")
+  merge->add_option("-o,--output", request.output_path, "results file to write")->required();
+  merge->add_option("parts", request.parts, "the shard files (run --shard K/N), every K once")
       ->required();
-  merge->add_option("--threads", merge_request.threads, "worker threads (default: all cores)")
+  merge->add_option("--threads", request.threads, "worker threads (default: all cores)")
       ->check(integer_in(1, 4096));
-  merge->add_flag("--force", merge_request.force, "overwrite an existing results file");
-  merge->add_flag("--quiet", merge_request.quiet, "no summary table");
+  merge->add_flag("--force", request.force, "overwrite an existing results file");
+  merge->add_flag("--quiet", request.quiet, "no summary table");
+  return merge;
+}
 
-  std::string summary_path;
+CLI::App* add_summary_command(CLI::App& app, std::string& path) {
   auto* summary = app.add_subcommand("summary", "print the summary table of a results file");
-  summary->add_option("file", summary_path, "results file (HDF5)")->required();
+  summary->add_option("file", path, "results file (HDF5)")->required();
+  return summary;
+}
+
+// Runs `command` and turns what it throws into the exit code (INTERFACE.md):
+// 1 invalid input, 2 a failure while running, the message on stderr.
+template <class Command>
+int exit_code_of(Command command) {
+  try {
+    return command();
+  } catch (const ScenarioError& error) {
+    std::fprintf(stderr, "shortfall: error: %s\n", error.what());
+    return 1;
+  } catch (const InputError& error) {
+    std::fprintf(stderr, "shortfall: error: %s\n", error.what());
+    return 1;
+  } catch (const RunFailure& error) {
+    std::fprintf(stderr, "shortfall: run failed: %s\n", error.what());
+    return 2;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "shortfall: run failed: %s\n", error.what());
+    return 2;
+  }
+}
+
+int run_on_rank_zero(int argc, char** argv) {
+  CLI::App app{"shortfall: provider cash under outcome-based payment contracts"};
+  app.set_version_flag("--version", version_text());
+  app.require_subcommand(1);
+  RunRequest run_request;
+  CheckRequest check_request;
+  MergeRequest merge_request;
+  std::string summary_path;
+  const auto* run = add_run_command(app, run_request);
+  const auto* check = add_check_command(app, check_request);
+  const auto* merge = add_merge_command(app, merge_request);
+  const auto* summary = add_summary_command(app, summary_path);
 
   // CLI11 reports an unknown first word as "A subcommand is required"; name it.
   const auto is_command = [&app](const std::string& word) {
@@ -201,30 +152,32 @@ int run_on_rank_zero(int argc, char** argv) {
     return code == 0 ? 0 : 1;
   }
 
-  try {
-    if (*run) {
-      check_run_options(request);
-      return run_study(request, joined_command_line(argc, argv));
-    }
-    if (*check) return check_study(check_path, check_overrides, 0);
+  return exit_code_of([&] {
+    if (*run) return run_study(run_request, joined_command_line(argc, argv));
+    if (*check) return check_study(check_request.path, check_request.overrides, 0);
     if (*summary) return print_summary(summary_path);
     if (*merge) return merge_shard_files(merge_request, joined_command_line(argc, argv));
-  } catch (const ScenarioError& error) {
-    std::fprintf(stderr, "shortfall: error: %s\n", error.what());
     return 1;
-  } catch (const InputError& error) {
-    std::fprintf(stderr, "shortfall: error: %s\n", error.what());
-    return 1;
-  } catch (const RunFailure& error) {
-    std::fprintf(stderr, "shortfall: run failed: %s\n", error.what());
-    return 2;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "shortfall: run failed: %s\n", error.what());
-    return 2;
-  }
-  return 1;
+  });
 }
 
 }  // namespace
+
+int run_command_line(int argc, char** argv) {
+  const bool is_run = argc > 1 && std::string_view(argv[1]) == "run";
+  // Under mpirun the ranks above 0 only ever simulate work units of a `run`,
+  // taking everything from rank 0 (sim/engine/cluster.h); other commands are rank 0's.
+  if (mpi::rank() > 0) {
+    if (!is_run) return 0;
+    return serve_as_worker_rank([](const std::string& text) {
+      return load_study_text(text, "the scenario of rank 0").scenarios;
+    });
+  }
+  const int code = run_on_rank_zero(argc, argv);
+  // However rank 0's `run` ended (bad input, nothing to do), the other ranks
+  // hear it and exit with its code; once they have started, this does nothing.
+  if (is_run) start_worker_ranks(code);
+  return code;
+}
 
 }  // namespace shortfall

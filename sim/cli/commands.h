@@ -1,4 +1,6 @@
-// The command line: `run`, `check` and `summary` (INTERFACE.md).
+// The command line (INTERFACE.md): CLI11's set-up of `run`, `check`,
+// `summary` and `merge`, and the dispatch to each command's own file
+// (run_command.h, check_command.h, summary_command.h, merge_command.h).
 #pragma once
 
 namespace shortfall {

@@ -14,6 +14,8 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <variant>
 
 namespace shortfall {
 
@@ -23,8 +25,15 @@ class OutputLock {
   // the file, and the process holding the lock, when another process holds
   // it; RunFailure when the lock file cannot be made.
   explicit OutputLock(const std::filesystem::path& output);
+  // The same, but another process holding the lock is an answer, not an
+  // error: the refusal the constructor would throw, as text (`run` weighs it
+  // against its other refusals, run_plan.h). RunFailure as the constructor.
+  static std::variant<OutputLock, std::string> try_take(const std::filesystem::path& output);
+
+  OutputLock(OutputLock&& other) noexcept;
   OutputLock(const OutputLock&) = delete;
   OutputLock& operator=(const OutputLock&) = delete;
+  OutputLock& operator=(OutputLock&&) = delete;
   // Removes the lock file, then releases the lock.
   ~OutputLock();
 
@@ -32,6 +41,8 @@ class OutputLock {
   static std::filesystem::path lock_path_for(const std::filesystem::path& output);
 
  private:
+  OutputLock(std::filesystem::path path, int descriptor);
+
   std::filesystem::path path_;
   int descriptor_ = -1;
 };

@@ -27,10 +27,13 @@ void check_output_path(const fs::path& path, bool overwrite) {
   if (fs::is_directory(file_status)) {
     throw InputError(fmt::format("{}: the output path is a directory; give a file name", path.string()));
   }
-  if (fs::exists(file_status) && !overwrite) {
-    throw InputError(fmt::format(
-        "{}: the output file exists; pass --force to overwrite it or -o to write elsewhere", path.string()));
-  }
+  if (fs::exists(file_status) && !overwrite) throw InputError(existing_output_message(path));
+}
+
+std::string existing_output_message(const fs::path& path) {
+  return fmt::format(
+      "{}: the output file exists; pass --force to overwrite it or -o to write elsewhere",
+      path.string());
 }
 
 fs::path default_output_path(const fs::path& scenario_path) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 namespace shortfall {
 
@@ -10,6 +11,9 @@ namespace shortfall {
 // writable, when the path is a directory, or when the file exists and
 // `overwrite` is false.
 void check_output_path(const std::filesystem::path& path, bool overwrite);
+
+// The refusal of an existing output file without --force, naming it.
+std::string existing_output_message(const std::filesystem::path& path);
 
 // The default results path for a scenario file: its stem with ".h5", in the
 // current folder.

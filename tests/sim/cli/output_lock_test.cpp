@@ -10,6 +10,8 @@
 #include <csignal>
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <variant>
 
 #include "sim/engine/errors.h"
 
@@ -72,5 +74,33 @@ TEST_CASE("output lock: a lock left by a killed process blocks nothing", "[outpu
   CHECK_NOTHROW(OutputLock(output));
   ::close(ready[0]);
   ::close(ready[1]);
+  fs::remove_all(folder);
+}
+
+TEST_CASE("output lock: try_take answers a held lock with the refusal, as text", "[output_lock]") {
+  const fs::path folder = scratch_folder();
+  const fs::path output = folder / "study.h5";
+  {
+    auto first = OutputLock::try_take(output);
+    REQUIRE(std::holds_alternative<OutputLock>(first));
+    auto second = OutputLock::try_take(output);
+    REQUIRE(std::holds_alternative<std::string>(second));
+    // The same text the constructor throws.
+    std::string thrown;
+    try {
+      const OutputLock third(output);
+    } catch (const InputError& error) {
+      thrown = error.what();
+    }
+    CHECK(std::get<std::string>(second) == thrown);
+    CHECK_THAT(thrown, Catch::Contains(output.string()) &&
+                           Catch::Contains("process " + std::to_string(::getpid())));
+    // Moved, the lock is held once and released once.
+    const OutputLock moved(std::move(std::get<OutputLock>(first)));
+    CHECK(fs::exists(folder / ".study.h5.lock"));
+    CHECK(std::holds_alternative<std::string>(OutputLock::try_take(output)));
+  }
+  CHECK_FALSE(fs::exists(folder / ".study.h5.lock"));
+  CHECK(std::holds_alternative<OutputLock>(OutputLock::try_take(output)));
   fs::remove_all(folder);
 }

@@ -5,6 +5,7 @@
 // they finish; the results file is written from them at the end, atomically.
 // `--resume` continues from the folder, `--extend` reruns a finished file's
 // study with more runs, and SIGINT / SIGTERM stop cleanly with exit code 2.
+// How a run starts is the run plan's decision (run_plan.h).
 #pragma once
 
 #include <cstdint>
@@ -30,26 +31,9 @@ struct RunRequest {
 };
 
 // Returns the exit code: 0 done, 2 interrupted (finished work saved). Throws
-// InputError / ScenarioError for bad input and RunFailure for failures while
-// running, each with a message ready to print.
+// InputError / ScenarioError for bad input (options that do not go together
+// included) and RunFailure for failures while running, each with a message
+// ready to print.
 int run_study(const RunRequest& request, const std::string& command_line);
-
-struct MergeRequest {
-  std::string output_path;
-  std::vector<std::string> parts;
-  int threads = 0;
-  bool force = false;
-  bool quiet = false;
-};
-
-// `shortfall merge -o FILE PART...`: the parts of `run --shard K/N` joined
-// into the file one process would have written. Refuses (InputError, naming
-// the file) parts of different studies, seeds or formats, duplicates, and
-// missing shards (named K/N).
-int merge_shard_files(const MergeRequest& request, const std::string& command_line);
-
-// `shortfall check`: validates, prints the resolved scenario, the design, the
-// work and an estimate of the run time from a short calibration.
-int check_study(const std::string& path, const std::vector<std::string>& overrides, int threads);
 
 }  // namespace shortfall

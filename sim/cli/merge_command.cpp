@@ -1,0 +1,182 @@
+#include "sim/cli/merge_command.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <filesystem>
+#include <span>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "analysis/results_file.h"
+#include "analysis/tally_serialization.h"
+#include "sim/cli/output_lock.h"
+#include "sim/cli/output_path.h"
+#include "sim/cli/results_io.h"
+#include "sim/cli/results_metadata.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/errors.h"
+#include "sim/input/scenario_loader.h"
+
+namespace shortfall {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Part {
+  fs::path path;
+  ResultsData data;
+};
+
+// The shards must be the N parts of one study: the same scenario text, seed,
+// run count and format, each K once, none missing.
+void check_parts(const std::vector<Part>& parts) {
+  const Part& first = parts.front();
+  const auto& reference = first.data.meta;
+  const int count = first.data.shard.count;
+  std::vector<const Part*> by_index(static_cast<std::size_t>(count) + 1, nullptr);
+  for (const Part& part : parts) {
+    const auto& meta = part.data.meta;
+    const std::string name = part.path.string();
+    if (part.data.shard.index == 0) {
+      throw InputError(
+          fmt::format("{}: not a shard's part file (it has no shard attribute); merge joins "
+                      "the files of `shortfall run --shard K/N`",
+                      name));
+    }
+    const std::string which = fmt::format("{}/{}", part.data.shard.index, part.data.shard.count);
+    if (meta.format_version != reference.format_version) {
+      throw InputError(fmt::format("{}: format version {}, but {} has {}", name,
+                                   meta.format_version, first.path.string(),
+                                   reference.format_version));
+    }
+    if (part.data.shard.count != count) {
+      throw InputError(fmt::format("{}: shard {} of a split into {}, but {} is of a split into {}",
+                                   name, which, part.data.shard.count, first.path.string(), count));
+    }
+    if (meta.seed != reference.seed) {
+      throw InputError(fmt::format("{}: seed {}, but {} has seed {}: not shards of one study", name,
+                                   meta.seed, first.path.string(), reference.seed));
+    }
+    if (meta.scenario_toml != reference.scenario_toml || meta.runs != reference.runs ||
+        part.data.shard.keep_runs != first.data.shard.keep_runs) {
+      throw InputError(
+          fmt::format("{}: made from a different scenario (or runs, or --keep-runs) than {}: "
+                      "not shards of one study",
+                      name, first.path.string()));
+    }
+    if (meta.complete != 1) {
+      throw InputError(
+          fmt::format("{}: shard {} did not finish; continue it with --resume first", name, which));
+    }
+    const Part*& slot = by_index[static_cast<std::size_t>(part.data.shard.index)];
+    if (slot != nullptr) {
+      throw InputError(
+          fmt::format("{} and {} are both shard {}", slot->path.string(), name, which));
+    }
+    slot = &part;
+  }
+  std::vector<std::string> missing;
+  for (int k = 1; k <= count; ++k) {
+    if (by_index[static_cast<std::size_t>(k)] == nullptr)
+      missing.push_back(fmt::format("{}/{}", k, count));
+  }
+  if (!missing.empty()) {
+    throw InputError(fmt::format("shard{} {} missing: merge needs all {} parts",
+                                 missing.size() > 1 ? "s" : "", fmt::join(missing, ", "), count));
+  }
+}
+
+// The blocks of scenario s from every part holding some, in shard order (the
+// parts are sorted by K), as one tally.
+ScenarioTally gather_blocks(const std::vector<Part>& parts, const Scenario& scenario, int s,
+                            bool keep_runs) {
+  ScenarioTally tally(tally_shape(scenario, keep_runs));
+  for (const Part& part : parts) {
+    const auto& listed = part.data.shard.block_scenarios;
+    if (std::find(listed.begin(), listed.end(), s) == listed.end()) continue;
+    std::vector<std::byte> bytes;
+    try {
+      bytes = read_shard_blocks(part.path, s);
+    } catch (const ResultsFileError& error) {
+      throw InputError(error.what());
+    }
+    try {
+      for (const std::span<const std::byte> block : split_shard_blocks(bytes, part.path, s)) {
+        try {
+          tally.add(deserialize_block_tally(block));
+        } catch (const std::exception& error) {
+          throw InputError(fmt::format("{}: scenario {}: {}", part.path.string(), s, error.what()));
+        }
+      }
+    } catch (const ResultsFileError& error) {
+      throw InputError(error.what());
+    }
+  }
+  return tally;
+}
+
+}  // namespace
+
+int merge_shard_files(const MergeRequest& request, const std::string& command_line) {
+  if (request.parts.empty()) throw InputError("merge: give the shard files to join");
+  const fs::path output(request.output_path);
+  check_output_path(output, request.force);
+  const OutputLock lock(output);
+  std::vector<Part> parts;
+  for (const auto& path : request.parts) parts.push_back({path, read_results_input(path)});
+  check_parts(parts);
+  std::sort(parts.begin(), parts.end(),
+            [](const Part& a, const Part& b) { return a.data.shard.index < b.data.shard.index; });
+
+  const Part& first = parts.front();
+  const LoadedStudy study =
+      load_study_text(first.data.meta.scenario_toml, first.path.string() + " (scenario_toml)");
+  const auto scenario_count = study.scenarios.size();
+  const bool keep_runs = first.data.shard.keep_runs;
+
+  ResultsData merged;
+  merged.meta = describe_run(study, command_line);
+  merged.meta.complete = 1;
+  merged.swept_keys = swept_key_columns(study);
+  const bool stopping = study.scenarios.front().simulation.stops_on_precision();
+  if (stopping) merged.target_met.assign(scenario_count, 0);
+  for (const Part& part : parts) merged.meta.elapsed_seconds += part.data.meta.elapsed_seconds;
+  for (std::size_t s = 0; s < scenario_count; ++s) {
+    const Scenario& scenario = study.scenarios[s];
+    const int index = static_cast<int>(s);
+    const Part* owner = nullptr;
+    for (const Part& part : parts) {
+      const auto& whole = part.data.shard.whole_scenarios;
+      if (std::find(whole.begin(), whole.end(), index) != whole.end()) owner = &part;
+    }
+    if (owner != nullptr) {
+      merged.scenarios.push_back(owner->data.scenarios[s]);
+      if (stopping) merged.target_met[s] = owner->data.target_met.at(s);
+      continue;
+    }
+    // Cut between shards: finalised here from every part's blocks, in order.
+    const ScenarioTally tally = gather_blocks(parts, scenario, index, keep_runs);
+    if (tally.runs() != scenario.simulation.most_runs()) {
+      throw InputError(fmt::format("scenario {}: the shards hold {} of its {} runs", s,
+                                   tally.runs(), scenario.simulation.most_runs()));
+    }
+    merged.scenarios.push_back(finalize_scenario(tally, request.threads));
+  }
+
+  ScenarioTally loaded(tally_shape(study.scenarios.front(), true));
+  const KeptRunsSource kept = [&](std::size_t s) -> const ScenarioTally& {
+    loaded = gather_blocks(parts, study.scenarios[s], static_cast<int>(s), true);
+    return loaded;
+  };
+  try {
+    write_results_file(output, merged, keep_runs ? &kept : nullptr);
+  } catch (const ResultsFileError& error) {
+    throw RunFailure(error.what());
+  }
+  if (!request.quiet) print_run_results(merged, study.title, output);
+  return 0;
+}
+
+}  // namespace shortfall

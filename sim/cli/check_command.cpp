@@ -9,7 +9,9 @@
 
 #include <fmt/format.h>
 
+#include "sim/cli/overflow_message.h"
 #include "sim/cli/study_loading.h"
+#include "sim/engine/errors.h"
 #include "sim/engine/engine.h"
 #include "sim/engine/memory_budget.h"
 #include "sim/input/scenario_loader.h"
@@ -23,10 +25,40 @@ std::int64_t work_of(const Scenario& scenario) {
   return scenario.simulation.most_runs() * tally_columns(scenario);
 }
 
+// Run-structures a second on one thread, from a few short blocks spread over
+// the design; 0 when too quick to time. Throws InputError when the study
+// overflows double precision: it cannot be run, so it is not valid.
+double calibrate(const LoadedStudy& study, const std::string& path, std::size_t& samples) {
+  constexpr int k_calibration_runs = 64;
+  const auto points = study.scenarios.size();
+  samples = std::min<std::size_t>(points, 3);
+  std::int64_t calibrated = 0;
+  const auto started = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < samples; ++i) {
+    const std::size_t p = samples == 1 ? 0 : i * (points - 1) / (samples - 1);
+    const Scenario& scenario = study.scenarios[p];
+    const ScenarioModel model(scenario);
+    const int runs = static_cast<int>(
+        std::min<std::int64_t>(k_calibration_runs, scenario.simulation.most_runs()));
+    try {
+      simulate_block(scenario, model, WorkUnit{static_cast<int>(p), 0, 0, runs}, false);
+    } catch (NonFiniteRunValue& overflow) {
+      overflow.scenario = static_cast<int>(p);  // as the engine places it for `run`
+      throw InputError(overflow_message(study, overflow, path));
+    }
+    calibrated += std::int64_t{runs} * tally_columns(scenario);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return seconds > 0 ? static_cast<double>(calibrated) / seconds : 0.0;
+}
+
 }  // namespace
 
 int check_study(const std::string& path, const std::vector<std::string>& overrides, int threads) {
   const LoadedStudy study = load_study_file(path, overrides);
+  std::size_t samples = 0;
+  const double per_thread = calibrate(study, path, samples);
   print_warnings(study.warnings);
   std::fputs(study.resolved_toml.c_str(), stdout);
 
@@ -52,27 +84,9 @@ int check_study(const std::string& path, const std::vector<std::string>& overrid
   std::fprintf(stdout, "# memory: about %s at the peak, of %s this process may use\n",
                format_bytes(peak_memory_estimate(study.scenarios, false, threads)).c_str(),
                format_bytes(available_memory()).c_str());
-
-  // Calibration: a few short blocks spread over the design, on one thread.
-  constexpr int k_calibration_runs = 64;
-  const std::size_t samples = std::min<std::size_t>(points, 3);
-  std::int64_t calibrated = 0;
-  const auto started = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < samples; ++i) {
-    const std::size_t p = samples == 1 ? 0 : i * (points - 1) / (samples - 1);
-    const Scenario& scenario = study.scenarios[p];
-    const ScenarioModel model(scenario);
-    const int runs = static_cast<int>(
-        std::min<std::int64_t>(k_calibration_runs, scenario.simulation.most_runs()));
-    simulate_block(scenario, model, WorkUnit{static_cast<int>(p), 0, 0, runs}, false);
-    calibrated += std::int64_t{runs} * tally_columns(scenario);
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const int cores =
       threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (seconds > 0) {
-    const double per_thread = static_cast<double>(calibrated) / seconds;
+  if (per_thread > 0) {
     const double estimate = static_cast<double>(work) / (per_thread * cores);
     std::fprintf(
         stdout,

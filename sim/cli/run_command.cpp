@@ -10,6 +10,7 @@
 #include "analysis/results_file.h"
 #include "sim/cli/output_on_disk.h"
 #include "sim/cli/output_path.h"
+#include "sim/cli/overflow_message.h"
 #include "sim/cli/results_io.h"
 #include "sim/cli/run_plan.h"
 #include "sim/cli/study_loading.h"
@@ -93,37 +94,6 @@ RunIdentity identity_of(const LoadedStudy& study, bool keep_runs,
                        static_cast<int>(study.scenarios.size()), format_version_text()};
   if (shard) identity.format_version += fmt::format("; shard {}/{}", shard->index, shard->count);
   return identity;
-}
-
-// "x.toml: design point 3: run 17 under withhold: cash in month 5 is inf: ..."
-std::string overflow_message(const LoadedStudy& study, const NonFiniteRunValue& overflow,
-                             const std::string& source) {
-  std::string where = source;
-  if (study.scenarios.size() > 1 && overflow.scenario >= 0)
-    where += fmt::format(": design point {}", overflow.scenario);
-  // The tally's column: a structure, or in a network a (structure, provider)
-  // pair, structure-major.
-  std::string structure = fmt::format("structure {}", overflow.structure);
-  if (overflow.scenario >= 0 &&
-      static_cast<std::size_t>(overflow.scenario) < study.scenarios.size()) {
-    const Scenario& scenario = study.scenarios[static_cast<std::size_t>(overflow.scenario)];
-    const int providers = scenario.provider_count();
-    const int index = overflow.structure / providers;
-    const int provider = overflow.structure % providers;
-    const auto& structures = scenario.contract.structures;
-    if (overflow.structure >= 0 && static_cast<std::size_t>(index) < structures.size()) {
-      structure = structures[static_cast<std::size_t>(index)].name;
-      if (providers > 1)
-        structure += fmt::format(" for provider '{}'", scenario.provider_setup(provider).id);
-    }
-  }
-  return fmt::format(
-      "{}: run {} under {}: {}{} is {}: the scenario's values overflow double precision (money "
-      "beyond about 1e308, or a demand volatility so large that activity overflows); nothing was "
-      "written",
-      where, overflow.run, structure, overflow.quantity,
-      overflow.month > 0 ? fmt::format(" in month {}", overflow.month) : "",
-      std::isnan(overflow.value) ? "NaN" : (overflow.value > 0 ? "+inf" : "-inf"));
 }
 
 // The command that continues an interrupted run.

@@ -14,9 +14,11 @@ namespace fs = std::filesystem;
 
 AtomicFile::AtomicFile(fs::path target, fs::path temporary)
     : target_(std::move(target)), temporary_(std::move(temporary)) {
-  if (temporary_.parent_path() != target_.parent_path() || temporary_.filename() == target_.filename()) {
+  if (temporary_.parent_path() != target_.parent_path() ||
+      temporary_.filename() == target_.filename()) {
     throw std::invalid_argument("atomic file: the temporary '" + temporary_.string() +
-                                "' is not another name in the folder of '" + target_.string() + "'");
+                                "' is not another name in the folder of '" + target_.string() +
+                                "'");
   }
 }
 
@@ -27,7 +29,8 @@ AtomicFile::~AtomicFile() {
 
 void AtomicFile::fail(const char* action, const fs::path& path) {
   const int error_number = errno;  // before anything else can change it
-  throw AtomicFileError(error_number, std::generic_category(), std::string(action) + " " + path.string());
+  throw AtomicFileError(error_number, std::generic_category(),
+                        std::string(action) + " " + path.string());
 }
 
 void AtomicFile::create() {

@@ -73,7 +73,8 @@ class AtomicFile {
 };
 
 // `bytes` as the whole of `target`, through `temporary` (same folder).
-void write_file_atomically(const std::filesystem::path& target, const std::filesystem::path& temporary,
+void write_file_atomically(const std::filesystem::path& target,
+                           const std::filesystem::path& temporary,
                            std::span<const std::byte> bytes);
 
 }  // namespace shortfall

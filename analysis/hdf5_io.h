@@ -102,8 +102,9 @@ void write_texts(hid_t dataset, const std::vector<std::string>& texts, const std
 // ---------------------------------------------------------------------------
 // Reading.
 
-inline constexpr std::size_t k_max_text_bytes = std::size_t{64} << 20;  // the scenario text and the like
-inline constexpr hsize_t k_max_variable_elements = hsize_t{1} << 28;    // 2 GiB of doubles
+inline constexpr std::size_t k_max_text_bytes = std::size_t{64}
+                                                << 20;  // the scenario text and the like
+inline constexpr hsize_t k_max_variable_elements = hsize_t{1} << 28;  // 2 GiB of doubles
 
 std::vector<hsize_t> extents_of(hid_t dataset, const std::string& name);
 

@@ -9,7 +9,8 @@ namespace shortfall {
 std::array<std::byte, k_record_size_bytes> record_prefix(std::uint64_t size) {
   // byte_codec.h's append_le64, into a fixed array.
   std::array<std::byte, k_record_size_bytes> prefix{};
-  for (std::size_t i = 0; i < prefix.size(); ++i) prefix[i] = static_cast<std::byte>(size >> (8 * i));
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    prefix[i] = static_cast<std::byte>(size >> (8 * i));
   return prefix;
 }
 
@@ -19,21 +20,24 @@ void append_record(std::vector<std::byte>& stream, std::span<const std::byte> re
   stream.insert(stream.end(), record.begin(), record.end());
 }
 
-std::uint64_t checked_record_size(std::span<const std::byte> prefix, std::uint64_t left_after_prefix) {
+std::uint64_t checked_record_size(std::span<const std::byte> prefix,
+                                  std::uint64_t left_after_prefix) {
   if (prefix.size() < k_record_size_bytes) {
-    throw RecordError(fmt::format("truncated: the stream ends {} bytes into a record's {}-byte size",
-                                  prefix.size(), k_record_size_bytes));
+    throw RecordError(
+        fmt::format("truncated: the stream ends {} bytes into a record's {}-byte size",
+                    prefix.size(), k_record_size_bytes));
   }
   const std::uint64_t size = load_le64(prefix.data());
   if (size > left_after_prefix) {
-    throw RecordError(fmt::format("truncated: a record of {} bytes where {} are left", size,
-                                  left_after_prefix));
+    throw RecordError(
+        fmt::format("truncated: a record of {} bytes where {} are left", size, left_after_prefix));
   }
   return size;
 }
 
 std::span<const std::byte> RecordReader::next() {
-  const std::span<const std::byte> prefix = rest_.first(std::min(rest_.size(), k_record_size_bytes));
+  const std::span<const std::byte> prefix =
+      rest_.first(std::min(rest_.size(), k_record_size_bytes));
   const std::size_t left = rest_.size() - prefix.size();
   const auto size = static_cast<std::size_t>(checked_record_size(prefix, left));
   const std::span<const std::byte> record = rest_.subspan(prefix.size(), size);

@@ -40,7 +40,8 @@ void append_record(std::vector<std::byte>& stream, std::span<const std::byte> re
 // of the stream where the record starts, up to 8 bytes (fewer: the stream
 // ends inside the size); `left_after_prefix` is how many bytes follow it.
 // Throws RecordError when the size is cut short or runs past the end.
-std::uint64_t checked_record_size(std::span<const std::byte> prefix, std::uint64_t left_after_prefix);
+std::uint64_t checked_record_size(std::span<const std::byte> prefix,
+                                  std::uint64_t left_after_prefix);
 
 // The records of a stream held in memory, one at a time, as views into it.
 class RecordReader {

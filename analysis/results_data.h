@@ -60,8 +60,8 @@ struct SweptKey {
 // --keep-runs every scenario it did). A part file is a results file with the
 // root attribute `shard = "K/N"` and a group `shard` (analysis/shard_part.h).
 struct ShardInfo {
-  int index = 0;  // K, from 1; 0: not a shard's part
-  int count = 0;  // N
+  int index = 0;           // K, from 1; 0: not a shard's part
+  int count = 0;           // N
   bool keep_runs = false;  // the blocks of every scenario are in the part
   std::vector<int> whole_scenarios;
   std::vector<int> block_scenarios;

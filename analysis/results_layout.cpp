@@ -195,8 +195,8 @@ std::string shard_blocks_name(int scenario) {
 bool is_reserved_name(std::string_view name) {
   // The root's dimensions (not `run`, which is inside the group `runs`), its
   // other variables and its groups.
-  for (const Dim dim : {Dim::scenario, Dim::structure, Dim::provider, Dim::month, Dim::quantile,
-                        Dim::indicator})
+  for (const Dim dim :
+       {Dim::scenario, Dim::structure, Dim::provider, Dim::month, Dim::quantile, Dim::indicator})
     if (name == dim_name(dim)) return true;
   static const std::array<std::string_view, 7> others{
       k_withhold_fraction, k_indicator_name, k_runs_done,  k_target_met,

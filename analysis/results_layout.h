@@ -62,9 +62,9 @@ struct Extents {
 
 // The root attributes after `format` and `format_version`, in the order
 // written, and the ResultsMetadata member each holds.
-using MetadataField =
-    std::variant<std::string ResultsMetadata::*, std::uint64_t ResultsMetadata::*,
-                 std::int64_t ResultsMetadata::*, int ResultsMetadata::*, double ResultsMetadata::*>;
+using MetadataField = std::variant<std::string ResultsMetadata::*, std::uint64_t ResultsMetadata::*,
+                                   std::int64_t ResultsMetadata::*, int ResultsMetadata::*,
+                                   double ResultsMetadata::*>;
 
 struct MetadataAttribute {
   const char* name;

@@ -41,7 +41,6 @@ std::optional<int> major_version(std::string_view version) {
   return major;
 }
 
-
 ResultsMetadata read_metadata(hid_t file) {
   ResultsMetadata meta;
   for (const MetadataAttribute& attribute : metadata_attributes()) {
@@ -94,12 +93,14 @@ ResultsData read_contents(hid_t file, const std::string& format_version) {
   // A network's file has a provider axis; statistics then hold (structure,
   // provider) columns, as the tallies do.
   const char* provider = dim_name(Dim::provider);
-  const bool network = require_tri(H5Lexists(file, provider, H5P_DEFAULT), "looking for 'provider'");
+  const bool network =
+      require_tri(H5Lexists(file, provider, H5P_DEFAULT), "looking for 'provider'");
   hsize_t providers = 1;
   if (network) {
     providers = length_of(file, provider);
     if (providers == 0 || providers > k_max_variable_elements / std::max<hsize_t>(largest, 1))
-      throw Hdf5Error("dimension 'provider' has an implausible length " + std::to_string(providers));
+      throw Hdf5Error("dimension 'provider' has an implausible length " +
+                      std::to_string(providers));
     meta.provider_ids = read_texts(file, provider, providers);
   }
   const Extents extents{scenario_count, structures, providers, months, indicators, 0, network};
@@ -136,7 +137,8 @@ ResultsData read_contents(hid_t file, const std::string& format_version) {
     row.indicator_count = static_cast<int>(indicators);
     row.provider_count = static_cast<int>(providers);
   }
-  data.has_kept_runs = require_tri(H5Lexists(file, k_runs_group, H5P_DEFAULT), "looking for 'runs'");
+  data.has_kept_runs =
+      require_tri(H5Lexists(file, k_runs_group, H5P_DEFAULT), "looking for 'runs'");
   data.shard = read_shard_group(file, scenario_count);
   if (require_tri(H5Lexists(file, k_target_met, H5P_DEFAULT), "looking for 'target_met'")) {
     for (const std::int8_t met : read_vector<std::int8_t>(file, k_target_met, scenario_count))
@@ -162,8 +164,9 @@ ResultsData read_contents(hid_t file, const std::string& format_version) {
         std::vector<double>& values = row.*variable.field;
         std::vector<double> by_column(columns * width, std::numeric_limits<double>::quiet_NaN());
         for (hsize_t structure = 0; structure < structures; ++structure) {
-          std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(structure * width), width,
-                      by_column.begin() + static_cast<std::ptrdiff_t>(structure * providers * width));
+          std::copy_n(
+              values.begin() + static_cast<std::ptrdiff_t>(structure * width), width,
+              by_column.begin() + static_cast<std::ptrdiff_t>(structure * providers * width));
         }
         values = std::move(by_column);
       }
@@ -173,15 +176,15 @@ ResultsData read_contents(hid_t file, const std::string& format_version) {
     ScenarioResults& row = data.scenarios[s];
     if (network) {
       H5Handle dataset = open_variable(file, k_any_shortfall, {scenario_count, structures});
-      row.p_any_shortfall = read_box<double>(dataset.get(), std::vector<hsize_t>{s, 0},
-                                             std::vector<hsize_t>{1, structures}, "reading 'p_any_shortfall'");
+      row.p_any_shortfall =
+          read_box<double>(dataset.get(), std::vector<hsize_t>{s, 0},
+                           std::vector<hsize_t>{1, structures}, "reading 'p_any_shortfall'");
     } else {
       row.p_any_shortfall = row.p_shortfall;  // one provider: any provider is that one
     }
   }
   return data;
 }
-
 
 // What read_results_file reads, without its defences. `name` is the file as
 // messages name it.

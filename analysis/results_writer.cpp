@@ -263,8 +263,9 @@ class ResultsWriter {
           attribute.field);
     }
     if (data_.shard.index > 0) {  // a shard's part (analysis/shard_part.h)
-      write_text_attribute(file_, "shard",
-                           std::to_string(data_.shard.index) + "/" + std::to_string(data_.shard.count));
+      write_text_attribute(
+          file_, "shard",
+          std::to_string(data_.shard.index) + "/" + std::to_string(data_.shard.count));
     }
   }
 
@@ -309,7 +310,8 @@ class ResultsWriter {
     write_texts(indicator_scale_.get(), meta.indicator_ids, "writing 'indicator'");
     write_description(indicator_scale_.get(), "indicator id", nullptr);
 
-    H5Handle fraction = create_variable(file_, k_withhold_fraction, H5T_IEEE_F64LE, {Dim::structure});
+    H5Handle fraction =
+        create_variable(file_, k_withhold_fraction, H5T_IEEE_F64LE, {Dim::structure});
     write_all(fraction.get(), H5T_NATIVE_DOUBLE, meta.withhold_fraction.size(),
               meta.withhold_fraction.data(), "writing 'withhold_fraction'");
     write_description(fraction.get(), "share of the outcome money withheld from the start", "1");
@@ -360,8 +362,10 @@ class ResultsWriter {
           const std::size_t width = row.size() / columns();
           first_provider_rows.clear();
           for (hsize_t structure = 0; structure < structures(); ++structure) {
-            const auto from = row.begin() + static_cast<std::ptrdiff_t>(structure * providers() * width);
-            first_provider_rows.insert(first_provider_rows.end(), from, from + static_cast<std::ptrdiff_t>(width));
+            const auto from =
+                row.begin() + static_cast<std::ptrdiff_t>(structure * providers() * width);
+            first_provider_rows.insert(first_provider_rows.end(), from,
+                                       from + static_cast<std::ptrdiff_t>(width));
           }
           values = first_provider_rows.data();
         }
@@ -371,8 +375,10 @@ class ResultsWriter {
     }
 
     if (network()) {
-      H5Handle any = create_variable(file_, k_any_shortfall, H5T_IEEE_F64LE, {Dim::scenario, Dim::structure});
-      write_description(any.get(), "probability that any provider of the network has a cash shortfall", "1");
+      H5Handle any =
+          create_variable(file_, k_any_shortfall, H5T_IEEE_F64LE, {Dim::scenario, Dim::structure});
+      write_description(any.get(),
+                        "probability that any provider of the network has a cash shortfall", "1");
       const std::vector<hsize_t> count{1, structures()};
       for (hsize_t s = 0; s < scenarios(); ++s) {
         write_box(any.get(), H5T_NATIVE_DOUBLE, std::vector<hsize_t>{s, 0}, count,
@@ -437,8 +443,8 @@ class ResultsWriter {
     const hsize_t cash_chunk = std::min<hsize_t>(std::max<hsize_t>(extents_.run, 1), 1024);
     Storage cash_storage{{1, 1, cash_chunk, months()}};
     if (network()) cash_storage.chunk.insert(cash_storage.chunk.begin() + 1, 1);
-    H5Handle cash = create_variable(group.get(), "cash", H5T_IEEE_F64LE, axes({Dim::run, Dim::month}),
-                                    cash_storage);
+    H5Handle cash = create_variable(group.get(), "cash", H5T_IEEE_F64LE,
+                                    axes({Dim::run, Dim::month}), cash_storage);
     write_description(cash.get(), "cash at the end of the month", "GBP");
 
     for (hsize_t s = 0; s < scenarios(); ++s) {
@@ -494,11 +500,11 @@ class ResultsWriter {
                          std::conditional_t<std::is_same_v<Member, int>, std::int32_t, double>>;
 
   template <class Member>
-  H5Handle create_run_record(hid_t group, const RunRecordVariable& variable,
-                             Member RunOutcome::*, const Storage& storage) {
+  H5Handle create_run_record(hid_t group, const RunRecordVariable& variable, Member RunOutcome::*,
+                             const Storage& storage) {
     using Stored = StoredType<Member>;
-    H5Handle dataset = create_variable(group, variable.name, H5Types<Stored>::stored(),
-                                       axes({Dim::run}), storage);
+    H5Handle dataset =
+        create_variable(group, variable.name, H5Types<Stored>::stored(), axes({Dim::run}), storage);
     write_description(dataset.get(), variable.long_name, variable.units);
     return dataset;
   }
@@ -506,8 +512,8 @@ class ResultsWriter {
   // One scenario's rows of a per-run variable, written block by block from
   // the tally's RunOutcome records through a block-sized buffer.
   template <class Member>
-  void write_run_record(hid_t dataset, const RunRecordVariable& variable,
-                        Member RunOutcome::*field, hsize_t s, const ScenarioTally& tally) {
+  void write_run_record(hid_t dataset, const RunRecordVariable& variable, Member RunOutcome::*field,
+                        hsize_t s, const ScenarioTally& tally) {
     using Stored = StoredType<Member>;
     const std::string what = std::string("writing 'runs/") + variable.name + "'";
     std::vector<Stored> buffer;
@@ -517,8 +523,9 @@ class ResultsWriter {
         buffer.resize(runs);
         const RunOutcome* outcomes = block.outcomes.data() + structure * runs;
         for (std::size_t j = 0; j < runs; ++j) buffer[j] = static_cast<Stored>(outcomes[j].*field);
-        write_box(dataset, H5Types<Stored>::memory(), run_start(s, structure, run_offset(tally, block)),
-                  run_count(runs), buffer.data(), what);
+        write_box(dataset, H5Types<Stored>::memory(),
+                  run_start(s, structure, run_offset(tally, block)), run_count(runs), buffer.data(),
+                  what);
       }
       fill_missing_runs(dataset, s, structure, static_cast<hsize_t>(tally.runs()), 1,
                         H5Types<Stored>::memory(), missing_value<Stored>(), what);
@@ -590,7 +597,7 @@ class ResultsWriter {
   hid_t file_;
   const ResultsData& data_;
   const fs::path& path_;  // for messages
-  Extents extents_;  // `run` is set by write_kept_runs
+  Extents extents_;       // `run` is set by write_kept_runs
   H5Handle scenario_scale_, structure_scale_, provider_scale_, month_scale_, quantile_scale_,
       indicator_scale_;
   H5Handle run_scale_;
@@ -629,8 +636,8 @@ namespace results_detail {
 
 // Written under a temporary name, sealed (and synced: seal_with_envelope)
 // and renamed over `path` when complete.
-void write_results_file(const fs::path& path, const ResultsData& data, const KeptRunsSource* kept_runs,
-                        const ShardBlocksSource* shard_blocks) {
+void write_results_file(const fs::path& path, const ResultsData& data,
+                        const KeptRunsSource* kept_runs, const ShardBlocksSource* shard_blocks) {
   check_writable(path, data);
   silence_hdf5_error_printing();
   const auto fail = [&](const std::string& why) {

@@ -36,21 +36,25 @@ void write_shard_group(hid_t file, const ShardInfo& shard, const ShardBlocksSour
   for (const int scenario : shard.block_scenarios) {
     const std::vector<std::byte> bytes = source(scenario);
     const hsize_t extent[] = {bytes.size()};
-    H5Handle dataset = create_dataset(group.get(), shard_blocks_name(scenario), H5T_STD_U8LE, extent);
+    H5Handle dataset =
+        create_dataset(group.get(), shard_blocks_name(scenario), H5T_STD_U8LE, extent);
     write_all(dataset.get(), H5T_NATIVE_UCHAR, bytes.size(), bytes.data(), what);
   }
 }
 
 ShardInfo read_shard_group(hid_t file, hsize_t scenario_count) {
   ShardInfo shard;
-  if (!require_tri(H5Lexists(file, k_shard_group, H5P_DEFAULT), "looking for 'shard'")) return shard;
-  H5Handle group = H5Handle::group(H5Gopen2(file, k_shard_group, H5P_DEFAULT), "opening group 'shard'");
+  if (!require_tri(H5Lexists(file, k_shard_group, H5P_DEFAULT), "looking for 'shard'"))
+    return shard;
+  H5Handle group =
+      H5Handle::group(H5Gopen2(file, k_shard_group, H5P_DEFAULT), "opening group 'shard'");
   shard.index = read_number_attribute<std::int32_t>(group.get(), "index");
   shard.count = read_number_attribute<std::int32_t>(group.get(), "count");
   shard.keep_runs = read_number_attribute<std::int32_t>(group.get(), "keep_runs") != 0;
   for (const auto& [name, list] : {std::pair{k_whole_scenarios, &shard.whole_scenarios},
                                    std::pair{k_block_scenarios, &shard.block_scenarios}}) {
-    for (const std::int32_t s : read_vector<std::int32_t>(group.get(), name, length_of(group.get(), name))) {
+    for (const std::int32_t s :
+         read_vector<std::int32_t>(group.get(), name, length_of(group.get(), name))) {
       if (s < 0 || static_cast<hsize_t>(s) >= scenario_count)
         throw Hdf5Error("shard/" + std::string(name) + " names scenario " + std::to_string(s) +
                         " of " + std::to_string(scenario_count));
@@ -60,11 +64,12 @@ ShardInfo read_shard_group(hid_t file, hsize_t scenario_count) {
   return shard;
 }
 
-void write_shard_file(const fs::path& path, const ResultsData& data, const ShardBlocksSource& blocks) {
+void write_shard_file(const fs::path& path, const ResultsData& data,
+                      const ShardBlocksSource& blocks) {
   if (data.shard.index < 1 || data.shard.index > data.shard.count)
     throw ResultsFileError("cannot write results file '" + path.string() + "': shard " +
-                           std::to_string(data.shard.index) + "/" + std::to_string(data.shard.count) +
-                           " is not a shard");
+                           std::to_string(data.shard.index) + "/" +
+                           std::to_string(data.shard.count) + " is not a shard");
   results_detail::write_results_file(path, data, nullptr, &blocks);
 }
 
@@ -78,9 +83,10 @@ std::vector<std::byte> read_shard_blocks(const fs::path& path, int scenario) {
   const std::string name = "results file '" + path.string() + "'";
   silence_hdf5_error_printing();
   try {
-    H5Handle file = H5Handle::file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "opening the file");
-    H5Handle group = H5Handle::group(H5Gopen2(file.get(), k_shard_group, H5P_DEFAULT),
-                                     "opening group 'shard'");
+    H5Handle file =
+        H5Handle::file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "opening the file");
+    H5Handle group =
+        H5Handle::group(H5Gopen2(file.get(), k_shard_group, H5P_DEFAULT), "opening group 'shard'");
     const std::string blocks = shard_blocks_name(scenario);
     const hsize_t length = length_of(group.get(), blocks);
     const std::vector<std::uint8_t> bytes = read_vector<std::uint8_t>(group.get(), blocks, length);

@@ -56,7 +56,8 @@ void write_plain(const fs::path& path, const std::string& text) {
 
 std::vector<std::string> names_in(const fs::path& folder) {
   std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(folder)) names.push_back(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(folder))
+    names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -166,7 +167,8 @@ TEST_CASE("atomic file: a failure leaves the old file and no temporary", "[atomi
 TEST_CASE("atomic file: the temporary must be another name in the same folder", "[atomic_file]") {
   const ScratchFolder scratch("folders");
   const fs::path target = scratch.path() / "out.bin";
-  CHECK_THROWS_AS(AtomicFile(target, scratch.path() / "sub" / ".out.bin.tmp"), std::invalid_argument);
+  CHECK_THROWS_AS(AtomicFile(target, scratch.path() / "sub" / ".out.bin.tmp"),
+                  std::invalid_argument);
   CHECK_THROWS_AS(AtomicFile(target, target), std::invalid_argument);
   CHECK_NOTHROW(AtomicFile(fs::path("out.bin"), fs::path(".out.bin.tmp")));
 }

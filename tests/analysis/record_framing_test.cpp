@@ -55,8 +55,8 @@ TEST_CASE("record framing: a record is its size as u64 little-endian, then its b
   std::vector<std::byte> stream;
   append_record(stream, bytes_of("abc"));
   // The layout the shard parts and checkpoints on disk already have.
-  const std::vector<std::byte> expected{std::byte{3}, std::byte{0}, std::byte{0}, std::byte{0},
-                                        std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0},
+  const std::vector<std::byte> expected{std::byte{3},   std::byte{0},   std::byte{0},  std::byte{0},
+                                        std::byte{0},   std::byte{0},   std::byte{0},  std::byte{0},
                                         std::byte{'a'}, std::byte{'b'}, std::byte{'c'}};
   CHECK(stream == expected);
   const auto prefix = record_prefix(0x0102030405060708ULL);
@@ -96,9 +96,10 @@ TEST_CASE("record framing: a stream cut inside a record's size is refused", "[re
     INFO("cut after " << cut << " bytes");
     const std::span<const std::byte> truncated = std::span(stream).first(cut);
     CHECK_THROWS_AS(split_records(truncated), RecordError);
-    CHECK_THROWS_WITH(split_records(truncated),
-                      Catch::Contains("truncated") &&
-                          Catch::Contains(std::to_string(cut - 13) + " bytes into a record's 8-byte size"));
+    CHECK_THROWS_WITH(
+        split_records(truncated),
+        Catch::Contains("truncated") &&
+            Catch::Contains(std::to_string(cut - 13) + " bytes into a record's 8-byte size"));
     MemorySource source(truncated);
     (void)read_record(source);
     CHECK_THROWS_AS(read_record(source), RecordError);

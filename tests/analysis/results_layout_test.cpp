@@ -61,7 +61,8 @@ TEST_CASE("results layout: names", "[results_layout]") {
   for (const char* name : {"run", "contract.outcome_share", "cash"}) CHECK(!is_reserved_name(name));
 
   std::set<std::string> attributes;
-  for (const MetadataAttribute& attribute : metadata_attributes()) attributes.insert(attribute.name);
+  for (const MetadataAttribute& attribute : metadata_attributes())
+    attributes.insert(attribute.name);
   CHECK(attributes.size() == metadata_attributes().size());
   CHECK(attributes.count("scenario_toml") == 1);
   CHECK(attributes.count("format") == 0);  // written first, by name, before the table

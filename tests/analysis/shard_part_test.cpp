@@ -83,8 +83,8 @@ ResultsData part_data() {
   data.meta.indicator_names = {"Access within 18 weeks"};
   for (int s = 0; s < 2; ++s) {
     double next = 1.0 + s;
-    ScenarioResults row = testing::filled_results(k_shape.structures, k_shape.months,
-                                                  k_shape.indicators, [&next] { return next += 0.5; });
+    ScenarioResults row = testing::filled_results(
+        k_shape.structures, k_shape.months, k_shape.indicators, [&next] { return next += 0.5; });
     row.runs_done = s == 0 ? 5 : 0;
     data.scenarios.push_back(row);
   }
@@ -125,7 +125,8 @@ TEST_CASE("shard part: blocks cut short are refused, naming the file and the sce
   const std::size_t first = 8 + serialize(blocks[0]).size();
   for (const std::size_t cut : {std::size_t{3}, first + 5, bytes.size() - 1}) {
     INFO("cut to " << cut << " of " << bytes.size() << " bytes");
-    CHECK_THROWS_AS(split_shard_blocks(std::span(bytes).first(cut), "part-1.h5", 17), ResultsFileError);
+    CHECK_THROWS_AS(split_shard_blocks(std::span(bytes).first(cut), "part-1.h5", 17),
+                    ResultsFileError);
     CHECK_THROWS_WITH(split_shard_blocks(std::span(bytes).first(cut), "part-1.h5", 17),
                       Catch::StartsWith("part-1.h5: the blocks of scenario 17: truncated"));
   }

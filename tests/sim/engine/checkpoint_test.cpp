@@ -492,10 +492,10 @@ TEST_CASE("kept runs survive a round trip, plain blocks and empty lists too", "[
 std::vector<std::byte> runs_file_of_format_1(int scenario, const std::vector<BlockTally>& blocks) {
   std::vector<std::byte> bytes;
   for (const char c : std::string_view("SFCHKPT\0", 8)) bytes.push_back(static_cast<std::byte>(c));
-  append_le32(bytes, 1);                         // k_checkpoint_format_version
-  bytes.push_back(std::byte{2});                 // kind: runs
+  append_le32(bytes, 1);          // k_checkpoint_format_version
+  bytes.push_back(std::byte{2});  // kind: runs
   append_le32(bytes, static_cast<std::uint32_t>(scenario));
-  bytes.push_back(std::byte{0});                 // target_met
+  bytes.push_back(std::byte{0});  // target_met
   append_le32(bytes, static_cast<std::uint32_t>(blocks.size()));
   append_le64(bytes, checksum(bytes));
   for (const BlockTally& block : blocks) {

@@ -1,6 +1,7 @@
-// Small RAII wrappers over the HDF5 C API, shared by the results file,
-// checkpoints and merge. Internal to `analysis/` and `sim/`: not part of the
-// file format.
+// Small RAII wrappers over the HDF5 C API, for the results file's parts in
+// `analysis/` (hdf5_io, the writer, the reader and the shard part) and the
+// tests that open its files directly. The checkpoints and `merge` do not
+// use HDF5 directly. Internal to `analysis/`: not part of the file format.
 //
 // HDF5 reports failure through negative return values and an error stack it
 // would print to stderr. `silence_hdf5_error_printing` turns the printing off

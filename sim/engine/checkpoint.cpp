@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -18,7 +17,9 @@
 
 #include <fmt/format.h>
 
+#include "analysis/atomic_file.h"
 #include "analysis/byte_codec.h"
+#include "analysis/record_framing.h"
 #include "analysis/results_serialization.h"
 #include "analysis/tally_serialization.h"
 #include "sim/engine/errors.h"
@@ -51,62 +52,47 @@ std::uint64_t next_temporary_number() {
   return counter.fetch_add(1, std::memory_order_relaxed);
 }
 
-// A file written under a temporary name and renamed into place by commit():
-// a reader sees it absent or whole. Destroyed uncommitted (an exception on
-// the way), it removes the temporary file.
-class AtomicFile {
+// A file of the folder, written atomically (analysis/atomic_file.h) under a
+// temporary name that opening the checkpoint deletes when it is left over.
+// Not committed (an exception on the way), it removes the temporary. No
+// fsync (see checkpoint.h). An I/O failure is RunFailure naming the file.
+class CheckpointFile {
  public:
-  AtomicFile(const fs::path& folder, std::string_view name)
-      : final_path_(folder / name),
-        temporary_path_(folder / fmt::format("{}{}-{}-{}", k_temporary_prefix, ::getpid(),
-                                             next_temporary_number(), name)) {
-    descriptor_ = ::open(temporary_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (descriptor_ < 0) fail("cannot create", temporary_path_);
-  }
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-  ~AtomicFile() {
-    if (descriptor_ >= 0) ::close(descriptor_);
-    if (!committed_) ::unlink(temporary_path_.c_str());
+  CheckpointFile(const fs::path& folder, std::string_view name)
+      : file_(folder / name, folder / fmt::format("{}{}-{}-{}", k_temporary_prefix, ::getpid(),
+                                                  next_temporary_number(), name)) {
+    reporting_failure([this] { file_.create(); });
   }
 
   void write(std::span<const std::byte> bytes) {
-    while (!bytes.empty()) {
-      const ::ssize_t written = ::write(descriptor_, bytes.data(), bytes.size());
-      if (written < 0) {
-        if (errno == EINTR) continue;
-        fail("cannot write", temporary_path_);
-      }
-      bytes = bytes.subspan(static_cast<std::size_t>(written));
-    }
+    reporting_failure([&] { file_.write(bytes); });
   }
 
-  // No fsync (see checkpoint.h): the rename is what makes the file appear.
+  // One item, framed as a record (analysis/record_framing.h).
+  void write_item(std::span<const std::byte> item) {
+    write(record_prefix(item.size()));
+    write(item);
+  }
+
   void commit() {
-    // close() can be the first to report a failed write (NFS, quotas).
-    const int descriptor = std::exchange(descriptor_, -1);
-    if (::close(descriptor) != 0) fail("cannot write", temporary_path_);
-    if (::rename(temporary_path_.c_str(), final_path_.c_str()) != 0) {
-      fail("cannot rename into place", final_path_);
-    }
-    committed_ = true;
+    reporting_failure([this] { file_.commit(); });
   }
 
  private:
-  [[noreturn]] static void fail(std::string_view action, const fs::path& path) {
-    const int error_number = errno;
-    throw RunFailure(
-        fmt::format("checkpoint: {} {}: {}", action, path.string(), system_reason(error_number)));
+  template <class Action>
+  static void reporting_failure(Action&& action) {
+    try {
+      action();
+    } catch (const AtomicFileError& error) {
+      throw RunFailure(fmt::format("checkpoint: {}", error.what()));
+    }
   }
 
-  fs::path final_path_;
-  fs::path temporary_path_;
-  int descriptor_ = -1;
-  bool committed_ = false;
+  AtomicFile file_;
 };
 
 void write_text_atomically(const fs::path& folder, std::string_view name, std::string_view text) {
-  AtomicFile file(folder, name);
+  CheckpointFile file(folder, name);
   file.write(std::as_bytes(std::span<const char>(text.data(), text.size())));
   file.commit();
 }
@@ -183,13 +169,6 @@ std::vector<std::byte> file_header(FileKind kind, int scenario, bool target_met,
   return header;
 }
 
-void write_item(AtomicFile& file, std::span<const std::byte> item) {
-  std::vector<std::byte> size;
-  append_le64(size, item.size());
-  file.write(size);
-  file.write(item);
-}
-
 // Reads a checkpoint file item by item. Every failure, from a missing file
 // to a bad checksum, is std::runtime_error naming the file: the callers
 // decide whether it is a warning or a RunFailure.
@@ -228,19 +207,14 @@ class ItemReader {
   bool target_met() const { return target_met_; }
   std::uint32_t item_count() const { return item_count_; }
 
+  // The size is checked against the file before allocating: a damaged size
+  // must not ask for more memory than the file could ever fill.
   std::vector<std::byte> next_item() {
-    if (file_.remaining() < 8) fail("truncated before an item's size");
-    std::array<std::byte, 8> size_bytes;
-    file_.read(size_bytes);
-    const std::uint64_t size = load_le64(size_bytes.data());
-    // Checked against the file before allocating: a damaged size must not
-    // ask for more memory than the file could ever fill.
-    if (size > file_.remaining()) {
-      fail(fmt::format("an item of {} bytes where {} are left", size, file_.remaining()));
+    try {
+      return read_record(file_);
+    } catch (const RecordError& error) {
+      fail(error.what());
     }
-    std::vector<std::byte> item(static_cast<std::size_t>(size));
-    file_.read(item);
-    return item;
   }
 
   void finish() const {
@@ -659,19 +633,19 @@ std::vector<std::string> Checkpoint::warnings() const {
 void Checkpoint::save_scenario(int scenario, const FinishedScenario& finished) {
   check_scenario(scenario);
   const std::vector<std::byte> results = serialize(finished.results);
-  AtomicFile file(folder_, result_name(scenario));
+  CheckpointFile file(folder_, result_name(scenario));
   file.write(file_header(FileKind::result, scenario, finished.target_met, 1));
-  write_item(file, results);
+  file.write_item(results);
   file.commit();
 }
 
 void Checkpoint::save_kept_runs(int scenario, std::span<const BlockTally> blocks) {
   check_scenario(scenario);
-  AtomicFile file(folder_, runs_name(scenario));
+  CheckpointFile file(folder_, runs_name(scenario));
   file.write(
       file_header(FileKind::runs, scenario, false, static_cast<std::uint32_t>(blocks.size())));
   // One block's bytes at a time: kept runs can be gigabytes.
-  for (const BlockTally& block : blocks) write_item(file, serialize(block));
+  for (const BlockTally& block : blocks) file.write_item(serialize(block));
   file.commit();
 }
 
@@ -684,9 +658,9 @@ void Checkpoint::save_block(int scenario, const BlockTally& block) {
                     block.first_run()));
   }
   const std::vector<std::byte> bytes = serialize(block);
-  AtomicFile file(folder_, block_name(scenario, block.first_run()));
+  CheckpointFile file(folder_, block_name(scenario, block.first_run()));
   file.write(file_header(FileKind::block, scenario, false, 1));
-  write_item(file, bytes);
+  file.write_item(bytes);
   file.commit();
 }
 

@@ -7,17 +7,17 @@
 // results file from that work; the folder is removed once the results file
 // is final.
 //
-// Crash safety. Every file in the folder is written under a temporary name,
-// `.tmp-<pid>-<counter>-<name>`, and renamed into place when complete. A
-// rename within a folder is atomic, so `kill -9` at any moment leaves each
-// file either absent or whole. Temporary leftovers of a killed process are
-// deleted when the checkpoint is opened. There is deliberately no fsync per
-// file: a process crash keeps the page cache, so the files are whole anyway,
-// and syncing thousands of block files would cost more than the work they
-// save. After an operating system crash a file may be empty or damaged; every
-// file carries a checksum, a damaged result, runs or block file is treated
-// as missing (reported in warnings()), and its work is recomputed. A damaged
-// manifest or scenario text makes open() fail: the run starts afresh.
+// Crash safety (docs/resume.md). Every file in the folder is written
+// atomically (analysis/atomic_file.h) under a temporary name,
+// `.tmp-<pid>-<counter>-<name>`, so `kill -9` at any moment leaves each file
+// either absent or whole; the leftovers of a killed process are deleted when
+// the checkpoint is opened. There is deliberately no fsync per file: a
+// process crash keeps the page cache, and syncing thousands of block files
+// would cost more than the work they save. After an operating system crash a
+// file may be empty or damaged; every file carries a checksum, a damaged
+// result, runs or block file is treated as missing (reported in warnings()),
+// and its work is recomputed. A damaged manifest or scenario text makes
+// open() fail: the run starts afresh.
 //
 // One process uses a checkpoint at a time (its threads may save at once):
 // opening deletes every temporary file, including those of another live
@@ -26,8 +26,8 @@
 // Layout of the folder (scenario numbers and first runs zero-padded to at
 // least 6 digits):
 //   manifest                      what run this is, text:
-//                                   shortfall-checkpoint 1   (the version)
-//                                   format_version = results 1.0; checkpoint 1
+//                                   shortfall-checkpoint 1   (k_checkpoint_format_version)
+//                                   format_version = results 1.1; checkpoint 1
 //                                   seed = 42
 //                                   keep_runs = false
 //                                   scenario_count = 3
@@ -50,7 +50,8 @@
 //   "SFCHKPT\0" (8 bytes), u32 k_checkpoint_format_version, u8 kind
 //   (1 result, 2 runs, 3 block), i32 scenario, u8 target_met (results only),
 //   u32 item count, u64 checksum of the header bytes before it;
-//   then per item u64 size and the item's bytes: one ScenarioResults
+//   then the items, each framed as a record (analysis/record_framing.h: u64
+//   size, then the bytes): one ScenarioResults
 //   (analysis/results_serialization.h) for a result, one BlockTally
 //   (analysis/tally_serialization.h) per block otherwise. Each item carries
 //   its own tag, version and checksum, so the whole file is checked.
@@ -79,7 +80,7 @@ struct RunIdentity {
   std::uint64_t seed = 0;
   bool keep_runs = false;
   int scenario_count = 0;  // design points
-  // The program's results + checkpoint format, e.g. "results 1.0; checkpoint 1".
+  // The program's results + checkpoint format, e.g. "results 1.1; checkpoint 1".
   std::string format_version;
 };
 

@@ -12,6 +12,7 @@
 #include <iterator>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -20,6 +21,7 @@
 
 #include "support/results_fixture.h"
 
+#include "analysis/byte_codec.h"
 #include "analysis/results_serialization.h"
 #include "analysis/tally_serialization.h"
 #include "sim/engine/errors.h"
@@ -483,6 +485,50 @@ TEST_CASE("kept runs survive a round trip, plain blocks and empty lists too", "[
   const std::vector<BlockTally> plain = checkpoint.load_kept_runs(2);
   REQUIRE(plain.size() == 1);
   CHECK(same_block(plain[0], made_up_block(7, 1, TallyShape{1, 2, 0, false})));
+}
+
+// A runs file of format 1 built byte by byte from checkpoint.h's layout, as
+// the checkpoints on disk were written before the framing had its own codec.
+std::vector<std::byte> runs_file_of_format_1(int scenario, const std::vector<BlockTally>& blocks) {
+  std::vector<std::byte> bytes;
+  for (const char c : std::string_view("SFCHKPT\0", 8)) bytes.push_back(static_cast<std::byte>(c));
+  append_le32(bytes, 1);          // k_checkpoint_format_version
+  bytes.push_back(std::byte{2});  // kind: runs
+  append_le32(bytes, static_cast<std::uint32_t>(scenario));
+  bytes.push_back(std::byte{0});  // target_met
+  append_le32(bytes, static_cast<std::uint32_t>(blocks.size()));
+  append_le64(bytes, checksum(bytes));
+  for (const BlockTally& block : blocks) {
+    const std::vector<std::byte> item = serialize(block);
+    append_le64(bytes, item.size());
+    bytes.insert(bytes.end(), item.begin(), item.end());
+  }
+  return bytes;
+}
+
+TEST_CASE("checkpoint files keep the bytes of format 1: old files load, new files match them",
+          "[checkpoint]") {
+  const TemporaryFolder temporary;
+  const fs::path folder = temporary.path() / "out.h5.checkpoint";
+  Checkpoint checkpoint = Checkpoint::create(folder, test_identity());
+  const std::vector<BlockTally> blocks{made_up_block(0, 3), made_up_block(3, 2)};
+  const std::vector<std::byte> expected = runs_file_of_format_1(1, blocks);
+
+  checkpoint.save_kept_runs(1, blocks);
+  CHECK(read_bytes(folder / "scenario-000001.runs") == expected);
+
+  write_bytes(folder / "scenario-000002.runs", runs_file_of_format_1(2, blocks));
+  const std::vector<BlockTally> loaded = checkpoint.load_kept_runs(2);
+  REQUIRE(loaded.size() == blocks.size());
+  for (std::size_t i = 0; i < blocks.size(); ++i) CHECK(same_block(loaded[i], blocks[i]));
+
+  SECTION("an item cut short is refused, naming the file") {
+    std::vector<std::byte> cut = runs_file_of_format_1(3, blocks);
+    cut.resize(cut.size() - 1);
+    write_bytes(folder / "scenario-000003.runs", cut);
+    CHECK_THROWS_WITH(checkpoint.load_kept_runs(3),
+                      Catch::Contains("scenario-000003.runs") && Catch::Contains("truncated"));
+  }
 }
 
 TEST_CASE("a checkpoint that cannot be written fails the run, naming the file", "[checkpoint]") {

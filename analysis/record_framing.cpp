@@ -20,18 +20,31 @@ void append_record(std::vector<std::byte>& stream, std::span<const std::byte> re
   stream.insert(stream.end(), record.begin(), record.end());
 }
 
+namespace {
+
+std::string cut_message(RecordError::Cut cut, std::uint64_t size, std::uint64_t left) {
+  if (cut == RecordError::Cut::size) {
+    return fmt::format("truncated: the stream ends {} bytes into a record's {}-byte size", size,
+                       k_record_size_bytes);
+  }
+  return fmt::format("truncated: a record of {} bytes where {} are left", size, left);
+}
+
+}  // namespace
+
+RecordError::RecordError(Cut cut_at, std::uint64_t size_seen, std::uint64_t bytes_left)
+    : std::runtime_error(cut_message(cut_at, size_seen, bytes_left)),
+      cut(cut_at),
+      size(size_seen),
+      left(bytes_left) {}
+
 std::uint64_t checked_record_size(std::span<const std::byte> prefix,
                                   std::uint64_t left_after_prefix) {
   if (prefix.size() < k_record_size_bytes) {
-    throw RecordError(
-        fmt::format("truncated: the stream ends {} bytes into a record's {}-byte size",
-                    prefix.size(), k_record_size_bytes));
+    throw RecordError(RecordError::Cut::size, prefix.size(), left_after_prefix);
   }
   const std::uint64_t size = load_le64(prefix.data());
-  if (size > left_after_prefix) {
-    throw RecordError(
-        fmt::format("truncated: a record of {} bytes where {} are left", size, left_after_prefix));
-  }
+  if (size > left_after_prefix) throw RecordError(RecordError::Cut::bytes, size, left_after_prefix);
   return size;
 }
 

@@ -23,11 +23,17 @@ namespace shortfall {
 inline constexpr std::size_t k_record_size_bytes = 8;
 
 // A stream of records that ends early. The message says what was cut short
-// (the size or the bytes of a record), without naming the stream: the caller
-// adds the file.
+// (the size or the bytes of a record), without naming the stream; callers
+// that name their records in their own words (a checkpoint's items) read
+// what was cut from the fields.
 class RecordError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  enum class Cut { size, bytes };
+  RecordError(Cut cut, std::uint64_t size, std::uint64_t left);
+
+  Cut cut;
+  std::uint64_t size;  // size: the bytes of the size seen; bytes: the record's size
+  std::uint64_t left;  // bytes: the bytes left for it
 };
 
 // The bytes that go before a record of `size` bytes.

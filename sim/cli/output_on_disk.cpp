@@ -11,20 +11,6 @@ namespace shortfall {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> saved_state_difference(const fs::path& folder,
-                                                  const RunIdentity& identity) {
-  // The public Checkpoint API answers this only by open() refusing with an
-  // InputError that names every difference; this is the one place that
-  // turns that refusal into a value. The checkpoint is closed again here and
-  // opened once more by the run that continues it.
-  try {
-    Checkpoint::open(folder, identity);
-    return std::nullopt;
-  } catch (const InputError& difference) {
-    return std::string(difference.what());
-  }
-}
-
 LookedAtOutput look_at_output(const fs::path& output, const RunIdentity& identity,
                               const RunAsked& asked) {
   LookedAtOutput looked;
@@ -45,7 +31,7 @@ LookedAtOutput look_at_output(const fs::path& output, const RunIdentity& identit
   if (Checkpoint::exists(disk.saved_state_folder)) {
     disk.saved_state = SavedState::unchecked;
     if (plan_compares_saved_state(asked)) {
-      auto difference = saved_state_difference(disk.saved_state_folder, identity);
+      auto difference = Checkpoint::difference(disk.saved_state_folder, identity);
       disk.saved_state = difference ? SavedState::another_run : SavedState::this_run;
       if (difference) disk.saved_state_difference = std::move(*difference);
     }

@@ -30,11 +30,4 @@ struct LookedAtOutput {
 LookedAtOutput look_at_output(const std::filesystem::path& output, const RunIdentity& identity,
                               const RunAsked& asked);
 
-// Whether the saved state in `folder` is of the run `identity`: nothing when
-// it is, else why not (naming the folder and every difference, or what is
-// unreadable). Opening it removes a killed writer's temporary files, as
-// opening it to continue would: call it only under the output's lock.
-std::optional<std::string> saved_state_difference(const std::filesystem::path& folder,
-                                                  const RunIdentity& identity);
-
 }  // namespace shortfall

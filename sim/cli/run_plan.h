@@ -33,7 +33,7 @@ enum class SavedState {
   none,         // no folder, or one without a manifest (it holds no work)
   unchecked,    // present; not compared with this run (only --resume and --extend compare)
   this_run,     // present and of this very run: same scenario text, seed, --keep-runs, ...
-  another_run,  // present and of another run, or unreadable: see saved_state_difference
+  another_run,  // present and of another run, or unreadable: Checkpoint::difference
 };
 
 // What --resume without a saved state compares of an existing results file.

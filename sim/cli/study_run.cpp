@@ -5,8 +5,6 @@
 #include <cstdio>
 #include <utility>
 
-#include "analysis/byte_codec.h"
-#include "analysis/tally_serialization.h"
 #include "sim/cli/interrupt.h"
 #include "sim/cli/progress.h"
 #include "sim/cli/results_metadata.h"
@@ -174,13 +172,7 @@ void StudyRun::write_part(ResultsData data, const Checkpoint& checkpoint) {
     if (!share.whole || settings_.keep_runs) data.shard.block_scenarios.push_back(share.scenario);
   }
   const ShardBlocksSource blocks = [&checkpoint](int s) {
-    std::vector<std::byte> bytes;
-    for (const auto& block : checkpoint.load_kept_runs(s)) {
-      const std::vector<std::byte> serialized = serialize(block);
-      append_le64(bytes, serialized.size());
-      bytes.insert(bytes.end(), serialized.begin(), serialized.end());
-    }
-    return bytes;
+    return shard_blocks_bytes(checkpoint.load_kept_runs(s));
   };
   try {
     write_shard_file(output_, data, blocks);

@@ -213,7 +213,8 @@ class ItemReader {
     try {
       return read_record(file_);
     } catch (const RecordError& error) {
-      fail(error.what());
+      if (error.cut == RecordError::Cut::size) fail("truncated before an item's size");
+      fail(fmt::format("an item of {} bytes where {} are left", error.size, error.left));
     }
   }
 
@@ -526,7 +527,11 @@ Checkpoint Checkpoint::create(const fs::path& folder, const RunIdentity& identit
   return Checkpoint(folder, identity);
 }
 
-Checkpoint Checkpoint::open(const fs::path& folder, const RunIdentity& expected) {
+namespace {
+
+// The identity a checkpoint folder was made with. Throws InputError when the
+// manifest or the scenario text is missing or damaged.
+RunIdentity stored_identity(const fs::path& folder) {
   const fs::path manifest_path = folder / k_manifest_name;
   std::string manifest_bytes;
   try {
@@ -553,9 +558,13 @@ Checkpoint Checkpoint::open(const fs::path& folder, const RunIdentity& expected)
         folder.string(), scenario_path.string(), stored_text.size(), checksum(stored_text),
         manifest.scenario_bytes, manifest.scenario_checksum));
   }
+  return manifest.identity;
+}
 
-  // Every difference at once, so one attempt tells the whole story.
-  const RunIdentity& stored = manifest.identity;
+// Every difference at once, so one attempt tells the whole story; nothing
+// when the two are the same run.
+std::optional<std::string> identity_difference(const fs::path& folder, const RunIdentity& stored,
+                                               const RunIdentity& expected) {
   std::vector<std::string> differences;
   if (stored.format_version != expected.format_version) {
     differences.push_back(
@@ -577,9 +586,27 @@ Checkpoint Checkpoint::open(const fs::path& folder, const RunIdentity& expected)
   if (const auto text_difference = first_difference(stored.scenario_toml, expected.scenario_toml)) {
     differences.push_back(fmt::format("the scenario text differs {}", *text_difference));
   }
-  if (!differences.empty()) {
-    throw InputError(fmt::format("{}: the checkpoint is of another run: {}", folder.string(),
-                                 fmt::join(differences, "; ")));
+  if (differences.empty()) return std::nullopt;
+  return fmt::format("{}: the checkpoint is of another run: {}", folder.string(),
+                     fmt::join(differences, "; "));
+}
+
+}  // namespace
+
+std::optional<std::string> Checkpoint::difference(const fs::path& folder,
+                                                  const RunIdentity& expected) {
+  RunIdentity stored;
+  try {
+    stored = stored_identity(folder);
+  } catch (const InputError& damaged) {  // a damaged checkpoint is no run's
+    return std::string(damaged.what());
+  }
+  return identity_difference(folder, stored, expected);
+}
+
+Checkpoint Checkpoint::open(const fs::path& folder, const RunIdentity& expected) {
+  if (auto difference = identity_difference(folder, stored_identity(folder), expected)) {
+    throw InputError(std::move(*difference));
   }
 
   Checkpoint checkpoint(folder, expected);

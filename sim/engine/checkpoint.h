@@ -60,6 +60,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -103,6 +104,10 @@ class Checkpoint {
   // or the scenario text (the first differing line number and both lines). A missing or unreadable
   // manifest is an InputError too.
   static Checkpoint open(const std::filesystem::path& folder, const RunIdentity& expected);
+  // Why the checkpoint in `folder` is not one open() would accept for
+  // `expected`, in open()'s words; nothing when it is. Only reads.
+  static std::optional<std::string> difference(const std::filesystem::path& folder,
+                                               const RunIdentity& expected);
   // The folder holds a manifest: there is something open() can read.
   static bool exists(const std::filesystem::path& folder);
 

@@ -128,7 +128,7 @@ TEST_CASE("shard part: blocks cut short are refused, naming the file and the sce
     CHECK_THROWS_AS(split_shard_blocks(std::span(bytes).first(cut), "part-1.h5", 17),
                     ResultsFileError);
     CHECK_THROWS_WITH(split_shard_blocks(std::span(bytes).first(cut), "part-1.h5", 17),
-                      Catch::StartsWith("part-1.h5: the blocks of scenario 17: truncated"));
+                      Catch::Equals("part-1.h5: the blocks of scenario 17 are truncated"));
   }
 }
 

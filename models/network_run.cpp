@@ -73,10 +73,9 @@ NetworkRunModel::NetworkRunModel(const Scenario& scenario)
   const auto add_indicator = [&](const Indicator& spec, int holder, int local_index,
                                  const Contract& contract, bool alliance_wide) {
     MeasuredIndicator indicator{IndicatorProcess(spec), &spec, holder, local_index,
-                                spec.cases_per_month * contract.assessment_months,
-                                contract.payment_rule, {}, 0.0, {}, months_ / contract.assessment_months};
-    indicator.achievement_by_count =
-        achievement_by_count(spec, contract.payment_rule, indicator.cases);
+                                IndicatorMeasurement(spec, contract.payment_rule,
+                                                     contract.assessment_months),
+                                0.0, {}, months_ / contract.assessment_months};
     indicator.effort_effect =
         alliance_wide ? weighted_effort / member_value : contract.withhold_effort_effect;
     if (spec.delivered_by >= 0) {
@@ -281,18 +280,8 @@ double NetworkRunModel::measure_group(int g, int period, std::span<MeasurementSa
   double weighted = 0.0;
   for (int i = group.first; i < group.first + group.count; ++i) {
     const MeasuredIndicator& indicator = indicators_[index(i)];
-    const double mean_rate = work.rate_sum[index(i)] / group.period_months;  // pi-bar
-    double a = 0.0;
-    if (indicator.spec->cases_per_month == 0) {
-      a = achievement(*indicator.spec, indicator.rule, mean_rate);
-    } else {
-      const int met = samplers[index(indicator.holder)]->cases_met(period, indicator.local_index,
-                                                                   indicator.cases, mean_rate);
-      a = indicator.achievement_by_count.empty()
-              ? achievement(*indicator.spec, indicator.rule,
-                            static_cast<double>(met) / indicator.cases)
-              : indicator.achievement_by_count[index(met)];
-    }
+    const double a = indicator.measurement.achievement_of_period(
+        work.rate_sum[index(i)], period, *samplers[index(indicator.holder)], indicator.local_index);
     achievement_sum[index(i)] += a;
     weighted += indicator.spec->weight * a;
     work.rate_sum[index(i)] = 0.0;  // the next period starts afresh

@@ -17,6 +17,7 @@
 
 #include "demand.h"
 #include "indicator.h"
+#include "measurement.h"
 #include "operating_cost.h"
 #include "payment_structure.h"
 #include "provider_run.h"
@@ -79,9 +80,7 @@ class NetworkRunModel {
     const Indicator* spec;
     int holder = 0;
     int local_index = 0;  // its number in its holder's streams
-    int cases = 0;        // n_i M
-    PaymentRule rule = PaymentRule::linear;
-    std::vector<double> achievement_by_count;
+    IndicatorMeasurement measurement;
     double effort_effect = 0.0;  // delta_w of the contract (value-weighted for alliance-wide)
     std::vector<std::pair<int, double>> stress_sources;  // (provider, weight)
     int periods = 1;

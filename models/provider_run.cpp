@@ -34,9 +34,8 @@ ProviderRunModel::ProviderRunModel(const Scenario& scenario)
       correlation_(scenario.correlation) {
   for (const auto& indicator : scenario.indicators) {
     indicators_.emplace_back(indicator);
-    achievement_by_count_.push_back(achievement_by_count(
-        indicator, scenario.contract.payment_rule,
-        indicator.cases_per_month * scenario.contract.assessment_months));
+    measurements_.emplace_back(indicator, scenario.contract.payment_rule,
+                               scenario.contract.assessment_months);
   }
   indicator_arrays_ = IndicatorProcesses(indicators_);
   for (const auto& structure : scenario.contract.structures) {
@@ -118,25 +117,12 @@ void ProviderRunModel::simulate(const RunShocks& shocks, MeasurementSampler& sam
 double ProviderRunModel::measure_period(int period, MeasurementSampler& sampler,
                                         std::span<double> rate_sum,
                                         std::span<double> achievement_sum) const {
-  const auto& contract = scenario_.contract;
-  const int period_months = contract.assessment_months;
   double weighted = 0.0;
   for (std::size_t i = 0; i < rate_sum.size(); ++i) {
-    const auto& indicator = scenario_.indicators[i];
-    const double mean_rate = rate_sum[i] / period_months;  // pi-bar
-    double a = 0.0;
-    if (indicator.cases_per_month == 0) {
-      a = achievement(indicator, contract.payment_rule, mean_rate);
-    } else {
-      const int cases = indicator.cases_per_month * period_months;
-      const int met = sampler.cases_met(period, static_cast<int>(i), cases, mean_rate);
-      const auto& by_count = achievement_by_count_[i];
-      a = by_count.empty()
-              ? achievement(indicator, contract.payment_rule, static_cast<double>(met) / cases)
-              : by_count[index(met)];
-    }
+    const double a =
+        measurements_[i].achievement_of_period(rate_sum[i], period, sampler, static_cast<int>(i));
     achievement_sum[i] += a;
-    weighted += indicator.weight * a;
+    weighted += scenario_.indicators[i].weight * a;
     rate_sum[i] = 0.0;  // the next period starts afresh
   }
   return weighted;

@@ -49,7 +49,7 @@ Eigen::MatrixXd usable_correlation(const Eigen::MatrixXd& correlation) {
 NetworkRunModel::NetworkRunModel(const Scenario& scenario)
     : months_(scenario.simulation.horizon_months), structure_count_(scenario.structure_count()) {
   for (const auto& structure : scenario.main_contract().structures) {
-    effort_fraction_.push_back(structure.advance ? 1.0 : structure.withhold_fraction);
+    effort_fraction_.push_back(effort_fraction(structure));
   }
   const Network& network = scenario.network;
   const int provider_count = scenario.provider_count();
@@ -152,16 +152,11 @@ NetworkRunModel::NetworkRunModel(const Scenario& scenario)
         }
         const int activity = terms.first_activity + k;
         const DemandModel& demand = demand_[index(activity)];
-        PaidSegment paid;
+        PaidSegment paid{{}, EfficientCostPayments(terms_of_segment, demand, months_), activity,
+                         shared ? shared_group : first_group_of[index(p)] + k};
         for (const auto& structure : scenario.main_contract().structures) {
           paid.schedules.emplace_back(terms_of_segment, structure, demand, months_);
         }
-        for (int t = 1; t <= months_; ++t) {
-          paid.efficient_payment_fixed.push_back(efficient_cost_payment(terms_of_segment, demand, t, 1.0));
-        }
-        paid.follows_activity = terms_of_segment.basis == Basis::episodic;
-        paid.activity = activity;
-        paid.group = shared ? shared_group : first_group_of[index(p)] + k;
         contract.segments.push_back(std::move(paid));
       }
       contracts_.push_back(std::move(contract));
@@ -252,15 +247,16 @@ void NetworkRunModel::simulate(std::span<const RunShocks* const> shocks,
     work.risk_receivable[p] = 0.0;
     if (terms.contract < 0 || !contracts_[index(terms.contract)].contract->risk_share) continue;
     const ContractTerms& contract = contracts_[index(terms.contract)];
-    for (std::size_t t = 0; t < months; ++t) {
+    for (int t = 1; t <= months_; ++t) {
+      const auto month_index = index(t - 1);
       double payment = 0.0;
       for (std::size_t k = 0; k < contract.segments.size(); ++k) {
         const PaidSegment& segment = contract.segments[k];
-        const double paid = segment.efficient_payment_fixed[t] *
-                            (segment.follows_activity ? work.activity[index(segment.activity) * months + t] : 1.0);
+        const double paid = segment.efficient_payments.in_month(
+            t, work.activity[index(segment.activity) * months + month_index]);
         payment = k == 0 ? paid : payment + paid;
       }
-      work.efficient_payment[t] = payment;
+      work.efficient_payment[month_index] = payment;
     }
     work.risk_receivable[p] =
         add_risk_share_transfers(*contract.contract, work.efficient_payment, cost, transfer);
@@ -355,7 +351,7 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
         if (is_period_end(t, contract.period_months)) {
           const int period = t / contract.period_months;
           const double pot = schedule.outcome_pot(period);
-          const double earned = pot * work.group_achievement[index(segment.group)];  // E_k
+          const double earned = schedule.earned(period, work.group_achievement[index(segment.group)]);  // E_k
           const double settlement = schedule.settlement(period, earned);
           const int due = schedule.settlement_month(period);
           if (due <= months_) {
@@ -369,8 +365,7 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
         const double activity = work.activity[index(segment.activity) * months + month_index];
         const double segment_base = schedule.base_income(t, activity);
         const double segment_advance = schedule.advance_payment(t);
-        const double segment_efficient =
-            segment.efficient_payment_fixed[month_index] * (segment.follows_activity ? activity : 1.0);
+        const double segment_efficient = segment.efficient_payments.in_month(t, activity);
         base = seg == 0 ? segment_base : base + segment_base;
         advance = seg == 0 ? segment_advance : advance + segment_advance;
         efficient = seg == 0 ? segment_efficient : efficient + segment_efficient;

@@ -87,8 +87,7 @@ class NetworkRunModel {
   };
   struct PaidSegment {
     std::vector<PaymentSchedule> schedules;  // [S]
-    std::vector<double> efficient_payment_fixed;  // [T], V_y/12 (times G_t for capitation)
-    bool follows_activity = false;
+    EfficientCostPayments efficient_payments;
     int activity = 0;  // demand process
     int group = 0;
   };

@@ -12,11 +12,6 @@ namespace {
 
 std::size_t index(int i) { return static_cast<std::size_t>(i); }
 
-// The effort term's withhold fraction: advance counts as h = 1 (MODEL.md 5).
-double effort_fraction(const PaymentStructure& structure) {
-  return structure.advance ? 1.0 : structure.withhold_fraction;
-}
-
 }  // namespace
 
 double financial_stress(const ProviderFinance& provider, double cash) {
@@ -31,7 +26,8 @@ ProviderRunModel::ProviderRunModel(const Scenario& scenario)
       periods_(scenario.simulation.horizon_months / scenario.contract.assessment_months),
       demand_(scenario.demand, months_),
       operating_cost_(scenario.provider, scenario.contract.annual_value, months_),
-      correlation_(scenario.correlation) {
+      correlation_(scenario.correlation),
+      efficient_payments_(scenario.contract, demand_, months_) {
   for (const auto& indicator : scenario.indicators) {
     indicators_.emplace_back(indicator);
     measurements_.emplace_back(indicator, scenario.contract.payment_rule,
@@ -40,10 +36,6 @@ ProviderRunModel::ProviderRunModel(const Scenario& scenario)
   indicator_arrays_ = IndicatorProcesses(indicators_);
   for (const auto& structure : scenario.contract.structures) {
     schedules_.emplace_back(scenario.contract, structure, demand_, months_);
-  }
-  efficient_payment_fixed_.resize(index(months_));
-  for (int t = 1; t <= months_; ++t) {
-    efficient_payment_fixed_[index(t - 1)] = efficient_cost_payment(scenario.contract, demand_, t, 1.0);
   }
   // Without stress feedback an indicator path depends on the structure only
   // through the effort term delta_w h, so structures with equal h share it.
@@ -99,10 +91,8 @@ void ProviderRunModel::simulate(const RunShocks& shocks, MeasurementSampler& sam
   std::fill(work.risk_transfer.begin(), work.risk_transfer.end(), 0.0);
   double risk_receivable = 0.0;
   if (scenario_.contract.risk_share) {
-    const bool follows_activity = scenario_.contract.basis == Basis::episodic;
     for (int t = 1; t <= months_; ++t) {
-      work.efficient_payment[index(t - 1)] =
-          efficient_payment_fixed_[index(t - 1)] * (follows_activity ? work.activity[index(t - 1)] : 1.0);
+      work.efficient_payment[index(t - 1)] = efficient_payments_.in_month(t, work.activity[index(t - 1)]);
     }
     risk_receivable = add_risk_share_transfers(scenario_.contract, work.efficient_payment, work.cost,
                                                work.risk_transfer);
@@ -168,7 +158,7 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
       if (is_period_end(t, period_months)) {
         const int period = t / period_months;
         const double weighted = measure_period(period, sampler, work.rate_sum, achievement_mean);
-        earned_by_period[index(period - 1)] = schedule.outcome_pot(period) * weighted;  // E_k
+        earned_by_period[index(period - 1)] = schedule.earned(period, weighted);  // E_k
       }
     }
     if (is_period_end(t, period_months)) {

@@ -78,7 +78,7 @@ class ProviderRunModel {
   std::vector<IndicatorMeasurement> measurements_;  // [K]
   std::vector<PaymentSchedule> schedules_;
   std::vector<int> shares_outcomes_with_;  // [S]: earlier structure with identical outcomes, or -1
-  std::vector<double> efficient_payment_fixed_;  // [T] V_y/12 (times G_t for capitation)
+  EfficientCostPayments efficient_payments_;  // what the risk share compares costs against
 };
 
 // Financial stress s = clamp((Z - cash)/(Z - S), 0, 1) (MODEL.md section 4).

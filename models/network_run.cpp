@@ -192,8 +192,7 @@ NetworkRunModel::Workspace NetworkRunModel::make_workspace() const {
   work.settlements_due.resize(providers * months);
   work.subcontract_due.resize(subcontracts_.size() * months);
   work.subcontract_outcome_due.resize(subcontracts_.size() * months);
-  work.cash.resize(providers);
-  work.stress.resize(providers);
+  work.accounts.reserve(providers);
   work.commissioner_payment.resize(providers);
   work.outcomes.resize(s * providers);
   work.cash_path.resize(s * providers * months);
@@ -301,12 +300,10 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
   std::fill(work.settlements_due.begin(), work.settlements_due.end(), 0.0);
   std::fill(work.subcontract_due.begin(), work.subcontract_due.end(), 0.0);
   std::fill(work.subcontract_outcome_due.begin(), work.subcontract_outcome_due.end(), 0.0);
+  work.accounts.clear();
   for (std::size_t p = 0; p < provider_count; ++p) {
-    const ProviderFinance& finance = providers_[p].setup->provider;
     outcome_of(p) = RunOutcome{};
-    outcome_of(p).min_cash = std::numeric_limits<double>::infinity();
-    work.cash[p] = finance.opening_cash;
-    work.stress[p] = financial_stress(finance, work.cash[p]);  // s_0
+    work.accounts.emplace_back(providers_[p].setup->provider);  // Cash_0 and s_0
   }
 
   for (int t = 1; t <= months_; ++t) {
@@ -318,7 +315,7 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
       for (std::size_t q = 0; q < indicator.stress_sources.size(); ++q) {
         const auto [provider, weight] = indicator.stress_sources[q];
         const double term = weight * (providers_[index(provider)].setup->provider.stress_penalty *
-                                      work.stress[index(provider)]);
+                                      work.accounts[index(provider)].stress());
         drag = q == 0 ? term : drag + term;
       }
       const double feedback = indicator.effort_effect * h - drag;
@@ -371,10 +368,10 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
         efficient = seg == 0 ? segment_efficient : efficient + segment_efficient;
       }
       const double outcome_money = advance + due_to_holder[month_index];
-      const double risk_transfer = work.risk_transfer[p * months + month_index];
-      work.commissioner_payment[p] = base + outcome_money + risk_transfer;
+      const double paid = base + outcome_money + work.risk_transfer[p * months + month_index];
+      work.commissioner_payment[p] = paid;  // B_t + O_t + R_t
       outcome.received += outcome_money;
-      outcome.commissioner_cost += base + outcome_money + risk_transfer;
+      outcome.commissioner_cost += paid;
 
       // A lead owes each subcontractor its share, after the delay (docs/model.md).
       for (const int j : terms.subcontracts_paid) {
@@ -396,7 +393,6 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
     // Cash (MODEL.md 4), provider by provider.
     for (std::size_t p = 0; p < provider_count; ++p) {
       const ProviderTerms& terms = providers_[p];
-      const ProviderFinance& finance = terms.setup->provider;
       RunOutcome& outcome = outcome_of(p);
       double money_in = work.commissioner_payment[p];
       if (terms.subcontract_received >= 0) {
@@ -411,26 +407,16 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
       }
       work.commissioner_paid[(index(s) * provider_count + p) * months + month_index] =
           work.commissioner_payment[p];
-      double& cash = work.cash[p];
-      const double interest = finance.overdraft_rate / 12.0 * std::max(0.0, -cash);
-      cash += money_in - work.cost[p * months + month_index] - interest;
-      work.cash_path[(index(s) * provider_count + p) * months + month_index] = cash;
-      work.stress[p] = financial_stress(finance, cash);
-      outcome.min_cash = std::min(outcome.min_cash, cash);
-      if (cash < finance.shortfall_threshold) {
-        ++outcome.months_in_shortfall;
-        if (outcome.first_shortfall_month == 0) outcome.first_shortfall_month = t;
-      }
+      CashAccount& account = work.accounts[p];
+      account.step(t, money_in, work.cost[p * months + month_index]);
+      work.cash_path[(index(s) * provider_count + p) * months + month_index] = account.cash();
     }
   }
 
   for (std::size_t i = 0; i < k; ++i) achievement_sum[i] /= indicators_[i].periods;
   for (std::size_t p = 0; p < provider_count; ++p) {
     RunOutcome& outcome = outcome_of(p);
-    const ProviderFinance& finance = providers_[p].setup->provider;
-    outcome.shortfall = outcome.months_in_shortfall > 0;
-    outcome.end_cash = work.cash[p];
-    outcome.support = std::max(0.0, finance.shortfall_threshold - outcome.min_cash);
+    work.accounts[p].finish(outcome);
     // With no pot (no contract, or an outcome share of 0) the fraction is undefined.
     outcome.earned_fraction = outcome.pot > 0.0 ? outcome.earned / outcome.pot
                                                 : std::numeric_limits<double>::quiet_NaN();

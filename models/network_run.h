@@ -15,6 +15,7 @@
 #include <span>
 #include <vector>
 
+#include "cash_account.h"
 #include "demand.h"
 #include "indicator.h"
 #include "measurement.h"
@@ -54,7 +55,7 @@ class NetworkRunModel {
     std::vector<double> settlements_due;         // [provider][T], commissioner outcome money
     std::vector<double> subcontract_due;         // [subcontract][T], lead -> subcontractor
     std::vector<double> subcontract_outcome_due; // [subcontract][T], its outcome part
-    std::vector<double> cash, stress;            // [provider]
+    std::vector<CashAccount> accounts;           // [provider]
     std::vector<double> commissioner_payment;    // [provider], the month's B_t + O_t + R_t
     // Outputs:
     std::vector<RunOutcome> outcomes;      // [S][P]

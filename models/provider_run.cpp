@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "calendar.h"
+#include "cash_account.h"
 
 namespace shortfall {
 
@@ -13,12 +14,6 @@ namespace {
 std::size_t index(int i) { return static_cast<std::size_t>(i); }
 
 }  // namespace
-
-double financial_stress(const ProviderFinance& provider, double cash) {
-  const double stress = (provider.stress_start_cash - cash) /
-                        (provider.stress_start_cash - provider.shortfall_threshold);
-  return std::clamp(stress, 0.0, 1.0);
-}
 
 ProviderRunModel::ProviderRunModel(const Scenario& scenario)
     : scenario_(scenario),
@@ -144,14 +139,12 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
     std::fill(achievement_mean.begin(), achievement_mean.end(), 0.0);
   }
 
-  double cash = provider.opening_cash;
-  double stress = financial_stress(provider, cash);  // s_0
-  double min_cash = std::numeric_limits<double>::infinity();
+  CashAccount account(provider);  // Cash_0 and s_0
   for (int t = 1; t <= months_; ++t) {
     const auto month_index = index(t - 1);
     if (shared_with < 0) {
       // Latent performance, then the period's measurement (MODEL.md 5).
-      const double feedback = effort - provider.stress_penalty * stress;
+      const double feedback = effort - provider.stress_penalty * account.stress();
       advance_indicators(indicator_arrays_, t, feedback,
                          std::span<const double>(work.correlated_shocks.data() + month_index * k, k),
                          work.latent, work.rate_sum);
@@ -175,31 +168,21 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
       outcome.earned += earned;
     }
 
-    // Cash (MODEL.md 4): base + outcome money + risk share - cost - overdraft interest.
+    // Cash (MODEL.md 4): the commissioner pays B_t + O_t + R_t.
     const double base = schedule.base_income(t, work.activity[month_index]);
     const double outcome_money = schedule.advance_payment(t) + work.settlements_due[month_index];
-    const double risk_transfer = work.risk_transfer[month_index];
-    const double interest = provider.overdraft_rate / 12.0 * std::max(0.0, -cash);
-    cash += base + outcome_money + risk_transfer - work.cost[month_index] - interest;
-    cash_path[month_index] = cash;
-    stress = financial_stress(provider, cash);
+    const double paid = base + outcome_money + work.risk_transfer[month_index];
+    account.step(t, paid, work.cost[month_index]);
+    cash_path[month_index] = account.cash();
 
     outcome.received += outcome_money;
-    outcome.commissioner_cost += base + outcome_money + risk_transfer;
-    min_cash = std::min(min_cash, cash);
-    if (cash < provider.shortfall_threshold) {
-      ++outcome.months_in_shortfall;
-      if (outcome.first_shortfall_month == 0) outcome.first_shortfall_month = t;
-    }
+    outcome.commissioner_cost += paid;
   }
 
   if (shared_with < 0) {
     for (auto& mean : achievement_mean) mean /= periods_;
   }
-  outcome.shortfall = outcome.months_in_shortfall > 0;
-  outcome.min_cash = min_cash;
-  outcome.end_cash = cash;
-  outcome.support = std::max(0.0, provider.shortfall_threshold - min_cash);
+  account.finish(outcome);
   // With no pot (outcome share 0) there is nothing to earn: the fraction is undefined.
   outcome.earned_fraction =
       outcome.pot > 0.0 ? outcome.earned / outcome.pot : std::numeric_limits<double>::quiet_NaN();

@@ -81,7 +81,4 @@ class ProviderRunModel {
   EfficientCostPayments efficient_payments_;  // what the risk share compares costs against
 };
 
-// Financial stress s = clamp((Z - cash)/(Z - S), 0, 1) (MODEL.md section 4).
-double financial_stress(const ProviderFinance& provider, double cash);
-
 }  // namespace shortfall

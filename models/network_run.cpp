@@ -1,7 +1,6 @@
 #include "network_run.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "calendar.h"
 
@@ -192,6 +191,7 @@ NetworkRunModel::Workspace NetworkRunModel::make_workspace() const {
   work.settlements_due.resize(providers * months);
   work.subcontract_due.resize(subcontracts_.size() * months);
   work.subcontract_outcome_due.resize(subcontracts_.size() * months);
+  work.settlements.reserve(providers);
   work.accounts.reserve(providers);
   work.commissioner_payment.resize(providers);
   work.outcomes.resize(s * providers);
@@ -297,12 +297,13 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
   std::fill(achievement_sum.begin(), achievement_sum.end(), 0.0);
   std::fill(work.rate_sum.begin(), work.rate_sum.end(), 0.0);
   for (std::size_t i = 0; i < k; ++i) work.latent[i] = indicators_[i].process.logit_baseline;
-  std::fill(work.settlements_due.begin(), work.settlements_due.end(), 0.0);
   std::fill(work.subcontract_due.begin(), work.subcontract_due.end(), 0.0);
   std::fill(work.subcontract_outcome_due.begin(), work.subcontract_outcome_due.end(), 0.0);
+  work.settlements.clear();
   work.accounts.clear();
   for (std::size_t p = 0; p < provider_count; ++p) {
     outcome_of(p) = RunOutcome{};
+    work.settlements.emplace_back(std::span(work.settlements_due).subspan(p * months, months));
     work.accounts.emplace_back(providers_[p].setup->provider);  // Cash_0 and s_0
   }
 
@@ -340,24 +341,15 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
       if (terms.contract < 0) continue;
       const ContractTerms& contract = contracts_[index(terms.contract)];
       RunOutcome& outcome = outcome_of(p);
-      const auto due_to_holder = std::span(work.settlements_due).subspan(p * months, months);
+      SettlementBook& settlements = work.settlements[p];
       double base = 0.0, advance = 0.0, efficient = 0.0;
       for (std::size_t seg = 0; seg < contract.segments.size(); ++seg) {
         const PaidSegment& segment = contract.segments[seg];
         const PaymentSchedule& schedule = segment.schedules[index(s)];
         if (is_period_end(t, contract.period_months)) {
           const int period = t / contract.period_months;
-          const double pot = schedule.outcome_pot(period);
-          const double earned = schedule.earned(period, work.group_achievement[index(segment.group)]);  // E_k
-          const double settlement = schedule.settlement(period, earned);
-          const int due = schedule.settlement_month(period);
-          if (due <= months_) {
-            due_to_holder[index(due - 1)] += settlement;
-          } else {
-            outcome.receivable += settlement;
-          }
-          outcome.pot += pot;
-          outcome.earned += earned;
+          settlements.settle(schedule, period,
+                             schedule.earned(period, work.group_achievement[index(segment.group)]));
         }
         const double activity = work.activity[index(segment.activity) * months + month_index];
         const double segment_base = schedule.base_income(t, activity);
@@ -367,7 +359,7 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
         advance = seg == 0 ? segment_advance : advance + segment_advance;
         efficient = seg == 0 ? segment_efficient : efficient + segment_efficient;
       }
-      const double outcome_money = advance + due_to_holder[month_index];
+      const double outcome_money = advance + settlements.due_in(t);
       const double paid = base + outcome_money + work.risk_transfer[p * months + month_index];
       work.commissioner_payment[p] = paid;  // B_t + O_t + R_t
       outcome.received += outcome_money;
@@ -385,7 +377,7 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
           work.subcontract_due[index(j) * months + index(due - 1)] += payment;
           work.subcontract_outcome_due[index(j) * months + index(due - 1)] += outcome_part;
         } else {
-          outcome_of(index(subcontract.provider)).receivable += payment;
+          work.settlements[index(subcontract.provider)].add_receivable(payment);
         }
       }
     }
@@ -415,11 +407,8 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
 
   for (std::size_t i = 0; i < k; ++i) achievement_sum[i] /= indicators_[i].periods;
   for (std::size_t p = 0; p < provider_count; ++p) {
-    RunOutcome& outcome = outcome_of(p);
-    work.accounts[p].finish(outcome);
-    // With no pot (no contract, or an outcome share of 0) the fraction is undefined.
-    outcome.earned_fraction = outcome.pot > 0.0 ? outcome.earned / outcome.pot
-                                                : std::numeric_limits<double>::quiet_NaN();
+    work.accounts[p].finish(outcome_of(p));
+    work.settlements[p].finish(outcome_of(p));
   }
 }
 

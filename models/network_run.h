@@ -9,7 +9,9 @@
 // subcontractors what falls due, and every provider's cash moves. A network
 // of one provider performs exactly the arithmetic of the single-provider
 // kernel (models/provider_run.h), in the same order, so it gives the same
-// bits; tests check that.
+// bits; tests check that. Both kernels measure, settle and keep cash
+// through the same pieces (measurement.h, settlement_book.h,
+// cash_account.h); what is left here is what only a network has.
 #pragma once
 
 #include <span>
@@ -24,6 +26,7 @@
 #include "provider_run.h"
 #include "run_outcome.h"
 #include "scenario.h"
+#include "settlement_book.h"
 #include "shock_correlation.h"
 
 namespace shortfall {
@@ -53,6 +56,7 @@ class NetworkRunModel {
     std::vector<double> latent, rate_sum;        // [K]
     std::vector<double> group_achievement;       // [group], the period just measured
     std::vector<double> settlements_due;         // [provider][T], commissioner outcome money
+    std::vector<SettlementBook> settlements;     // [provider], over its part of settlements_due
     std::vector<double> subcontract_due;         // [subcontract][T], lead -> subcontractor
     std::vector<double> subcontract_outcome_due; // [subcontract][T], its outcome part
     std::vector<CashAccount> accounts;           // [provider]

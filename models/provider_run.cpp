@@ -1,11 +1,10 @@
 #include "provider_run.h"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 
 #include "calendar.h"
 #include "cash_account.h"
+#include "settlement_book.h"
 
 namespace shortfall {
 
@@ -127,7 +126,7 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
   std::span<double> cash_path(work.cash.data() + index(s) * index(months_), index(months_));
 
   RunOutcome outcome;
-  std::fill(work.settlements_due.begin(), work.settlements_due.end(), 0.0);
+  SettlementBook settlements(work.settlements_due);
   if (shared_with >= 0) {
     const auto* source = work.earned_by_period.data() + index(shared_with) * index(periods_);
     std::copy(source, source + periods_, earned_by_period.begin());
@@ -156,21 +155,12 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
     }
     if (is_period_end(t, period_months)) {
       const int period = t / period_months;
-      const double earned = earned_by_period[index(period - 1)];
-      const double settlement = schedule.settlement(period, earned);
-      const int due = schedule.settlement_month(period);
-      if (due <= months_) {
-        work.settlements_due[index(due - 1)] += settlement;
-      } else {
-        outcome.receivable += settlement;
-      }
-      outcome.pot += schedule.outcome_pot(period);
-      outcome.earned += earned;
+      settlements.settle(schedule, period, earned_by_period[index(period - 1)]);
     }
 
     // Cash (MODEL.md 4): the commissioner pays B_t + O_t + R_t.
     const double base = schedule.base_income(t, work.activity[month_index]);
-    const double outcome_money = schedule.advance_payment(t) + work.settlements_due[month_index];
+    const double outcome_money = schedule.advance_payment(t) + settlements.due_in(t);
     const double paid = base + outcome_money + work.risk_transfer[month_index];
     account.step(t, paid, work.cost[month_index]);
     cash_path[month_index] = account.cash();
@@ -183,9 +173,7 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
     for (auto& mean : achievement_mean) mean /= periods_;
   }
   account.finish(outcome);
-  // With no pot (outcome share 0) there is nothing to earn: the fraction is undefined.
-  outcome.earned_fraction =
-      outcome.pot > 0.0 ? outcome.earned / outcome.pot : std::numeric_limits<double>::quiet_NaN();
+  settlements.finish(outcome);
   work.outcomes[index(s)] = outcome;
 }
 

@@ -1,7 +1,6 @@
 #include "network_run.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "calendar.h"
 
@@ -49,7 +48,7 @@ Eigen::MatrixXd usable_correlation(const Eigen::MatrixXd& correlation) {
 NetworkRunModel::NetworkRunModel(const Scenario& scenario)
     : months_(scenario.simulation.horizon_months), structure_count_(scenario.structure_count()) {
   for (const auto& structure : scenario.main_contract().structures) {
-    effort_fraction_.push_back(structure.advance ? 1.0 : structure.withhold_fraction);
+    effort_fraction_.push_back(effort_fraction(structure));
   }
   const Network& network = scenario.network;
   const int provider_count = scenario.provider_count();
@@ -73,10 +72,9 @@ NetworkRunModel::NetworkRunModel(const Scenario& scenario)
   const auto add_indicator = [&](const Indicator& spec, int holder, int local_index,
                                  const Contract& contract, bool alliance_wide) {
     MeasuredIndicator indicator{IndicatorProcess(spec), &spec, holder, local_index,
-                                spec.cases_per_month * contract.assessment_months,
-                                contract.payment_rule, {}, 0.0, {}, months_ / contract.assessment_months};
-    indicator.achievement_by_count =
-        achievement_by_count(spec, contract.payment_rule, indicator.cases);
+                                IndicatorMeasurement(spec, contract.payment_rule,
+                                                     contract.assessment_months),
+                                0.0, {}, months_ / contract.assessment_months};
     indicator.effort_effect =
         alliance_wide ? weighted_effort / member_value : contract.withhold_effort_effect;
     if (spec.delivered_by >= 0) {
@@ -153,16 +151,11 @@ NetworkRunModel::NetworkRunModel(const Scenario& scenario)
         }
         const int activity = terms.first_activity + k;
         const DemandModel& demand = demand_[index(activity)];
-        PaidSegment paid;
+        PaidSegment paid{{}, EfficientCostPayments(terms_of_segment, demand, months_), activity,
+                         shared ? shared_group : first_group_of[index(p)] + k};
         for (const auto& structure : scenario.main_contract().structures) {
           paid.schedules.emplace_back(terms_of_segment, structure, demand, months_);
         }
-        for (int t = 1; t <= months_; ++t) {
-          paid.efficient_payment_fixed.push_back(efficient_cost_payment(terms_of_segment, demand, t, 1.0));
-        }
-        paid.follows_activity = terms_of_segment.basis == Basis::episodic;
-        paid.activity = activity;
-        paid.group = shared ? shared_group : first_group_of[index(p)] + k;
         contract.segments.push_back(std::move(paid));
       }
       contracts_.push_back(std::move(contract));
@@ -198,8 +191,8 @@ NetworkRunModel::Workspace NetworkRunModel::make_workspace() const {
   work.settlements_due.resize(providers * months);
   work.subcontract_due.resize(subcontracts_.size() * months);
   work.subcontract_outcome_due.resize(subcontracts_.size() * months);
-  work.cash.resize(providers);
-  work.stress.resize(providers);
+  work.settlements.reserve(providers);
+  work.accounts.reserve(providers);
   work.commissioner_payment.resize(providers);
   work.outcomes.resize(s * providers);
   work.cash_path.resize(s * providers * months);
@@ -253,15 +246,16 @@ void NetworkRunModel::simulate(std::span<const RunShocks* const> shocks,
     work.risk_receivable[p] = 0.0;
     if (terms.contract < 0 || !contracts_[index(terms.contract)].contract->risk_share) continue;
     const ContractTerms& contract = contracts_[index(terms.contract)];
-    for (std::size_t t = 0; t < months; ++t) {
+    for (int t = 1; t <= months_; ++t) {
+      const auto month_index = index(t - 1);
       double payment = 0.0;
       for (std::size_t k = 0; k < contract.segments.size(); ++k) {
         const PaidSegment& segment = contract.segments[k];
-        const double paid = segment.efficient_payment_fixed[t] *
-                            (segment.follows_activity ? work.activity[index(segment.activity) * months + t] : 1.0);
+        const double paid = segment.efficient_payments.in_month(
+            t, work.activity[index(segment.activity) * months + month_index]);
         payment = k == 0 ? paid : payment + paid;
       }
-      work.efficient_payment[t] = payment;
+      work.efficient_payment[month_index] = payment;
     }
     work.risk_receivable[p] =
         add_risk_share_transfers(*contract.contract, work.efficient_payment, cost, transfer);
@@ -281,18 +275,8 @@ double NetworkRunModel::measure_group(int g, int period, std::span<MeasurementSa
   double weighted = 0.0;
   for (int i = group.first; i < group.first + group.count; ++i) {
     const MeasuredIndicator& indicator = indicators_[index(i)];
-    const double mean_rate = work.rate_sum[index(i)] / group.period_months;  // pi-bar
-    double a = 0.0;
-    if (indicator.spec->cases_per_month == 0) {
-      a = achievement(*indicator.spec, indicator.rule, mean_rate);
-    } else {
-      const int met = samplers[index(indicator.holder)]->cases_met(period, indicator.local_index,
-                                                                   indicator.cases, mean_rate);
-      a = indicator.achievement_by_count.empty()
-              ? achievement(*indicator.spec, indicator.rule,
-                            static_cast<double>(met) / indicator.cases)
-              : indicator.achievement_by_count[index(met)];
-    }
+    const double a = indicator.measurement.achievement_of_period(
+        work.rate_sum[index(i)], period, *samplers[index(indicator.holder)], indicator.local_index);
     achievement_sum[index(i)] += a;
     weighted += indicator.spec->weight * a;
     work.rate_sum[index(i)] = 0.0;  // the next period starts afresh
@@ -313,15 +297,14 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
   std::fill(achievement_sum.begin(), achievement_sum.end(), 0.0);
   std::fill(work.rate_sum.begin(), work.rate_sum.end(), 0.0);
   for (std::size_t i = 0; i < k; ++i) work.latent[i] = indicators_[i].process.logit_baseline;
-  std::fill(work.settlements_due.begin(), work.settlements_due.end(), 0.0);
   std::fill(work.subcontract_due.begin(), work.subcontract_due.end(), 0.0);
   std::fill(work.subcontract_outcome_due.begin(), work.subcontract_outcome_due.end(), 0.0);
+  work.settlements.clear();
+  work.accounts.clear();
   for (std::size_t p = 0; p < provider_count; ++p) {
-    const ProviderFinance& finance = providers_[p].setup->provider;
     outcome_of(p) = RunOutcome{};
-    outcome_of(p).min_cash = std::numeric_limits<double>::infinity();
-    work.cash[p] = finance.opening_cash;
-    work.stress[p] = financial_stress(finance, work.cash[p]);  // s_0
+    work.settlements.emplace_back(std::span(work.settlements_due).subspan(p * months, months));
+    work.accounts.emplace_back(providers_[p].setup->provider);  // Cash_0 and s_0
   }
 
   for (int t = 1; t <= months_; ++t) {
@@ -333,7 +316,7 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
       for (std::size_t q = 0; q < indicator.stress_sources.size(); ++q) {
         const auto [provider, weight] = indicator.stress_sources[q];
         const double term = weight * (providers_[index(provider)].setup->provider.stress_penalty *
-                                      work.stress[index(provider)]);
+                                      work.accounts[index(provider)].stress());
         drag = q == 0 ? term : drag + term;
       }
       const double feedback = indicator.effort_effect * h - drag;
@@ -358,39 +341,29 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
       if (terms.contract < 0) continue;
       const ContractTerms& contract = contracts_[index(terms.contract)];
       RunOutcome& outcome = outcome_of(p);
-      const auto due_to_holder = std::span(work.settlements_due).subspan(p * months, months);
+      SettlementBook& settlements = work.settlements[p];
       double base = 0.0, advance = 0.0, efficient = 0.0;
       for (std::size_t seg = 0; seg < contract.segments.size(); ++seg) {
         const PaidSegment& segment = contract.segments[seg];
         const PaymentSchedule& schedule = segment.schedules[index(s)];
         if (is_period_end(t, contract.period_months)) {
           const int period = t / contract.period_months;
-          const double pot = schedule.outcome_pot(period);
-          const double earned = pot * work.group_achievement[index(segment.group)];  // E_k
-          const double settlement = schedule.settlement(period, earned);
-          const int due = schedule.settlement_month(period);
-          if (due <= months_) {
-            due_to_holder[index(due - 1)] += settlement;
-          } else {
-            outcome.receivable += settlement;
-          }
-          outcome.pot += pot;
-          outcome.earned += earned;
+          settlements.settle(schedule, period,
+                             schedule.earned(period, work.group_achievement[index(segment.group)]));
         }
         const double activity = work.activity[index(segment.activity) * months + month_index];
         const double segment_base = schedule.base_income(t, activity);
         const double segment_advance = schedule.advance_payment(t);
-        const double segment_efficient =
-            segment.efficient_payment_fixed[month_index] * (segment.follows_activity ? activity : 1.0);
+        const double segment_efficient = segment.efficient_payments.in_month(t, activity);
         base = seg == 0 ? segment_base : base + segment_base;
         advance = seg == 0 ? segment_advance : advance + segment_advance;
         efficient = seg == 0 ? segment_efficient : efficient + segment_efficient;
       }
-      const double outcome_money = advance + due_to_holder[month_index];
-      const double risk_transfer = work.risk_transfer[p * months + month_index];
-      work.commissioner_payment[p] = base + outcome_money + risk_transfer;
+      const double outcome_money = advance + settlements.due_in(t);
+      const double paid = base + outcome_money + work.risk_transfer[p * months + month_index];
+      work.commissioner_payment[p] = paid;  // B_t + O_t + R_t
       outcome.received += outcome_money;
-      outcome.commissioner_cost += base + outcome_money + risk_transfer;
+      outcome.commissioner_cost += paid;
 
       // A lead owes each subcontractor its share, after the delay (docs/model.md).
       for (const int j : terms.subcontracts_paid) {
@@ -404,7 +377,7 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
           work.subcontract_due[index(j) * months + index(due - 1)] += payment;
           work.subcontract_outcome_due[index(j) * months + index(due - 1)] += outcome_part;
         } else {
-          outcome_of(index(subcontract.provider)).receivable += payment;
+          work.settlements[index(subcontract.provider)].add_receivable(payment);
         }
       }
     }
@@ -412,7 +385,6 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
     // Cash (MODEL.md 4), provider by provider.
     for (std::size_t p = 0; p < provider_count; ++p) {
       const ProviderTerms& terms = providers_[p];
-      const ProviderFinance& finance = terms.setup->provider;
       RunOutcome& outcome = outcome_of(p);
       double money_in = work.commissioner_payment[p];
       if (terms.subcontract_received >= 0) {
@@ -427,29 +399,16 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
       }
       work.commissioner_paid[(index(s) * provider_count + p) * months + month_index] =
           work.commissioner_payment[p];
-      double& cash = work.cash[p];
-      const double interest = finance.overdraft_rate / 12.0 * std::max(0.0, -cash);
-      cash += money_in - work.cost[p * months + month_index] - interest;
-      work.cash_path[(index(s) * provider_count + p) * months + month_index] = cash;
-      work.stress[p] = financial_stress(finance, cash);
-      outcome.min_cash = std::min(outcome.min_cash, cash);
-      if (cash < finance.shortfall_threshold) {
-        ++outcome.months_in_shortfall;
-        if (outcome.first_shortfall_month == 0) outcome.first_shortfall_month = t;
-      }
+      CashAccount& account = work.accounts[p];
+      account.step(t, money_in, work.cost[p * months + month_index]);
+      work.cash_path[(index(s) * provider_count + p) * months + month_index] = account.cash();
     }
   }
 
   for (std::size_t i = 0; i < k; ++i) achievement_sum[i] /= indicators_[i].periods;
   for (std::size_t p = 0; p < provider_count; ++p) {
-    RunOutcome& outcome = outcome_of(p);
-    const ProviderFinance& finance = providers_[p].setup->provider;
-    outcome.shortfall = outcome.months_in_shortfall > 0;
-    outcome.end_cash = work.cash[p];
-    outcome.support = std::max(0.0, finance.shortfall_threshold - outcome.min_cash);
-    // With no pot (no contract, or an outcome share of 0) the fraction is undefined.
-    outcome.earned_fraction = outcome.pot > 0.0 ? outcome.earned / outcome.pot
-                                                : std::numeric_limits<double>::quiet_NaN();
+    work.accounts[p].finish(outcome_of(p));
+    work.settlements[p].finish(outcome_of(p));
   }
 }
 

@@ -9,19 +9,24 @@
 // subcontractors what falls due, and every provider's cash moves. A network
 // of one provider performs exactly the arithmetic of the single-provider
 // kernel (models/provider_run.h), in the same order, so it gives the same
-// bits; tests check that.
+// bits; tests check that. Both kernels measure, settle and keep cash
+// through the same pieces (measurement.h, settlement_book.h,
+// cash_account.h); what is left here is what only a network has.
 #pragma once
 
 #include <span>
 #include <vector>
 
+#include "cash_account.h"
 #include "demand.h"
 #include "indicator.h"
+#include "measurement.h"
 #include "operating_cost.h"
 #include "payment_structure.h"
 #include "provider_run.h"
 #include "run_outcome.h"
 #include "scenario.h"
+#include "settlement_book.h"
 #include "shock_correlation.h"
 
 namespace shortfall {
@@ -51,9 +56,10 @@ class NetworkRunModel {
     std::vector<double> latent, rate_sum;        // [K]
     std::vector<double> group_achievement;       // [group], the period just measured
     std::vector<double> settlements_due;         // [provider][T], commissioner outcome money
+    std::vector<SettlementBook> settlements;     // [provider], over its part of settlements_due
     std::vector<double> subcontract_due;         // [subcontract][T], lead -> subcontractor
     std::vector<double> subcontract_outcome_due; // [subcontract][T], its outcome part
-    std::vector<double> cash, stress;            // [provider]
+    std::vector<CashAccount> accounts;           // [provider]
     std::vector<double> commissioner_payment;    // [provider], the month's B_t + O_t + R_t
     // Outputs:
     std::vector<RunOutcome> outcomes;      // [S][P]
@@ -79,17 +85,14 @@ class NetworkRunModel {
     const Indicator* spec;
     int holder = 0;
     int local_index = 0;  // its number in its holder's streams
-    int cases = 0;        // n_i M
-    PaymentRule rule = PaymentRule::linear;
-    std::vector<double> achievement_by_count;
+    IndicatorMeasurement measurement;
     double effort_effect = 0.0;  // delta_w of the contract (value-weighted for alliance-wide)
     std::vector<std::pair<int, double>> stress_sources;  // (provider, weight)
     int periods = 1;
   };
   struct PaidSegment {
     std::vector<PaymentSchedule> schedules;  // [S]
-    std::vector<double> efficient_payment_fixed;  // [T], V_y/12 (times G_t for capitation)
-    bool follows_activity = false;
+    EfficientCostPayments efficient_payments;
     int activity = 0;  // demand process
     int group = 0;
   };

@@ -21,6 +21,15 @@ double efficient_cost_payment(const Contract& contract, const DemandModel& deman
   return monthly;
 }
 
+EfficientCostPayments::EfficientCostPayments(const Contract& contract, const DemandModel& demand,
+                                             int horizon_months)
+    : follows_activity_(contract.basis == Basis::episodic) {
+  // With activity 1 the episodic payment is the activity-free factor, exactly.
+  for (int t = 1; t <= horizon_months; ++t) {
+    fixed_.push_back(efficient_cost_payment(contract, demand, t, 1.0));
+  }
+}
+
 double add_risk_share_transfers(const Contract& contract, std::span<const double> efficient_payment,
                                 std::span<const double> cost, std::span<double> transfer) {
   double receivable = 0.0;

@@ -38,6 +38,12 @@ class PaymentSchedule {
   // Month in which period k is settled: kM + L (may lie after the horizon).
   int settlement_month(int period) const { return period * period_months_ + settlement_lag_; }
 
+  // E_k = P_k sum_i w_i a_{i,k} (MODEL.md 6), from the period's weighted
+  // achievement.
+  double earned(int period, double weighted_achievement) const {
+    return outcome_pot(period) * weighted_achievement;
+  }
+
   // Money moved at settlement of a period that earned E_k: E_k, or under
   // advance the clawback -(P_k - E_k).
   double settlement(int period, double earned) const {
@@ -56,10 +62,33 @@ class PaymentSchedule {
   std::vector<double> pot_;         // [k]
 };
 
+// The withhold fraction h as the effort term delta_w h sees it (MODEL.md 5):
+// advance frames the pot as a loss just as a full withhold does, so it
+// counts as h = 1 whatever its withhold fraction says.
+inline double effort_fraction(const PaymentStructure& structure) {
+  return structure.advance ? 1.0 : structure.withhold_fraction;
+}
+
 // Efficient-cost payment without any withhold, V_y / 12 scaled as the basis
 // says: what the risk share compares costs against, the same for every structure.
 double efficient_cost_payment(const Contract& contract, const DemandModel& demand, int month,
                               double activity);
+
+// The same payment month by month over the horizon. The part that does not
+// depend on realised activity is computed once, so a run only multiplies by
+// A_t (episodic); under block and capitation it is the stored number itself.
+class EfficientCostPayments {
+ public:
+  EfficientCostPayments(const Contract& contract, const DemandModel& demand, int horizon_months);
+
+  double in_month(int month, double activity) const {
+    return fixed_[static_cast<std::size_t>(month - 1)] * (follows_activity_ ? activity : 1.0);
+  }
+
+ private:
+  bool follows_activity_;
+  std::vector<double> fixed_;  // [t], V_y/12 (times G_t for capitation)
+};
 
 // Risk-share transfers R_t (MODEL.md 2) of one contract: at each financial
 // year end within the horizon, the year's variance e = costs - efficient-cost

@@ -1,10 +1,10 @@
 #include "provider_run.h"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 
 #include "calendar.h"
+#include "cash_account.h"
+#include "settlement_book.h"
 
 namespace shortfall {
 
@@ -12,18 +12,7 @@ namespace {
 
 std::size_t index(int i) { return static_cast<std::size_t>(i); }
 
-// The effort term's withhold fraction: advance counts as h = 1 (MODEL.md 5).
-double effort_fraction(const PaymentStructure& structure) {
-  return structure.advance ? 1.0 : structure.withhold_fraction;
-}
-
 }  // namespace
-
-double financial_stress(const ProviderFinance& provider, double cash) {
-  const double stress = (provider.stress_start_cash - cash) /
-                        (provider.stress_start_cash - provider.shortfall_threshold);
-  return std::clamp(stress, 0.0, 1.0);
-}
 
 ProviderRunModel::ProviderRunModel(const Scenario& scenario)
     : scenario_(scenario),
@@ -31,20 +20,16 @@ ProviderRunModel::ProviderRunModel(const Scenario& scenario)
       periods_(scenario.simulation.horizon_months / scenario.contract.assessment_months),
       demand_(scenario.demand, months_),
       operating_cost_(scenario.provider, scenario.contract.annual_value, months_),
-      correlation_(scenario.correlation) {
+      correlation_(scenario.correlation),
+      efficient_payments_(scenario.contract, demand_, months_) {
   for (const auto& indicator : scenario.indicators) {
     indicators_.emplace_back(indicator);
-    achievement_by_count_.push_back(achievement_by_count(
-        indicator, scenario.contract.payment_rule,
-        indicator.cases_per_month * scenario.contract.assessment_months));
+    measurements_.emplace_back(indicator, scenario.contract.payment_rule,
+                               scenario.contract.assessment_months);
   }
   indicator_arrays_ = IndicatorProcesses(indicators_);
   for (const auto& structure : scenario.contract.structures) {
     schedules_.emplace_back(scenario.contract, structure, demand_, months_);
-  }
-  efficient_payment_fixed_.resize(index(months_));
-  for (int t = 1; t <= months_; ++t) {
-    efficient_payment_fixed_[index(t - 1)] = efficient_cost_payment(scenario.contract, demand_, t, 1.0);
   }
   // Without stress feedback an indicator path depends on the structure only
   // through the effort term delta_w h, so structures with equal h share it.
@@ -100,10 +85,8 @@ void ProviderRunModel::simulate(const RunShocks& shocks, MeasurementSampler& sam
   std::fill(work.risk_transfer.begin(), work.risk_transfer.end(), 0.0);
   double risk_receivable = 0.0;
   if (scenario_.contract.risk_share) {
-    const bool follows_activity = scenario_.contract.basis == Basis::episodic;
     for (int t = 1; t <= months_; ++t) {
-      work.efficient_payment[index(t - 1)] =
-          efficient_payment_fixed_[index(t - 1)] * (follows_activity ? work.activity[index(t - 1)] : 1.0);
+      work.efficient_payment[index(t - 1)] = efficient_payments_.in_month(t, work.activity[index(t - 1)]);
     }
     risk_receivable = add_risk_share_transfers(scenario_.contract, work.efficient_payment, work.cost,
                                                work.risk_transfer);
@@ -118,25 +101,12 @@ void ProviderRunModel::simulate(const RunShocks& shocks, MeasurementSampler& sam
 double ProviderRunModel::measure_period(int period, MeasurementSampler& sampler,
                                         std::span<double> rate_sum,
                                         std::span<double> achievement_sum) const {
-  const auto& contract = scenario_.contract;
-  const int period_months = contract.assessment_months;
   double weighted = 0.0;
   for (std::size_t i = 0; i < rate_sum.size(); ++i) {
-    const auto& indicator = scenario_.indicators[i];
-    const double mean_rate = rate_sum[i] / period_months;  // pi-bar
-    double a = 0.0;
-    if (indicator.cases_per_month == 0) {
-      a = achievement(indicator, contract.payment_rule, mean_rate);
-    } else {
-      const int cases = indicator.cases_per_month * period_months;
-      const int met = sampler.cases_met(period, static_cast<int>(i), cases, mean_rate);
-      const auto& by_count = achievement_by_count_[i];
-      a = by_count.empty()
-              ? achievement(indicator, contract.payment_rule, static_cast<double>(met) / cases)
-              : by_count[index(met)];
-    }
+    const double a =
+        measurements_[i].achievement_of_period(rate_sum[i], period, sampler, static_cast<int>(i));
     achievement_sum[i] += a;
-    weighted += indicator.weight * a;
+    weighted += scenario_.indicators[i].weight * a;
     rate_sum[i] = 0.0;  // the next period starts afresh
   }
   return weighted;
@@ -156,7 +126,7 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
   std::span<double> cash_path(work.cash.data() + index(s) * index(months_), index(months_));
 
   RunOutcome outcome;
-  std::fill(work.settlements_due.begin(), work.settlements_due.end(), 0.0);
+  SettlementBook settlements(work.settlements_due);
   if (shared_with >= 0) {
     const auto* source = work.earned_by_period.data() + index(shared_with) * index(periods_);
     std::copy(source, source + periods_, earned_by_period.begin());
@@ -168,65 +138,42 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
     std::fill(achievement_mean.begin(), achievement_mean.end(), 0.0);
   }
 
-  double cash = provider.opening_cash;
-  double stress = financial_stress(provider, cash);  // s_0
-  double min_cash = std::numeric_limits<double>::infinity();
+  CashAccount account(provider);  // Cash_0 and s_0
   for (int t = 1; t <= months_; ++t) {
     const auto month_index = index(t - 1);
     if (shared_with < 0) {
       // Latent performance, then the period's measurement (MODEL.md 5).
-      const double feedback = effort - provider.stress_penalty * stress;
+      const double feedback = effort - provider.stress_penalty * account.stress();
       advance_indicators(indicator_arrays_, t, feedback,
                          std::span<const double>(work.correlated_shocks.data() + month_index * k, k),
                          work.latent, work.rate_sum);
       if (is_period_end(t, period_months)) {
         const int period = t / period_months;
         const double weighted = measure_period(period, sampler, work.rate_sum, achievement_mean);
-        earned_by_period[index(period - 1)] = schedule.outcome_pot(period) * weighted;  // E_k
+        earned_by_period[index(period - 1)] = schedule.earned(period, weighted);  // E_k
       }
     }
     if (is_period_end(t, period_months)) {
       const int period = t / period_months;
-      const double earned = earned_by_period[index(period - 1)];
-      const double settlement = schedule.settlement(period, earned);
-      const int due = schedule.settlement_month(period);
-      if (due <= months_) {
-        work.settlements_due[index(due - 1)] += settlement;
-      } else {
-        outcome.receivable += settlement;
-      }
-      outcome.pot += schedule.outcome_pot(period);
-      outcome.earned += earned;
+      settlements.settle(schedule, period, earned_by_period[index(period - 1)]);
     }
 
-    // Cash (MODEL.md 4): base + outcome money + risk share - cost - overdraft interest.
+    // Cash (MODEL.md 4): the commissioner pays B_t + O_t + R_t.
     const double base = schedule.base_income(t, work.activity[month_index]);
-    const double outcome_money = schedule.advance_payment(t) + work.settlements_due[month_index];
-    const double risk_transfer = work.risk_transfer[month_index];
-    const double interest = provider.overdraft_rate / 12.0 * std::max(0.0, -cash);
-    cash += base + outcome_money + risk_transfer - work.cost[month_index] - interest;
-    cash_path[month_index] = cash;
-    stress = financial_stress(provider, cash);
+    const double outcome_money = schedule.advance_payment(t) + settlements.due_in(t);
+    const double paid = base + outcome_money + work.risk_transfer[month_index];
+    account.step(t, paid, work.cost[month_index]);
+    cash_path[month_index] = account.cash();
 
     outcome.received += outcome_money;
-    outcome.commissioner_cost += base + outcome_money + risk_transfer;
-    min_cash = std::min(min_cash, cash);
-    if (cash < provider.shortfall_threshold) {
-      ++outcome.months_in_shortfall;
-      if (outcome.first_shortfall_month == 0) outcome.first_shortfall_month = t;
-    }
+    outcome.commissioner_cost += paid;
   }
 
   if (shared_with < 0) {
     for (auto& mean : achievement_mean) mean /= periods_;
   }
-  outcome.shortfall = outcome.months_in_shortfall > 0;
-  outcome.min_cash = min_cash;
-  outcome.end_cash = cash;
-  outcome.support = std::max(0.0, provider.shortfall_threshold - min_cash);
-  // With no pot (outcome share 0) there is nothing to earn: the fraction is undefined.
-  outcome.earned_fraction =
-      outcome.pot > 0.0 ? outcome.earned / outcome.pot : std::numeric_limits<double>::quiet_NaN();
+  account.finish(outcome);
+  settlements.finish(outcome);
   work.outcomes[index(s)] = outcome;
 }
 

@@ -12,6 +12,7 @@
 
 #include "demand.h"
 #include "indicator.h"
+#include "measurement.h"
 #include "operating_cost.h"
 #include "payment_structure.h"
 #include "run_outcome.h"
@@ -25,15 +26,6 @@ struct RunShocks {
   std::vector<double> demand;       // eta_t [T]
   std::vector<double> cost;         // zeta_t [T]
   std::vector<double> performance;  // independent z_{t,i} [T][K]; correlated by the kernel
-};
-
-// Binomial measurement: Y ~ Binomial(cases, probability) for (period,
-// indicator). The engine's sampler takes its uniforms from the stream of
-// (run, period, indicator), so equal probabilities give equal draws.
-class MeasurementSampler {
- public:
-  virtual ~MeasurementSampler() = default;
-  virtual int cases_met(int period, int indicator, int cases, double probability) = 0;
 };
 
 class ProviderRunModel {
@@ -83,17 +75,10 @@ class ProviderRunModel {
   std::vector<IndicatorProcess> indicators_;
   // The same constants as arrays, for the month's step of every indicator at once.
   IndicatorProcesses indicator_arrays_;
-  // Achievement a(Y) for every count Y = 0..N of a measured indicator,
-  // computed once with the formula of MODEL.md 5 (y = Y/N in double, then the
-  // rule), so a measurement costs a lookup instead of two divisions. Empty
-  // for indicators measured without sampling noise or with very many cases.
-  std::vector<std::vector<double>> achievement_by_count_;  // [K][N+1]
+  std::vector<IndicatorMeasurement> measurements_;  // [K]
   std::vector<PaymentSchedule> schedules_;
   std::vector<int> shares_outcomes_with_;  // [S]: earlier structure with identical outcomes, or -1
-  std::vector<double> efficient_payment_fixed_;  // [T] V_y/12 (times G_t for capitation)
+  EfficientCostPayments efficient_payments_;  // what the risk share compares costs against
 };
-
-// Financial stress s = clamp((Z - cash)/(Z - S), 0, 1) (MODEL.md section 4).
-double financial_stress(const ProviderFinance& provider, double cash);
 
 }  // namespace shortfall

@@ -59,3 +59,45 @@ TEST_CASE("base income, advances and pots follow MODEL.md section 2", "[payment_
   CHECK(episodic.base_income(7, 1.3) == Approx(value / 12.0 * 1.3).epsilon(1e-15));
   CHECK(efficient_cost_payment(contract, demand, 13, 0.9) == Approx(value * 1.05 / 12.0 * 0.9).epsilon(1e-15));
 }
+
+TEST_CASE("the effort term sees advance as a full withhold, whatever its fraction", "[payment_structure]") {
+  CHECK(effort_fraction(PaymentStructure::bonus()) == 0.0);
+  CHECK(effort_fraction(PaymentStructure::withhold()) == 1.0);
+  CHECK(effort_fraction(PaymentStructure::from_fraction(0.25)) == 0.25);
+  CHECK(effort_fraction(PaymentStructure{"advance_without_withhold", 0.0, true}) == 1.0);
+  CHECK(effort_fraction(PaymentStructure{"advance_half", 0.5, true}) == 1.0);
+}
+
+TEST_CASE("earned money is the period's pot times its weighted achievement", "[payment_structure]") {
+  auto scenario = shortfall::testing::quiet_scenario();
+  scenario.contract.outcome_share = {0.02, 0.04};
+  const DemandModel demand(scenario.demand, 36);
+  const PaymentSchedule withhold(scenario.contract, PaymentStructure::withhold(), demand, 36);
+  // E_k = P_k sum w_i a_{i,k}: quarter 2 in year 0, quarter 5 in year 1 (P = p_y 120m / 4).
+  CHECK(withhold.earned(2, 0.75) == Approx(0.75 * 0.02 * 30.0e6).epsilon(1e-15));
+  CHECK(withhold.earned(5, 0.5) == Approx(0.5 * 0.04 * 30.0e6).epsilon(1e-15));
+  CHECK(withhold.earned(5, 0.0) == 0.0);
+}
+
+TEST_CASE("the efficient-cost payment month by month, as the basis says", "[payment_structure]") {
+  auto scenario = shortfall::testing::quiet_scenario();
+  auto& contract = scenario.contract;
+  contract.income_growth = 0.05;
+  DemandProcess process;
+  process.growth = 0.1;
+  const DemandModel demand(process, 36);
+  const double monthly = contract.annual_value / 12.0;  // V / 12 = 10m
+  // V_y / 12, (V_y / 12) G_t with G_t = 1.1^((t-1)/12), (V_y / 12) A_t; activity
+  // moves only the episodic payment.
+  contract.basis = Basis::block;
+  const EfficientCostPayments block(contract, demand, 36);
+  CHECK(block.in_month(1, 1.7) == Approx(monthly).epsilon(1e-15));
+  CHECK(block.in_month(25, 0.4) == Approx(monthly * 1.05 * 1.05).epsilon(1e-15));
+  contract.basis = Basis::capitation;
+  const EfficientCostPayments capitation(contract, demand, 36);
+  CHECK(capitation.in_month(19, 1.7) == Approx(monthly * 1.05 * std::pow(1.1, 1.5)).epsilon(1e-14));
+  contract.basis = Basis::episodic;
+  const EfficientCostPayments episodic(contract, demand, 36);
+  CHECK(episodic.in_month(13, 0.9) == Approx(monthly * 1.05 * 0.9).epsilon(1e-15));
+  CHECK(episodic.in_month(13, 0.0) == 0.0);
+}

@@ -1,0 +1,53 @@
+// Measuring an indicator at the end of an assessment period (MODEL.md
+// section 5): the mean of the period's monthly rates pi-bar, the observed
+// rate y = Y/N with Y ~ Binomial(N, pi-bar) (or y = pi-bar without sampling
+// noise), and the achievement a(y) under the contract's payment rule. Every
+// kernel measures through this one function, so both give the same bits.
+#pragma once
+
+#include <vector>
+
+#include "indicator.h"
+#include "scenario.h"
+
+namespace shortfall {
+
+// Binomial measurement: Y ~ Binomial(cases, probability) for (period,
+// indicator). The engine's sampler takes its uniforms from the stream of
+// (run, period, indicator), so equal probabilities give equal draws.
+class MeasurementSampler {
+ public:
+  virtual ~MeasurementSampler() = default;
+  virtual int cases_met(int period, int indicator, int cases, double probability) = 0;
+};
+
+// How one indicator of one contract is measured and scored.
+class IndicatorMeasurement {
+ public:
+  // `period_months` is M; the indicator is measured on N = n M cases. The
+  // indicator's target, floor and direction are copied.
+  IndicatorMeasurement(const Indicator& indicator, PaymentRule rule, int period_months);
+
+  // a_{i,k} of the period just ended, from the sum of its M monthly rates
+  // pi_{i,t}. `sampler` draws Y under `stream_indicator`, the indicator's
+  // number in the sampler's streams; it is not called without sampling noise.
+  double achievement_of_period(double rate_sum, int period, MeasurementSampler& sampler,
+                               int stream_indicator) const {
+    const double mean_rate = rate_sum / period_months_;  // pi-bar
+    if (indicator_.cases_per_month == 0) return achievement(indicator_, rule_, mean_rate);
+    const int met = sampler.cases_met(period, stream_indicator, cases_, mean_rate);
+    // The table holds the formula's own bits for every count (indicator.h).
+    return achievement_by_count_.empty()
+               ? achievement(indicator_, rule_, static_cast<double>(met) / cases_)
+               : achievement_by_count_[static_cast<std::size_t>(met)];
+  }
+
+ private:
+  Indicator indicator_;
+  PaymentRule rule_;
+  int period_months_;
+  int cases_;  // N = n M
+  std::vector<double> achievement_by_count_;  // [N+1], or empty (indicator.h)
+};
+
+}  // namespace shortfall

@@ -1,4 +1,4 @@
-// Estimators of MODEL.md section 7, as free functions on plain numbers so
+// Estimators of docs/model.md section 7, as free functions on plain numbers so
 // they can be tested against hand computations.
 #pragma once
 
@@ -9,8 +9,8 @@
 
 namespace shortfall {
 
-inline constexpr double k_wilson_z = 1.959964;  // MODEL.md section 7
-inline constexpr double k_cvar_share = 0.05;    // CVaR 5 %, MODEL.md section 7
+inline constexpr double k_wilson_z = 1.959964;  // docs/model.md section 7
+inline constexpr double k_cvar_share = 0.05;    // CVaR 5 %, docs/model.md section 7
 
 // 95 % Wilson score interval for `successes` out of `trials` (trials > 0).
 // With no successes the low end is exactly 0, with all of them the high end
@@ -31,7 +31,7 @@ void quantiles_linear(std::span<double> values, std::span<const double> qs, std:
 // few ulps (0.05 * 100 is 5, never 6). At least 1 when N > 0.
 std::int64_t lower_tail_count(std::int64_t n, double share);
 
-// Mean of the worst ceil(share N) values (the lower tail): CVaR of MODEL.md
+// Mean of the worst ceil(share N) values (the lower tail): CVaR of docs/model.md
 // section 7 with share 0.05. Reorders values. NaN when `values` is empty or
 // holds a NaN.
 double lower_tail_mean(std::span<double> values, double share);

@@ -1,4 +1,4 @@
-// The results file: HDF5 laid out as INTERFACE.md says, readable as
+// The results file: HDF5 laid out as docs/model.md section 7 says, readable as
 // netCDF-4 (dimensions are HDF5 dimension scales). This header gathers its
 // parts; include the one you need, or this one for all of them:
 //

@@ -1,4 +1,4 @@
-// The layout of a results file (INTERFACE.md "Results files"): the names,
+// The layout of a results file (docs/model.md section 7): the names,
 // dimensions and shapes of its groups, variables and attributes. One table
 // that the writer (analysis/results_writer.cpp), the reader
 // (analysis/results_reader.cpp) and the shard part (analysis/shard_part.cpp)

@@ -1,4 +1,4 @@
-// The results file writer (INTERFACE.md "Results files"): HDF5 written
+// The results file writer (docs/model.md section 7): HDF5 written
 // through the C API so that netCDF-4 readers (ncdump, xarray with h5netcdf)
 // see named dimensions with no extra code.
 //

@@ -1,4 +1,4 @@
-// Writing a results file (INTERFACE.md "Results files"): the layout of
+// Writing a results file (docs/model.md section 7): the layout of
 // analysis/results_layout.h, written atomically (analysis/atomic_file.h)
 // behind its envelope (analysis/results_envelope.h).
 #pragma once

@@ -1,4 +1,4 @@
-// Per-scenario statistics of MODEL.md section 7, for every structure of one
+// Per-scenario statistics of docs/model.md section 7, for every structure of one
 // design point. Arrays are flattened row-major in the order of the results
 // file's dimensions (structure, month, quantile / indicator).
 #pragma once

@@ -18,7 +18,7 @@ namespace shortfall {
 namespace {
 
 constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
-constexpr double k_support_quantile = 0.95;  // MODEL.md section 7: 95th percentile of support
+constexpr double k_support_quantile = 0.95;  // docs/model.md section 7: 95th percentile of support
 
 BlockTally::Sums empty_sums(const TallyShape& shape) {
   BlockTally::Sums sums;
@@ -387,7 +387,7 @@ ScenarioResults ScenarioTally::finalize(const ForEachIndex& for_each_index) cons
         const double squared_deviations = plus * (1.0 - mean) * (1.0 - mean) +
                                           minus * (1.0 + mean) * (1.0 + mean) +
                                           (n - plus - minus) * mean * mean;
-        const double variance = squared_deviations / (n - 1.0);  // MODEL.md: sd with N - 1
+        const double variance = squared_deviations / (n - 1.0);  // docs/model.md: sd with N - 1
         results.p_shortfall_diff_se[s] = std::sqrt(variance / n);
       }
     }

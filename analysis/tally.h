@@ -165,7 +165,7 @@ class ScenarioTally {
   // Wilson half-width without finalising.
   std::int64_t shortfalls(int structure) const;
   const std::vector<BlockTally>& blocks() const { return blocks_; }
-  // Every statistic of MODEL.md section 7, a pure function of the blocks.
+  // Every statistic of docs/model.md section 7, a pure function of the blocks.
   // A mean over no runs is NaN (with no runs at all, every statistic is);
   // the paired standard error needs N >= 2 (NaN at N = 1), except for
   // structure 0, whose difference with itself is 0 with standard error 0.

@@ -1,4 +1,4 @@
-// Months, financial years and assessment periods (MODEL.md section 1).
+// Months, financial years and assessment periods (docs/model.md section 1).
 //
 // Months are numbered t = 1..T; month 1 is April, the first month of a
 // financial year. Period k = 1, 2, ... of length M covers months

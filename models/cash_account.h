@@ -1,5 +1,5 @@
 // A provider's cash month by month, and what a run records about it
-// (MODEL.md section 4):
+// (docs/model.md section 4):
 //
 //   Cash_t = Cash_{t-1} + money_in_t - K_t - r/12 max(0, -Cash_{t-1})
 //
@@ -24,7 +24,7 @@
 
 namespace shortfall {
 
-// Financial stress s = clamp((Z - cash)/(Z - S), 0, 1) (MODEL.md section 4).
+// Financial stress s = clamp((Z - cash)/(Z - S), 0, 1) (docs/model.md section 4).
 inline double financial_stress(const ProviderFinance& provider, double cash) {
   const double stress = (provider.stress_start_cash - cash) /
                         (provider.stress_start_cash - provider.shortfall_threshold);

@@ -1,4 +1,4 @@
-// Demand: the activity index A_t of MODEL.md section 3.
+// Demand: the activity index A_t of docs/model.md section 3.
 //
 //   A_t = exp(a_t - v_t/2) G_t lambda_{m(t)},   a_t = rho a_{t-1} + sigma eta_t,
 //   v_t = Var(a_t),  G_t = (1+g)^((t-1)/12),

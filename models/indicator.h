@@ -1,4 +1,4 @@
-// Outcome indicators (MODEL.md section 5): latent performance on the logit
+// Outcome indicators (docs/model.md section 5): latent performance on the logit
 // scale, measurement, and achievement under the payment rule.
 #pragma once
 
@@ -61,7 +61,7 @@ struct IndicatorProcesses {
   std::size_t size() const { return logit_baseline.size(); }
 };
 
-// One month of every indicator's latent process (MODEL.md 5):
+// One month of every indicator's latent process (docs/model.md 5):
 //   latent[i] = step(latent[i], target_level(month, feedback), shock[i])
 //   rate_sum[i] += logistic(latent[i])
 // for i = 0..K-1, the same bits as those calls one indicator at a time (the
@@ -72,7 +72,7 @@ void advance_indicators(const IndicatorProcesses& processes, int month, double f
                         std::span<const double> shock, std::span<double> latent,
                         std::span<double> rate_sum);
 
-// Achievement a_{i,k} in [0, 1] for an observed rate y (MODEL.md section 5).
+// Achievement a_{i,k} in [0, 1] for an observed rate y (docs/model.md section 5).
 // threshold: 1 when the target is met (y >= target, or y <= target when lower
 // is better); linear: clamp((y - floor)/(target - floor), 0, 1), which holds
 // for both directions because the floor lies on the far side of the target.

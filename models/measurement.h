@@ -1,4 +1,4 @@
-// Measuring an indicator at the end of an assessment period (MODEL.md
+// Measuring an indicator at the end of an assessment period (docs/model.md
 // section 5): the mean of the period's monthly rates pi-bar, the observed
 // rate y = Y/N with Y ~ Binomial(N, pi-bar) (or y = pi-bar without sampling
 // noise), and the achievement a(y) under the contract's payment rule. Every

@@ -240,7 +240,7 @@ void NetworkRunModel::simulate(std::span<const RunShocks* const> shocks,
     const auto cost = std::span(work.cost).subspan(p * months, months);
     terms.cost.cost_path(activity, shocks[p]->cost, cost);
 
-    // Risk share (MODEL.md 2), the same for every structure.
+    // Risk share (docs/model.md 2), the same for every structure.
     const auto transfer = std::span(work.risk_transfer).subspan(p * months, months);
     std::fill(transfer.begin(), transfer.end(), 0.0);
     work.risk_receivable[p] = 0.0;
@@ -309,7 +309,7 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
 
   for (int t = 1; t <= months_; ++t) {
     const auto month_index = index(t - 1);
-    // Latent performance with last month's stress of whoever delivers it (MODEL.md 5).
+    // Latent performance with last month's stress of whoever delivers it (docs/model.md 5).
     for (std::size_t i = 0; i < k; ++i) {
       const MeasuredIndicator& indicator = indicators_[i];
       double drag = 0.0;
@@ -334,7 +334,7 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
                                                 samplers, work, achievement_sum);
     }
 
-    // The commissioner pays each contract's holder; settlements are scheduled (MODEL.md 2, 6).
+    // The commissioner pays each contract's holder; settlements are scheduled (docs/model.md 2, 6).
     for (std::size_t p = 0; p < provider_count; ++p) {
       work.commissioner_payment[p] = 0.0;
       const ProviderTerms& terms = providers_[p];
@@ -382,7 +382,7 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
       }
     }
 
-    // Cash (MODEL.md 4), provider by provider.
+    // Cash (docs/model.md 4), provider by provider.
     for (std::size_t p = 0; p < provider_count; ++p) {
       const ProviderTerms& terms = providers_[p];
       RunOutcome& outcome = outcome_of(p);

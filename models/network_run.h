@@ -1,6 +1,6 @@
 // One run of a network of providers, or of a segmented contract, under
-// every payment structure (MODEL.md sections 9-10, docs/model.md
-// "Networks and segments").
+// every payment structure (docs/model.md section 9, "Networks and
+// segments").
 //
 // The providers step month by month together, because money and stress
 // cross between them: in month t every indicator moves with the stress its
@@ -40,7 +40,7 @@ class NetworkRunModel {
   int structure_count() const { return structure_count_; }
   int indicator_count() const { return static_cast<int>(indicators_.size()); }
   // Who draws random numbers: every provider, then the alliance-wide
-  // indicators when there are any (MODEL.md 8; docs/model.md).
+  // indicators when there are any (docs/model.md sections 8 and 9).
   int holder_count() const { return static_cast<int>(holders_.size()); }
 
   struct Workspace {

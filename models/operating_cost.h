@@ -1,4 +1,4 @@
-// Operating cost K_t of MODEL.md section 3:
+// Operating cost K_t of docs/model.md section 3:
 //   K_t = (1+d) (V (1+g_C)^{y(t)} / 12) [phi + (1-phi) A_t] (1 + sigma_c zeta_t).
 // Costs are the same under every payment structure.
 #pragma once

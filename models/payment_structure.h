@@ -1,4 +1,4 @@
-// What a payment structure pays and when (MODEL.md sections 2 and 6).
+// What a payment structure pays and when (docs/model.md sections 2 and 6).
 //
 // Under every structure the outcome pot P_k is the same; structures differ in
 // whether and when the pot is carved out of the base income:
@@ -38,7 +38,7 @@ class PaymentSchedule {
   // Month in which period k is settled: kM + L (may lie after the horizon).
   int settlement_month(int period) const { return period * period_months_ + settlement_lag_; }
 
-  // E_k = P_k sum_i w_i a_{i,k} (MODEL.md 6), from the period's weighted
+  // E_k = P_k sum_i w_i a_{i,k} (docs/model.md 6), from the period's weighted
   // achievement.
   double earned(int period, double weighted_achievement) const {
     return outcome_pot(period) * weighted_achievement;
@@ -62,7 +62,7 @@ class PaymentSchedule {
   std::vector<double> pot_;         // [k]
 };
 
-// The withhold fraction h as the effort term delta_w h sees it (MODEL.md 5):
+// The withhold fraction h as the effort term delta_w h sees it (docs/model.md 5):
 // advance frames the pot as a loss just as a full withhold does, so it
 // counts as h = 1 whatever its withhold fraction says.
 inline double effort_fraction(const PaymentStructure& structure) {
@@ -90,7 +90,7 @@ class EfficientCostPayments {
   std::vector<double> fixed_;  // [t], V_y/12 (times G_t for capitation)
 };
 
-// Risk-share transfers R_t (MODEL.md 2) of one contract: at each financial
+// Risk-share transfers R_t (docs/model.md 2) of one contract: at each financial
 // year end within the horizon, the year's variance e = costs - efficient-cost
 // payments beyond the corridor, shared as the contract says, in month
 // 12(y+1) + L. Adds each transfer to `transfer` [T] and returns the sum of

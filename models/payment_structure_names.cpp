@@ -1,5 +1,5 @@
 // Names of payment structures: the `structure` coordinate of results files
-// (INTERFACE.md), so they must be stable and one name must mean one fraction.
+// (results files, --set and sweep keys), so they must be stable and one name must mean one fraction.
 #include <charconv>
 #include <stdexcept>
 #include <string>

@@ -80,7 +80,7 @@ void ProviderRunModel::simulate(const RunShocks& shocks, MeasurementSampler& sam
 
   correlation_.apply_months(shocks.performance, work.correlated_shocks, months_);
 
-  // Risk share (MODEL.md 2): the same for every structure, since it compares
+  // Risk share (docs/model.md 2): the same for every structure, since it compares
   // costs with the efficient-cost payment before any withhold.
   std::fill(work.risk_transfer.begin(), work.risk_transfer.end(), 0.0);
   double risk_receivable = 0.0;
@@ -142,7 +142,7 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
   for (int t = 1; t <= months_; ++t) {
     const auto month_index = index(t - 1);
     if (shared_with < 0) {
-      // Latent performance, then the period's measurement (MODEL.md 5).
+      // Latent performance, then the period's measurement (docs/model.md 5).
       const double feedback = effort - provider.stress_penalty * account.stress();
       advance_indicators(indicator_arrays_, t, feedback,
                          std::span<const double>(work.correlated_shocks.data() + month_index * k, k),
@@ -158,7 +158,7 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
       settlements.settle(schedule, period, earned_by_period[index(period - 1)]);
     }
 
-    // Cash (MODEL.md 4): the commissioner pays B_t + O_t + R_t.
+    // Cash (docs/model.md 4): the commissioner pays B_t + O_t + R_t.
     const double base = schedule.base_income(t, work.activity[month_index]);
     const double outcome_money = schedule.advance_payment(t) + settlements.due_in(t);
     const double paid = base + outcome_money + work.risk_transfer[month_index];

@@ -1,10 +1,10 @@
 // One provider's run under every payment structure of a scenario: the
-// monthly loop of MODEL.md sections 2-6.
+// monthly loop of docs/model.md sections 2-6.
 //
 // The kernel is plain arithmetic. The engine hands it the run's standard
 // normal shocks and a sampler for the binomial measurement draws, both
 // taken from counter-based streams, so every structure sees the same random
-// future (MODEL.md section 8).
+// future (docs/model.md section 8).
 #pragma once
 
 #include <span>

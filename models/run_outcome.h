@@ -1,4 +1,4 @@
-// What one run records under one payment structure (MODEL.md section 7).
+// What one run records under one payment structure (docs/model.md section 7).
 // A plain record: the model kernel fills it, the tallies in analysis/ merge it.
 #pragma once
 

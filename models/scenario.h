@@ -24,7 +24,7 @@ enum class Basis { block, capitation, episodic };
 enum class PaymentRule { threshold, linear };
 enum class Direction { higher = +1, lower = -1 };
 
-// One payment structure of MODEL.md section 2: the withhold fraction h
+// One payment structure of docs/model.md section 2: the withhold fraction h
 // (bonus 0, withhold 1, hybrid in between) or `advance`.
 struct PaymentStructure {
   std::string name;          // "bonus", "withhold", "advance", "hybrid_0.5"
@@ -94,13 +94,13 @@ struct Indicator {
   double volatility = 0.0;  // sigma_i, monthly, logit units
   double reversion = 0.0;   // kappa_i in [0, 1]
   double trend = 0.0;       // tau_i, logit per year, not multiplied by the direction
-  // Networks (MODEL.md 9): the provider whose financial stress drags this
+  // Networks (docs/model.md 9): the provider whose financial stress drags this
   // indicator, by its position in the scenario; -1: the contract's holder
   // (for alliance-wide indicators, every member, weighted by contract value).
   int delivered_by = -1;
 };
 
-// One population segment of a contract (MODEL.md 10), e.g. a HoNOS payment
+// One population segment of a contract (docs/model.md 9), e.g. a HoNOS payment
 // super-class: its own value, basis, demand and indicators. The rest of the
 // contract's terms (outcome share, structures, assessment, lag, rule) are
 // the contract's.
@@ -134,7 +134,7 @@ struct ProviderSetup {
   int structure_count() const { return static_cast<int>(contract.structures.size()); }
 };
 
-// MODEL.md 9: who holds the commissioner's contracts and how money flows on.
+// docs/model.md 9: who holds the commissioner's contracts and how money flows on.
 enum class NetworkModel { single, alliance, prime, integrator };
 
 // A prime's or integrator's subcontract. The lead pays the subcontractor,
@@ -183,11 +183,11 @@ struct SimulationSettings {
 
 // A scenario is its first provider (the only one in a single-provider file,
 // so `scenario.provider`, `scenario.contract` and the rest read as in
-// MODEL.md 2-6) plus, for a network, the others and how they are linked.
+// docs/model.md 2-6) plus, for a network, the others and how they are linked.
 struct Scenario : ProviderSetup {
   std::string title;
   SimulationSettings simulation;
-  // Which random futures the scenario sees (MODEL.md section 8). Scenarios of a
+  // Which random futures the scenario sees (docs/model.md section 8). Scenarios of a
   // sweep share one by default; a single scenario uses 0.
   std::uint64_t shock_key = 0;
   Network network;
@@ -223,7 +223,7 @@ struct Scenario : ProviderSetup {
     }
     return network.shared_indicators[static_cast<std::size_t>(i)];
   }
-  // One provider with one unsegmented contract: MODEL.md 2-6 exactly, run
+  // One provider with one unsegmented contract: docs/model.md 2-6 exactly, run
   // by the single-provider kernel (models/provider_run.h).
   bool is_single_provider() const {
     return network.model == NetworkModel::single && segments.empty();

@@ -1,4 +1,4 @@
-// The outcome money of one contract's holder in one run (MODEL.md section
+// The outcome money of one contract's holder in one run (docs/model.md section
 // 6): each period's pot P_k and earned money E_k, the settlement scheduled
 // for month kM + L (the earned money, or under advance the clawback
 // -(P_k - E_k)), and what falls due after the horizon, which is reported as

@@ -1,4 +1,4 @@
-// Correlated indicator shocks eps_t ~ N(0, R) (MODEL.md section 5) from
+// Correlated indicator shocks eps_t ~ N(0, R) (docs/model.md section 5) from
 // independent standard normals z_t: eps_t = C z_t with C C^T = R.
 //
 // C is the Cholesky factor when R is positive definite. A singular but

@@ -98,7 +98,7 @@ CLI::App* add_summary_command(CLI::App& app, std::string& path) {
   return summary;
 }
 
-// Runs `command` and turns what it throws into the exit code (INTERFACE.md):
+// Runs `command` and turns what it throws into the exit code (the README's "Command line"):
 // 1 invalid input, 2 a failure while running, the message on stderr.
 template <class Command>
 int exit_code_of(Command command) {

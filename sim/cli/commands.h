@@ -1,4 +1,4 @@
-// The command line (INTERFACE.md): CLI11's set-up of `run`, `check`,
+// The command line (README, "Command line"): CLI11's set-up of `run`, `check`,
 // `summary` and `merge`, and the dispatch to each command's own file
 // (run_command.h, check_command.h, summary_command.h, merge_command.h).
 #pragma once

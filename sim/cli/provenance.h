@@ -1,5 +1,5 @@
 // Where a results file came from: the facts a file records about the run
-// that made it (INTERFACE.md: program_version, git_revision, created_utc,
+// that made it (docs/model.md section 7: program_version, git_revision, created_utc,
 // command_line, host), and the text of `shortfall --version`. Gathered here
 // only, so `run`, `merge` and `--version` say the same thing.
 #pragma once

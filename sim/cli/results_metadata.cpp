@@ -29,7 +29,7 @@ ResultsMetadata describe_run(const LoadedStudy& study, const std::string& comman
     meta.indicator_names.push_back(first.indicator(i).name);
   }
   // A network's files carry the provider axis; a single provider's keep
-  // INTERFACE.md's layout (even with segments).
+  // first layout (even with segments).
   if (first.network.model != NetworkModel::single) {
     for (int p = 0; p < first.provider_count(); ++p) {
       meta.provider_ids.push_back(first.provider_setup(p).id);

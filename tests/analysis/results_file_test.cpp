@@ -128,7 +128,7 @@ ResultsData sample_results(int scenarios = 2, int structures = 3, int months = 6
     row.end_cash_quantiles = source.take(st * q);
     row.indicator_achievement_mean = source.take(st * k);
     row.p_any_shortfall = row.p_shortfall;  // one provider
-    // No run of this structure fell short: the mean is NaN (MODEL.md 7).
+    // No run of this structure fell short: the mean is NaN (docs/model.md 7).
     // (With one structure there is no second one to mark: ASan found this
     // writing past the end.)
     if (structures > 1) row.first_shortfall_month_mean[1] = k_nan;

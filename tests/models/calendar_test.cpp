@@ -4,7 +4,7 @@
 
 using namespace shortfall;
 
-TEST_CASE("months, financial years and periods (MODEL.md section 1)", "[calendar]") {
+TEST_CASE("months, financial years and periods (docs/model.md section 1)", "[calendar]") {
   // Month 1 is April of financial year 0; month 13 April of year 1.
   STATIC_REQUIRE(financial_year(1) == 0);
   STATIC_REQUIRE(financial_year(12) == 0);

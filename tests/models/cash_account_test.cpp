@@ -1,4 +1,4 @@
-// The cash account against closed forms and hand-made paths (MODEL.md
+// The cash account against closed forms and hand-made paths (docs/model.md
 // section 4). Where every number is a small integer or a power of two the
 // arithmetic is exact and the checks are ==.
 #include "models/cash_account.h"

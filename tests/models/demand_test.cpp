@@ -16,7 +16,7 @@ TEST_CASE("demand without noise follows trend and seasonality exactly", "[demand
   std::vector<double> shocks(24, 0.0), activity(24);
   demand.activity_path(shocks, activity);
   for (int t = 1; t <= 24; ++t) {
-    const double trend = std::pow(1.02, (t - 1) / 12.0);  // G_t, MODEL.md 2
+    const double trend = std::pow(1.02, (t - 1) / 12.0);  // G_t, docs/model.md 2
     CHECK(demand.trend(t) == trend);
     const double expected = trend * process.seasonality[static_cast<std::size_t>((t - 1) % 12)];
     CHECK(activity[static_cast<std::size_t>(t - 1)] == Approx(expected).epsilon(1e-15));
@@ -38,7 +38,7 @@ TEST_CASE("state variance follows the AR(1) recursion, and its unit-root limit",
 }
 
 TEST_CASE("activity noise has mean one in every month", "[demand]") {
-  // E[exp(a_t - v_t/2)] = 1 (MODEL.md 3). Monte Carlo over n paths with a
+  // E[exp(a_t - v_t/2)] = 1 (docs/model.md 3). Monte Carlo over n paths with a
   // fixed seed: each month's mean lies within 4 standard errors of 1.
   DemandProcess process;
   process.volatility = 0.15;

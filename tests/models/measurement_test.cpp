@@ -1,4 +1,4 @@
-// An indicator's measurement at the end of a period (MODEL.md section 5)
+// An indicator's measurement at the end of a period (docs/model.md section 5)
 // against answers worked out by hand: what the sampler is asked, and the
 // achievement of the rate it returns. Tolerances of 1e-12 relative cover
 // the rounding of decimal targets and floors; the rest is exact.

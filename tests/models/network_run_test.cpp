@@ -72,7 +72,7 @@ constexpr double k_exact = 1e-9;  // relative: sums of a few dozen terms in anot
 // indicator met; no growth, no deficit, no noise.
 constexpr double k_monthly = 10.0e6, k_share = 0.03, k_pot = 0.9e6;
 
-// What the commissioner pays the lead in month t (MODEL.md 2, 6).
+// What the commissioner pays the lead in month t (docs/model.md 2, 6).
 double base(int structure) { return structure == k_bonus ? k_monthly : (1.0 - k_share) * k_monthly; }
 double outcome_money(int structure, int t) {
   const bool settles = t >= 4 && (t - 1) % 3 == 0;  // quarter k settles in month 3k + 1

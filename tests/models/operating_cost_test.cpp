@@ -7,7 +7,7 @@
 
 using namespace shortfall;
 
-TEST_CASE("operating cost follows MODEL.md section 3 term by term", "[cost]") {
+TEST_CASE("operating cost follows docs/model.md section 3 term by term", "[cost]") {
   ProviderFinance provider;
   provider.underlying_deficit = 0.03;
   provider.fixed_cost_share = 0.6;

@@ -20,7 +20,7 @@ TEST_CASE("structure names from withhold fractions", "[payment_structure]") {
   CHECK(PaymentStructure::paid_in_advance().withhold_fraction == 1.0);
 }
 
-TEST_CASE("base income, advances and pots follow MODEL.md section 2", "[payment_structure]") {
+TEST_CASE("base income, advances and pots follow docs/model.md section 2", "[payment_structure]") {
   auto scenario = shortfall::testing::quiet_scenario();
   auto& contract = scenario.contract;
   contract.income_growth = 0.05;

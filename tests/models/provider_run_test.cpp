@@ -1,4 +1,4 @@
-// The run kernel against closed forms (MODEL.md section 11, cases 1 and 2).
+// The run kernel against closed forms (docs/model.md section 10, cases 1 and 2).
 #include "models/provider_run.h"
 
 #include <cmath>
@@ -57,7 +57,7 @@ constexpr double k_exact = 1e-12;  // relative, closed forms summed in another o
 }  // namespace
 
 TEST_CASE("deterministic path: cash equals the closed form in every month", "[provider_run]") {
-  // MODEL.md 11.1: no noise, every indicator met; deficit, income and cost
+  // docs/model.md section 10, case 1: no noise, every indicator met; deficit, income and cost
   // growth on, so the yearly steps are exercised.
   auto scenario = quiet_scenario();
   scenario.provider.underlying_deficit = 0.02;
@@ -87,7 +87,7 @@ TEST_CASE("deterministic path: cash equals the closed form in every month", "[pr
 }
 
 TEST_CASE("timing gap of a withhold: lowest cash in closed form", "[provider_run]") {
-  // MODEL.md 11.2: everything met, no deficit, annual assessment, lag L. The
+  // docs/model.md section 10, case 2: everything met, no deficit, annual assessment, lag L. The
   // withhold drains w = pV/12 a month until the pot comes back in month 12+L,
   // so the lowest cash is Cash_0 - (11 + L) w.
   for (const int lag : {0, 1, 2, 5}) {

@@ -1,4 +1,4 @@
-// The settlement book against MODEL.md section 6 by hand: quiet_scenario's
+// The settlement book against docs/model.md section 6 by hand: quiet_scenario's
 // contract (V = £120m, p = 3 %, quarterly, lag 1, 36 months), so the pot of
 // every quarter is P_k = 0.03 * 120m * 3/12 = £0.9m and period k settles in
 // month 3k + 1; the last quarter's settlement (month 37) falls after the

@@ -657,7 +657,12 @@ void write_results_file(const fs::path& path, const ResultsData& data,
       file.close("closing the file");
     }
     seal_with_envelope(atomic.temporary(), format_version_text());
-    atomic.commit();
+    try {
+      atomic.commit();
+    } catch (const AtomicFileError& error) {
+      // In the words std::filesystem::rename gave this message before.
+      fail(fs::filesystem_error("cannot rename", atomic.temporary(), path, error.code()).what());
+    }
   } catch (const Hdf5Error& error) {
     fail(error.what());
   } catch (const std::system_error& error) {  // AtomicFileError, the envelope's I/O

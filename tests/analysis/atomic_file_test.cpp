@@ -1,6 +1,7 @@
 // The atomic file: the target appears only complete, an existing file is
 // replaced whole, and a failure leaves the old file and no temporary.
 #include "analysis/atomic_file.h"
+#include "support/scratch_folder.h"
 
 #include <unistd.h>
 
@@ -20,25 +21,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh, empty folder per test case, removed again at its end.
-class ScratchFolder {
+// A fresh, empty folder per test case.
+class ScratchFolder : public testing::ScratchFolder {
  public:
-  explicit ScratchFolder(const std::string& name)
-      : path_(fs::temp_directory_path() /
-              ("shortfall_atomic_file_test_" + std::to_string(::getpid()) + "_" + name)) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ScratchFolder(const ScratchFolder&) = delete;
-  ScratchFolder& operator=(const ScratchFolder&) = delete;
-  ~ScratchFolder() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  explicit ScratchFolder(const std::string& name) : testing::ScratchFolder("atomic_file_test", name) {}
 };
 
 std::span<const std::byte> bytes_of(const std::string& text) {

@@ -20,6 +20,7 @@
 
 #include "analysis/hdf5_handles.h"
 #include "analysis/results_envelope.h"
+#include "support/scratch_folder.h"
 
 namespace fs = std::filesystem;
 using namespace shortfall;
@@ -28,25 +29,10 @@ namespace {
 
 constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
 
-// A fresh, empty folder per test case, removed again at its end.
-class ScratchFolder {
+// A fresh, empty folder per test case.
+class ScratchFolder : public testing::ScratchFolder {
  public:
-  explicit ScratchFolder(const std::string& name)
-      : path_(fs::temp_directory_path() /
-              ("shortfall_results_file_test_" + std::to_string(::getpid()) + "_" + name)) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ScratchFolder(const ScratchFolder&) = delete;
-  ScratchFolder& operator=(const ScratchFolder&) = delete;
-  ~ScratchFolder() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  explicit ScratchFolder(const std::string& name) : testing::ScratchFolder("results_file_test", name) {}
 };
 
 std::string file_bytes(const fs::path& path) {

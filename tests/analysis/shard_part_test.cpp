@@ -18,6 +18,7 @@
 #include "analysis/results_file.h"
 #include "analysis/tally_serialization.h"
 #include "support/results_fixture.h"
+#include "support/scratch_folder.h"
 
 using namespace shortfall;
 namespace fs = std::filesystem;
@@ -50,25 +51,10 @@ BlockTally made_up_block(std::int64_t first_run, int run_count) {
   return block;
 }
 
-// A fresh, empty folder per test case, removed again at its end.
-class ScratchFolder {
+// A fresh, empty folder per test case.
+class ScratchFolder : public testing::ScratchFolder {
  public:
-  explicit ScratchFolder(const std::string& name)
-      : path_(fs::temp_directory_path() /
-              ("shortfall_shard_part_test_" + std::to_string(::getpid()) + "_" + name)) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ScratchFolder(const ScratchFolder&) = delete;
-  ScratchFolder& operator=(const ScratchFolder&) = delete;
-  ~ScratchFolder() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  explicit ScratchFolder(const std::string& name) : testing::ScratchFolder("shard_part_test", name) {}
 };
 
 // Shard 1 of 2 of a two-scenario study: scenario 0 whole, scenario 1 in part.

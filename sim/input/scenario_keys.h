@@ -6,9 +6,9 @@
 // the reader (default and range come from the row, and so do the messages:
 // "contract.outcome_share = 1.3 is outside [0, 1]"), the check of a file's
 // value that --set or --runs replaces, the resolved-TOML writer (the row's
-// name and type), the sweep check, and the tables of docs/scenario-keys.md,
-// which tests/sim/input/scenario_keys_test.cpp compares with the rows
-// (`build/shortfall_scenario_keys` prints them).
+// name and type), the sweep check, and the tables of docs/scenario-keys.md
+// (build/shortfall_scenario_keys_docs checks and regenerates them, and runs
+// as the test sim/input/scenario-keys-docs).
 //
 // A provider key in a network's [[provider]] element is the same row as in a
 // single-provider file's [provider] table; likewise the demand, contract,
@@ -44,6 +44,7 @@ struct Interval {
   static constexpr Interval at_least(double low) { return {low, k_unbounded, false, true}; }
   static constexpr Interval above(double low) { return {low, k_unbounded, true, true}; }
   static constexpr Interval finite() { return {-k_unbounded, k_unbounded, true, true}; }
+  // For rows whose values are not numbers: no range applies.
   static constexpr Interval any() { return finite(); }
 
   // NaN fails both comparisons, so it is outside every interval.
@@ -109,7 +110,7 @@ struct ScenarioKey {
   Interval allowed = Interval::any();          // number, integer
   std::span<const std::string_view> choices{};  // choice
   std::string_view unit = "";                   // "GBP"; "" for none
-  std::string_view meaning = "";                // the docs' one line, with its MODEL symbol
+  std::string_view meaning = "";                // the docs' one line, with its symbol in docs/model.md
   Sweep sweep = Sweep::yes;
   // The docs' words where the row's own fields do not say it all.
   std::string_view type_docs = "";

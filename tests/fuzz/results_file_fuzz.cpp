@@ -11,7 +11,7 @@
 // hang or stray exception in shortfall's own reader, envelope parser, block
 // deserialiser, estimators and summary table. Crashes inside HDF5 go to
 // tests/fuzz/hdf5-crashes/ and are tested through the defended reader
-// (tests/e2e/test_damaged_files.py); crashes in shortfall's code are fixed
+// (tests/e2e/test_faults.py); crashes in shortfall's code are fixed
 // and go to tests/fuzz/regressions/results_file/.
 #include <unistd.h>
 

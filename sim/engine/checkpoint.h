@@ -23,38 +23,8 @@
 // opening deletes every temporary file, including those of another live
 // writer.
 //
-// Layout of the folder (scenario numbers and first runs zero-padded to at
-// least 6 digits):
-//   manifest                      what run this is, text:
-//                                   shortfall-checkpoint 1   (k_checkpoint_format_version)
-//                                   format_version = results 1.1; checkpoint 1
-//                                   seed = 42
-//                                   keep_runs = false
-//                                   scenario_count = 3
-//                                   scenario_bytes = 1234
-//                                   scenario_checksum = 0x0123456789abcdef
-//   scenario.toml                 the scenario (or sweep) text, verbatim; its
-//                                 size and checksum (FNV-1a, as in the
-//                                 binary formats) are in the manifest
-//   scenario-000017.result        a finished scenario: its statistics and
-//                                 whether precision-based stopping met its
-//                                 target. Its presence is what marks the
-//                                 scenario finished.
-//   scenario-000017.runs          with --keep-runs, the finished scenario's
-//                                 blocks, in order (saved before .result)
-//   scenario-000017.block-042000  a finished block of an unfinished
-//                                 scenario, named by its first run (not its
-//                                 index, which would need the block size)
-// The manifest is written last by create(), so a folder without one holds
-// no work. Each binary file is a header then items:
-//   "SFCHKPT\0" (8 bytes), u32 k_checkpoint_format_version, u8 kind
-//   (1 result, 2 runs, 3 block), i32 scenario, u8 target_met (results only),
-//   u32 item count, u64 checksum of the header bytes before it;
-//   then the items, each framed as a record (analysis/record_framing.h: u64
-//   size, then the bytes): one ScenarioResults
-//   (analysis/results_serialization.h) for a result, one BlockTally
-//   (analysis/tally_serialization.h) per block otherwise. Each item carries
-//   its own tag, version and checksum, so the whole file is checked.
+// The layout of the folder and the bytes of its files: docs/resume.md,
+// "The saved state's format".
 #pragma once
 
 #include <cstdint>

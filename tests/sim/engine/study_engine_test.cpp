@@ -207,8 +207,11 @@ TEST_CASE("common random numbers make paired differences between points precise"
 
 TEST_CASE("a stopped study resumes from its saved blocks to the same bits",
           "[study_engine][resume][reproducibility]") {
+  // About 35 blocks of 1,000 runs: the last stop below (after 13 merged
+  // blocks) must leave more work than the threads can have in flight, or a
+  // loaded machine finishes the study before the stop is seen.
   Scenario base = noisy_scenario();
-  base.simulation.runs = 5000;
+  base.simulation.runs = 10000;
   std::vector<Scenario> study;
   for (const double cash : {0.5e6, 1.5e6, 2.5e6, 3.5e6}) {
     study.push_back(base);
@@ -216,7 +219,7 @@ TEST_CASE("a stopped study resumes from its saved blocks to the same bits",
   }
   study[2].simulation.target_halfwidth = 0.02;  // one stops on precision
   study[2].simulation.min_runs = 1000;
-  study[2].simulation.max_runs = 5000;
+  study[2].simulation.max_runs = 10000;
   const auto uninterrupted = run_study(study, 2);
   REQUIRE(uninterrupted.complete);
 

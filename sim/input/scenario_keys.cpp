@@ -321,9 +321,12 @@ constexpr std::array k_sweep{
       "one shock key for every point (`true`), or one per point", Sweep::label, "", "`true`",
       "`true` or `false`"},
     // A million points of even 1,000 runs is a day on a large node: beyond
-    // it a typo in a grid is likelier than a study. Grid and zip share the cap.
-    K{"points", KeyType::integer, D::derived("required with `lhs`"), I::closed(1, 1e6), {}, "",
-      "number of Latin-hypercube points", Sweep::label, "", "", "[1, 10^6]; only with `lhs`"},
+    // it a typo in a grid is likelier than a study. Grid, zip and the whole
+    // of a Saltelli design (N (k + 2) points) share the cap.
+    K{"points", KeyType::integer, D::derived("required with `lhs` and `sobol`"), I::closed(1, 1e6),
+      {}, "",
+      "number of Latin-hypercube points; with `sobol`, of base rows N (N (k + 2) points for k keys)",
+      Sweep::label, "", "", "[1, 10^6]; only with `lhs` and `sobol`"},
     K{"parameters", KeyType::table, D::derived("required, not empty"), I::any(), {}, "",
       "swept key → values", Sweep::label, "", "", "see below"},
 };

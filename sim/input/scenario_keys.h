@@ -195,7 +195,7 @@ inline constexpr std::array<Named<NetworkModel>, 3> network_model{
     {{"alliance", NetworkModel::alliance},
      {"prime", NetworkModel::prime},
      {"integrator", NetworkModel::integrator}}};
-inline constexpr std::array<std::string_view, 3> sweep_mode{"grid", "zip", "lhs"};
+inline constexpr std::array<std::string_view, 4> sweep_mode{"grid", "zip", "lhs", "sobol"};
 
 inline constexpr auto basis_names = names_of(basis);
 inline constexpr auto assessment_names = names_of(assessment);

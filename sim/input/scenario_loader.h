@@ -44,7 +44,7 @@ LoadedScenario load_scenario_text(std::string_view text, std::string_view source
 // must be valid by itself.
 struct LoadedStudy {
   std::string title;
-  std::string mode;  // "grid", "zip" or "lhs"; empty without [sweep]
+  std::string mode;  // "grid", "zip", "lhs" or "sobol"; empty without [sweep]
   bool common_random_numbers = true;
   std::vector<std::string> swept_keys;  // in the file's order
   Design design;                        // [point][swept key]

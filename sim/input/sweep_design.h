@@ -1,6 +1,6 @@
 // The design points of a scenario sweep (docs/sweeps.md): which
-// value every swept key takes at every point, for `mode = "grid"`, `"zip"`
-// and `"lhs"`.
+// value every swept key takes at every point, for `mode = "grid"`, `"zip"`,
+// `"lhs"` and `"sobol"`.
 //
 // Pure functions of their arguments, with no TOML and no scenario: the loader
 // turns `[sweep.parameters]` into axes or ranges and applies each point's
@@ -30,8 +30,8 @@ struct DesignAxis {
   std::vector<DesignValue> values;
 };
 
-// A Latin-hypercube range: `low` < `high`; with `log`, 0 < low and the strata are equal in log
-// space.
+// A Latin-hypercube (or Saltelli) range: `low` < `high`; with `log`, 0 < low and the strata are
+// equal in log space (a Saltelli design maps its unit fractions through log space likewise).
 struct LatinHypercubeRange {
   std::string key;
   double low = 0.0;
@@ -42,7 +42,7 @@ struct LatinHypercubeRange {
 // A design: points[p][k] is the value of key k at point p (keys in the order given).
 using Design = std::vector<std::vector<DesignValue>>;
 
-// The shock key of the streams a Latin hypercube draws from: "SWEEP" in
+// The shock key of the streams a Latin hypercube or a Saltelli design draws from: "SWEEP" in
 // ASCII. Those streams already differ from every simulation stream by their
 // purpose (Purpose::design); a key of their own also keeps them apart from the
 // keys of the sweep's points (0, or one key per point without common random
@@ -95,5 +95,42 @@ Design zip_design(std::span<const DesignAxis> axes);
 // log with low <= 0, no ranges, or a key listed twice.
 Design latin_hypercube_design(std::span<const LatinHypercubeRange> ranges, int points,
                               std::uint64_t seed);
+
+// The most keys a Saltelli design takes: two Sobol dimensions per key.
+inline constexpr int k_saltelli_max_keys = 64;
+
+// Saltelli's design for variance-based (Sobol') sensitivity indices
+// (`mode = "sobol"`): two N x k sample matrices A and B (N = `base_points`,
+// k keys) and, for each key i, A_B^(i), which is A with column i taken from
+// B. N (k + 2) points in blocks of N, block by block:
+//   points [0, N): A;  [N, 2N): B;  [(2 + i) N, (3 + i) N): A_B^(i), i = 0..k-1.
+// Point b N + n is row n of block b, so row n of every block shares A's (or
+// B's) values in every column that block takes from them.
+//
+// A and B come from Sobol's low-discrepancy sequence (sim/input/sobol_sequence.h,
+// Joe and Kuo's direction numbers), randomised by a digital shift: key i's
+// column of A is dimension 2i, its column of B dimension 2i + 1, points 0..N-1
+// in Gray-code order, each XORed with a 64-bit shift word of its own. The
+// shifts come from one stream of StreamKey{seed, k_design_shock_key} per key:
+//   {run = i, provider = 0, time = 0, indicator = 2, Purpose::design}: its
+//   first word shifts A's column, its second word B's.
+// The unit fraction of row n is unit_interval((sobol_n << 32) ^ shift), from
+// the top 53 bits, so the shift also fills the bits below the sequence's 32.
+// A digital shift keeps the sequence's stratification (for N = 2^m each
+// column has exactly one row in each of the N equal intervals of [0, 1)) and
+// makes every row uniform on [0, 1). Fractions map to [low, high] as in the
+// Latin hypercube (std::lerp, through ln space for log ranges, clamped).
+//
+// A deterministic function of (ranges, base_points, seed). Key i's columns of
+// A and B depend only on its range, its index, N and the seed: appending a key
+// leaves the earlier keys' columns of A and B, and so the first N (k + 2)
+// points on the earlier keys, unchanged (the new key's block comes last).
+// Changing this layout changes every Saltelli design ever written.
+//
+// Throws std::invalid_argument for base_points < 1, an invalid range (as the
+// Latin hypercube), no ranges, a key listed twice, more than
+// k_saltelli_max_keys keys, or more than `max_points` points in all.
+Design saltelli_design(std::span<const LatinHypercubeRange> ranges, int base_points,
+                       std::uint64_t seed, std::size_t max_points);
 
 }  // namespace shortfall

@@ -13,7 +13,8 @@ namespace shortfall {
 
 namespace {
 
-// Grid and zip have at most as many points as a Latin hypercube may have.
+// Grid, zip and Saltelli designs have at most as many points as a Latin
+// hypercube may have.
 std::size_t max_design_points() {
   return static_cast<std::size_t>(keys::row(keys::sweep, "points").allowed.high);
 }
@@ -82,7 +83,8 @@ std::vector<DesignValue> listed_values(const Context& context, const SweepParame
 }
 
 // [low, high] or { range = [low, high], log = true }.
-LatinHypercubeRange hypercube_range(const Context& context, const SweepParameter& parameter) {
+LatinHypercubeRange hypercube_range(const Context& context, const SweepParameter& parameter,
+                                    const std::string& mode) {
   LatinHypercubeRange range;
   range.key = parameter.key;
   const toml::node* bounds = parameter.node;
@@ -105,8 +107,8 @@ LatinHypercubeRange hypercube_range(const Context& context, const SweepParameter
   const auto* pair = bounds->as_array();
   if (pair == nullptr || pair->size() != 2 || !pair->get(0)->is_number() ||
       !pair->get(1)->is_number()) {
-    context.fail(bounds, fmt::format("{} = {} must be {} for mode = \"lhs\"", label,
-                                     describe(*bounds), expected));
+    context.fail(bounds, fmt::format("{} = {} must be {} for mode = \"{}\"", label,
+                                     describe(*bounds), expected, mode));
   }
   range.low = pair->get(0)->value<double>().value();
   range.high = pair->get(1)->value<double>().value();
@@ -121,6 +123,8 @@ LatinHypercubeRange hypercube_range(const Context& context, const SweepParameter
 }
 
 }  // namespace
+
+bool sweeps_ranges(const SweepTable& sweep) { return sweep.mode == "lhs" || sweep.mode == "sobol"; }
 
 std::string toml_value(const DesignValue& value) {
   if (const auto* number = std::get_if<double>(&value)) return toml_float(*number);
@@ -149,15 +153,19 @@ SweepTable read_sweep_table(const toml::table& document, const Context& context)
     sweep.common_random_numbers = crn->value<bool>().value();
   }
   const toml::node* points = table->get("points");
-  if (sweep.mode == "lhs") {
+  if (sweeps_ranges(sweep)) {
     if (points == nullptr) {
-      context.fail(node, "sweep.points is missing: mode = \"lhs\" needs the number of points");
+      const std::string what = sweep.mode == "sobol" ? "base rows N (N (k + 2) points)" : "points";
+      context.fail(node,
+                   fmt::format("sweep.points is missing: mode = \"{}\" needs the number of {}",
+                               sweep.mode, what));
     }
     sweep.points = static_cast<int>(integer_within(context, *points, "sweep.points",
                                                    keys::row(keys::sweep, "points").allowed));
   } else if (points != nullptr) {
-    context.fail(points, fmt::format("sweep.points is only used with mode = \"lhs\" (here mode = "
-                                     "\"{}\", whose points come from the listed values)",
+    context.fail(points, fmt::format("sweep.points is only used with mode = \"lhs\" or \"sobol\" "
+                                     "(here mode = \"{}\", whose points come from the listed "
+                                     "values)",
                                      sweep.mode));
   }
   const toml::node* parameters = table->get("parameters");
@@ -182,8 +190,8 @@ SweepTable read_sweep_table(const toml::table& document, const Context& context)
   });
   for (auto& parameter : sweep.parameters) {
     check_sweepable(parameter.key, parameter.origin);
-    if (sweep.mode == "lhs") {
-      parameter.range = hypercube_range(context, parameter);
+    if (sweeps_ranges(sweep)) {
+      parameter.range = hypercube_range(context, parameter, sweep.mode);
     } else {
       parameter.values = listed_values(context, parameter);
     }
@@ -216,9 +224,12 @@ void check_sweep_targets(const toml::table& document, const SweepTable& sweep,
 
 Design make_design(const SweepTable& sweep, std::uint64_t seed, const Context& context) {
   try {
-    if (sweep.mode == "lhs") {
+    if (sweeps_ranges(sweep)) {
       std::vector<LatinHypercubeRange> ranges;
       for (const auto& parameter : sweep.parameters) ranges.push_back(parameter.range);
+      if (sweep.mode == "sobol") {
+        return saltelli_design(ranges, sweep.points, seed, max_design_points());
+      }
       return latin_hypercube_design(ranges, sweep.points, seed);
     }
     std::vector<DesignAxis> axes;
@@ -233,11 +244,11 @@ std::string sweep_to_toml(const SweepTable& sweep) {
   std::string out = "\n[sweep]\n";
   out += fmt::format("mode = {}\n", toml_string(sweep.mode));
   out += fmt::format("common_random_numbers = {}\n", sweep.common_random_numbers);
-  if (sweep.mode == "lhs") out += fmt::format("points = {}\n", sweep.points);
+  if (sweeps_ranges(sweep)) out += fmt::format("points = {}\n", sweep.points);
   out += "\n[sweep.parameters]\n";
   for (const auto& parameter : sweep.parameters) {
     std::string value;
-    if (sweep.mode == "lhs") {
+    if (sweeps_ranges(sweep)) {
       const auto& range = parameter.range;
       const std::string bounds = fmt::format("[{}, {}]", toml_float(range.low), toml_float(range.high));
       value = range.log ? fmt::format("{{ range = {}, log = true }}", bounds) : bounds;

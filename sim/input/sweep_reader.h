@@ -20,16 +20,19 @@ struct SweepParameter {
   const toml::node* node = nullptr;  // its value in the file
   std::string origin;                // FILE:LINE of the value
   std::vector<DesignValue> values;   // grid, zip
-  LatinHypercubeRange range;         // lhs
+  LatinHypercubeRange range;         // lhs, sobol
 };
 
 struct SweepTable {
   std::string mode = "grid";
   bool common_random_numbers = true;
-  int points = 0;  // lhs
+  int points = 0;  // lhs: points; sobol: base rows N
   const toml::node* anchor = nullptr;
   std::vector<SweepParameter> parameters;  // in file order
 };
+
+// lhs and sobol: each key takes a range and `points` is required.
+bool sweeps_ranges(const SweepTable& sweep);
 
 SweepTable read_sweep_table(const toml::table& document, const Context& context);
 // Every swept key must name existing tables, and no two overrides (swept keys

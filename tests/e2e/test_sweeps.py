@@ -123,6 +123,49 @@ points = 12
     assert sorted(log_strata.astype(int)) == list(range(12))
 
 
+def test_sobol_points_are_saltellis_blocks_and_a_point_is_its_scenario_alone(tmp_path):
+    # docs/sweeps.md: N (k + 2) points in blocks A, B, A_B^(1..k); in block
+    # 2 + i key i is B's and the other key A's. With N = 8 = 2^3 each column of
+    # A and B has one point in each eighth of its range (of ln range for log).
+    # The resolved text records mode and N; and a point, run alone with --set,
+    # gives the same bits (common random numbers, as for every mode).
+    sweep = """
+[sweep]
+mode = "sobol"
+points = 8
+[sweep.parameters]
+"provider.stress_penalty" = [0.0, 0.6]
+"indicator.*.volatility" = { range = [0.04, 0.2], log = true }
+"""
+    scenario = small_sweep(tmp_path, sweep, runs=200)
+    out, _ = run_ok("check", scenario)
+    assert "32 design points (sobol, common random numbers on)" in out
+    sobol = tmp_path / "sobol.h5"
+    run_ok("run", scenario, "-o", sobol, "--quiet")
+    with open_results(sobol) as f:
+        penalty = f["provider.stress_penalty"][()]
+        volatility = f["indicator.*.volatility"][()]
+        text = f.attrs["scenario_toml"]
+        text = text.decode() if isinstance(text, bytes) else text
+        p_shortfall = f["p_shortfall"][()]
+    assert len(penalty) == 32 and 'mode = "sobol"' in text and "points = 8" in text
+    a, b = slice(0, 8), slice(8, 16)
+    assert np.array_equal(penalty[16:24], penalty[b]) and np.array_equal(volatility[16:24], volatility[a])
+    assert np.array_equal(penalty[24:32], penalty[a]) and np.array_equal(volatility[24:32], volatility[b])
+    for block in (a, b):
+        assert sorted(np.floor(penalty[block] / 0.6 * 8).astype(int)) == list(range(8))
+        log_strata = np.floor((np.log(volatility[block]) - np.log(0.04)) / (np.log(0.2) - np.log(0.04)) * 8)
+        assert sorted(log_strata.astype(int)) == list(range(8))
+
+    point = 19
+    alone = tmp_path / "alone.h5"
+    run_ok("run", small_sweep(tmp_path, "", runs=200, name="alone.toml"), "-o", alone, "--quiet",
+           "--set", f"provider.stress_penalty={penalty[point]!r}",
+           "--set", f"indicator.*.volatility={volatility[point]!r}")
+    with open_results(alone) as f:
+        assert np.array_equal(f["p_shortfall"][()][0], p_shortfall[point])
+
+
 def test_check_counts_points_and_work_and_estimates_the_time(tmp_path):
     out, _ = run_ok("check", small_sweep(tmp_path, GRID))
     assert "6 design points (grid, common random numbers on), 3 structures, 1000 runs each: " \

@@ -568,6 +568,80 @@ def plot_lhs_ranking(ds, structure="withhold", variable="p_shortfall"):
     return figure
 
 
+def plot_sobol_indices(indices, structures=None, provider=None):
+    """Bar chart of the Sobol' indices of shortfall.sobol_indices(): for each
+    swept key a first-order bar (white, hatched) and a total bar (grey), each
+    with its bootstrap interval as a black whisker; one panel per structure,
+    keys ordered by their total index in the first panel, largest on top. A
+    network's indices (a `provider` dimension) are shown for PROVIDER, the
+    first by default."""
+    data = indices
+    provider_label = ""
+    if "provider" in data.dims:
+        provider = data.provider.values[0] if provider is None else provider
+        data = data.sel(provider=provider)
+        provider_label = f", provider {provider}"
+    extra = [dim for dim in data.first.dims if dim not in ("key", "structure")]
+    if extra:
+        raise ValueError(f"the indices have dimensions {extra} besides key and structure; "
+                         "select one value of each first (e.g. .sel(month=36))")
+    names = list(data.structure.values)
+    chosen = names if structures is None else list(structures)
+    missing = [s for s in chosen if s not in names]
+    if missing:
+        raise ValueError(f"no structure {missing} in these indices (they have {', '.join(names)})")
+    keys = list(data.key.values)
+    # The axis from 0 (or the lowest interval end) to 1 (or the highest, up to
+    # 1.3: a wider interval runs off the edge rather than squeeze the bars).
+    highs = np.concatenate([data.first_high.values.ravel(), data.total_high.values.ravel()])
+    lows = np.concatenate([data.first_low.values.ravel(), data.total_low.values.ravel()])
+    right = min(1.3, max(1.0, float(np.nanmax(highs)))) if np.isfinite(highs).any() else 1.0
+    left = max(-0.3, min(0.0, float(np.nanmin(lows)))) if np.isfinite(lows).any() else 0.0
+    order_by = data.total.sel(structure=chosen[0]).values
+    order = sorted(range(len(keys)), key=lambda i: (np.nan_to_num(order_by[i], nan=-np.inf), -i))
+    positions = np.arange(len(keys))
+    height = 0.36
+    figure, axes = _new_figure(height=1.3 + len(chosen) * (0.5 + 0.55 * len(keys)),
+                               nrows=len(chosen), sharex=True, squeeze=False)
+    variable = indices.attrs.get("variable", "the statistic")
+    label = _VARIABLE_LABELS.get(variable, variable).split(" (")[0]
+    for ax, structure in zip(axes[:, 0], chosen):
+        one = data.sel(structure=structure)
+        for offset, (name, look) in enumerate([("first", dict(color="white", hatch="///")),
+                                               ("total", dict(color="0.45"))]):
+            values = one[name].values[order]
+            low = one[f"{name}_low"].values[order]
+            high = one[f"{name}_high"].values[order]
+            y = positions + (height / 2 if name == "first" else -height / 2)
+            ax.barh(y, np.nan_to_num(values), height=height, edgecolor="black", **look)
+            errors = np.vstack([np.clip(values - low, 0, None), np.clip(high - values, 0, None)])
+            ax.errorbar(values, y, xerr=np.nan_to_num(errors), fmt="none", ecolor="black",
+                        elinewidth=1.2, capsize=3)
+            for yy, value in zip(y, values):
+                # The value in figures, in a column right of the panel.
+                text = f"{value:.2f}".replace("-0.00", "0.00") if np.isfinite(value) else "n/a"
+                ax.annotate(text, (1.0, yy), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                            textcoords="offset points", va="center", fontsize="x-small")
+        ax.set_yticks(positions, [keys[i] for i in order])
+        ax.axvline(0, color="black", linewidth=1)
+        ax.set_title(f"{structure}{provider_label}", fontsize="medium", loc="left")
+        ax.grid(True, axis="x", color="0.85", linewidth=0.6)
+    axes[-1, 0].set_xlim(left - 0.02, right + 0.02)
+    axes[-1, 0].set_xlabel(f"Sobol' index: share of the variance of {label} over the ranges (unitless)")
+    axes[0, 0].legend(handles=[Patch(facecolor="white", edgecolor="black", hatch="///",
+                                     label="first order: the key alone"),
+                               Patch(facecolor="0.45", edgecolor="black",
+                                     label="total: alone and with other keys"),
+                               Line2D([], [], color="black", marker="|", markersize=8, linewidth=1.2,
+                                      label=f"{100 * indices.attrs.get('confidence', 0.95):g} % bootstrap interval")],
+                      frameon=False, fontsize="small", loc="lower right")
+    rows = indices.attrs.get("base_points")
+    points = indices.attrs.get("design_points")
+    size = f"\nSaltelli design of N = {rows} base rows, {points} design points" if rows else ""
+    figure.suptitle(f"Which inputs matter for {label}?{size}")
+    return figure
+
+
 def save(figure, path_without_suffix, formats=("png", "svg"), dpi=150):
     """Writes FIGURE as PATH.png and PATH.svg; returns the paths written."""
     written = []
@@ -581,5 +655,6 @@ def save(figure, path_without_suffix, formats=("png", "svg"), dpi=150):
 __all__ = [
     "base_point", "format_money", "format_value", "key_label", "one_at_a_time", "plot_cash_fan",
     "plot_heatmap", "plot_lhs_ranking", "plot_p_shortfall", "plot_paired_difference",
-    "plot_shortfall_by_month", "plot_tornado", "rank_regression", "save", "select_point", "style",
+    "plot_shortfall_by_month", "plot_sobol_indices", "plot_tornado", "rank_regression", "save",
+    "select_point", "style",
 ]

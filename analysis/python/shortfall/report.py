@@ -16,7 +16,9 @@ import sys
 import numpy as np
 
 from . import plots
-from .results import ResultsFileError, design_dims, open_results, scenario_settings, swept_keys, to_frame
+from .results import (ResultsFileError, design_dims, open_results, scenario_settings, swept_keys,
+                      sweep_mode, to_frame)
+from .sobol import sobol_indices
 
 
 def _structure_of_interest(ds):
@@ -132,6 +134,59 @@ def points_table(ds):
             f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>")
 
 
+def _interval_cell(one, name):
+    value, low, high = (float(one[n]) for n in (name, f"{name}_low", f"{name}_high"))
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{value:.2f} [{low:.2f}, {high:.2f}]".replace("-0.00", "0.00")
+
+
+def sobol_section(ds, out_dir, variable="p_shortfall"):
+    """For a `mode = "sobol"` sweep, an HTML section "Which inputs matter":
+    the bar chart of the Sobol' indices of VARIABLE (written to OUT_DIR as
+    PNG and SVG, one per provider of a network) and a table of every index
+    with its 95 % bootstrap interval; '' for any other file."""
+    if sweep_mode(ds) != "sobol" or "scenario" not in ds.dims:
+        return ""
+    try:
+        indices = sobol_indices(ds, variable)
+    except ValueError as error:
+        return f"<h2>Which inputs matter</h2>\n<p>No Sobol' indices: {html.escape(str(error))}</p>"
+    providers = list(indices.provider.values) if "provider" in indices.dims else [None]
+    parts = []
+    for provider in providers:
+        stem = _safe_stem(f"sobol_indices_{variable}" + (f"_{provider}" if provider else ""))
+        plots.save(plots.plot_sobol_indices(indices, provider=provider), os.path.join(out_dir, stem))
+        with open(os.path.join(out_dir, f"{stem}.png"), "rb") as png:
+            data = base64.b64encode(png.read()).decode("ascii")
+        caption = f"Sobol' indices of {variable}" + (f", provider {provider}" if provider else "")
+        parts.append(
+            f'<figure id="{stem}">\n<img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">\n'
+            f'<figcaption>{html.escape(caption)} (<a href="{stem}.png">{stem}.png</a>, '
+            f'<a href="{stem}.svg">{stem}.svg</a>)</figcaption>\n</figure>')
+        one_provider = indices if provider is None else indices.sel(provider=provider)
+        structures = list(one_provider.structure.values)
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in
+                       ["swept key", *(f"{s}: {kind}" for s in structures for kind in ("first", "total"))])
+        body = []
+        for key in one_provider.key.values:
+            cells = [str(key)]
+            for structure in structures:
+                one = one_provider.sel(key=key, structure=structure)
+                cells += [_interval_cell(one, "first"), _interval_cell(one, "total")]
+            body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        parts.append(f"<table>\n<caption>{html.escape(caption)} [95 % bootstrap interval]</caption>\n"
+                     f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>")
+    rows, points = indices.attrs["base_points"], indices.attrs["design_points"]
+    intro = (f"<p>Saltelli's design of N = {rows} base rows ({points} design points). A first-order index "
+             f"is the share of the variance of {html.escape(variable)} over the swept ranges that the key "
+             "explains alone; the total index adds its share in interactions with the other keys. "
+             "A key whose total index is near 0 can be fixed anywhere in its range without changing "
+             "the answer. Estimators: Saltelli et al. (2010) and Jansen (1999); intervals: "
+             f"{indices.attrs['resamples']} bootstrap resamples of the N rows (docs/sweeps.md).</p>")
+    return "<h2>Which inputs matter</h2>\n" + intro + "\n" + "\n".join(parts)
+
+
 _STYLE = """
 body { font-family: sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; color: #111; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
@@ -195,6 +250,7 @@ P(shortfall) is the share of simulated runs in which cash falls below the shortf
 differences between structures are paired over the same runs (common random numbers).</p>
 {headline_table(ds)}
 {points_table(ds)}
+{sobol_section(ds, out_dir)}
 <h2>Figures</h2>
 {chr(10).join(sections)}
 <h2>Run</h2>

@@ -115,7 +115,7 @@ def scenario_settings(ds):
 
 
 def sweep_mode(ds):
-    """'grid', 'zip' or 'lhs' from the scenario text; None without a sweep or
+    """'grid', 'zip', 'lhs' or 'sobol' from the scenario text; None without a sweep or
     without readable text."""
     try:
         settings = scenario_settings(ds)

@@ -175,6 +175,41 @@ points = 50
   CHECK(other_seed.design != loaded.design);
 }
 
+TEST_CASE("sobol: N (k + 2) points of Saltelli's design from ranges", "[scenario_loader][sweep]") {
+  const std::string sweep = R"(
+[sweep]
+mode = "sobol"
+points = 8
+[sweep.parameters]
+"provider.stress_penalty" = [0.0, 0.6]
+"indicator.*.volatility" = { range = [0.04, 0.2], log = true }
+)";
+  const LoadedStudy loaded = study(sweep);
+  CHECK(loaded.mode == "sobol");
+  REQUIRE(loaded.scenarios.size() == 8 * (2 + 2));
+  for (std::size_t p = 0; p < loaded.scenarios.size(); ++p) {
+    const auto& scenario = loaded.scenarios[p];
+    CHECK(scenario.provider.stress_penalty >= 0.0);
+    CHECK(scenario.provider.stress_penalty <= 0.6);
+    CHECK(scenario.indicators[0].volatility >= 0.04);
+    CHECK(scenario.indicators[0].volatility <= 0.2);
+    CHECK(scenario.indicators[1].volatility == scenario.indicators[0].volatility);
+    // Each point's scenario takes its design values.
+    CHECK(scenario.provider.stress_penalty == std::get<double>(loaded.design[p][0]));
+  }
+  // A_B^(1) (points 24..31): the volatility of B (points 8..15), the stress
+  // penalty of A (points 0..7).
+  for (std::size_t n = 0; n < 8; ++n) {
+    CHECK(loaded.design[24 + n][0] == loaded.design[n][0]);
+    CHECK(loaded.design[24 + n][1] == loaded.design[8 + n][1]);
+  }
+  // The resolved text keeps the mode and N, so the file describes its design.
+  CHECK_THAT(loaded.resolved_toml, Contains("mode = \"sobol\"") && Contains("points = 8") &&
+                                       Contains("{ range = [0.04, 0.2], log = true }"));
+  CHECK(study(sweep, {"simulation.seed=8"}).design != loaded.design);
+  CHECK(study(sweep).design == loaded.design);
+}
+
 TEST_CASE("every point is validated before anything runs; errors name the point",
           "[scenario_loader][sweep]") {
   SECTION("a value out of range") {
@@ -223,7 +258,7 @@ TEST_CASE("sweep mistakes are errors naming the line and the rule", "[scenario_l
   fails("\n[sweep]\nmdoe = \"grid\"\n[sweep.parameters]\n\"provider.opening_cash\" = [0.0]\n",
         "mdoe", "unknown key 'sweep.mdoe' (did you mean 'mode'?)");
   fails("\n[sweep]\nmode = \"grd\"\n[sweep.parameters]\n\"provider.opening_cash\" = [0.0]\n",
-        "mode", "sweep.mode = \"grd\" must be one of grid, zip, lhs (did you mean 'grid'?)");
+        "mode", "sweep.mode = \"grd\" must be one of grid, zip, lhs, sobol (did you mean 'grid'?)");
   fails("\n[sweep]\nmode = \"grid\"\n", "[sweep]",
         "sweep.parameters must be a table of swept keys");
   fails("\n[sweep]\n[sweep.parameters]\n\"contract.outcom_share\" = [0.02]\n",
@@ -254,7 +289,7 @@ TEST_CASE("sweep mistakes are errors naming the line and the rule", "[scenario_l
   fails("\n[sweep]\nmode = \"lhs\"\n[sweep.parameters]\n\"provider.opening_cash\" = [0.0, 1.0]\n",
         "[sweep]", "sweep.points is missing");
   fails("\n[sweep]\npoints = 5\n[sweep.parameters]\n\"provider.opening_cash\" = [0.0, 1.0]\n",
-        "points", "sweep.points is only used with mode = \"lhs\"");
+        "points", "sweep.points is only used with mode = \"lhs\" or \"sobol\"");
   fails(
       "\n[sweep]\nmode = \"lhs\"\npoints = 5\n[sweep.parameters]\n\"provider.opening_cash\" = "
       "[2.0, 1.0]\n",
@@ -271,6 +306,20 @@ TEST_CASE("sweep mistakes are errors naming the line and the rule", "[scenario_l
       "\n[sweep]\nmode = \"lhs\"\npoints = 0\n[sweep.parameters]\n\"provider.opening_cash\" = "
       "[0.0, 1.0]\n",
       "points", "sweep.points = 0 is outside [1, 1000000]");
+  // sobol
+  fails("\n[sweep]\nmode = \"sobol\"\n[sweep.parameters]\n\"provider.opening_cash\" = [0.0, 1.0]\n",
+        "[sweep]", "sweep.points is missing: mode = \"sobol\" needs the number of base rows N");
+  fails(
+      "\n[sweep]\nmode = \"sobol\"\npoints = 4\n[sweep.parameters]\n\"provider.opening_cash\" = "
+      "[0.0, 1.0, 2.0]\n",
+      "[0.0, 1.0, 2.0]",
+      "must be [low, high] or { range = [low, high], log = true } for mode = \"sobol\"");
+  fails(
+      "\n[sweep]\nmode = \"sobol\"\npoints = 400000\n[sweep.parameters]\n\"provider.opening_cash\" "
+      "= "
+      "[0.0, 1.0]\n",
+      "[sweep]",
+      "sweep sobol has 400000 x (1 + 2) = 1200000 points, more than the limit of 1000000");
 }
 
 TEST_CASE("sweep warnings are given once each", "[scenario_loader][sweep]") {

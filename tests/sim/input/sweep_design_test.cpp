@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/engine/random_streams.h"
+#include "sim/input/sobol_sequence.h"
 
 using namespace shortfall;
 using Catch::Matchers::Contains;
@@ -314,4 +315,173 @@ TEST_CASE("a Latin hypercube refuses invalid ranges and sizes", "[sweep_design]"
       latin_hypercube_design(std::vector<LatinHypercubeRange>{k_three_ranges[0], k_three_ranges[0]},
                              10, 1),
       "sweep key 'provider.opening_cash' is listed twice");
+}
+
+namespace {
+
+// A Saltelli design's block b (0: A, 1: B, 2 + i: A_B^(i)) as bits, key k.
+std::vector<std::uint64_t> block_bits(const Design& design, std::size_t block, std::size_t rows,
+                                      std::size_t k) {
+  std::vector<std::uint64_t> bits;
+  for (std::size_t n = 0; n < rows; ++n) {
+    bits.push_back(std::bit_cast<std::uint64_t>(number(design[block * rows + n][k])));
+  }
+  return bits;
+}
+
+constexpr std::size_t k_no_limit = 1000000;
+
+}  // namespace
+
+TEST_CASE("a Saltelli design is A, B, then A with each key from B", "[sweep_design][sobol]") {
+  // docs/sweeps.md: N (k + 2) points in blocks of N; in block 2 + i, key i
+  // is B's and every other key A's, row by row, to the bit.
+  const int rows = 16;
+  const std::size_t n = rows;
+  const Design design = saltelli_design(k_three_ranges, rows, 20170401, k_no_limit);
+  REQUIRE(design.size() == n * (k_three_ranges.size() + 2));
+  for (const auto& point : design) REQUIRE(point.size() == k_three_ranges.size());
+  for (std::size_t k = 0; k < k_three_ranges.size(); ++k) {
+    INFO("key " << k);
+    const auto a = block_bits(design, 0, n, k);
+    const auto b = block_bits(design, 1, n, k);
+    CHECK(a != b);
+    for (std::size_t i = 0; i < k_three_ranges.size(); ++i) {
+      INFO("block A_B of key " << i);
+      CHECK(block_bits(design, 2 + i, n, k) == (i == k ? b : a));
+    }
+  }
+}
+
+TEST_CASE("a Saltelli design stays in range and stratifies each column", "[sweep_design][sobol]") {
+  // With N = 2^m, each key's column of A and of B has exactly one row in
+  // each of N equal strata of its range (log10 space for the log key),
+  // checked from the definition as for the Latin hypercube.
+  for (const int rows : {1, 8, 256}) {
+    const auto n = static_cast<std::size_t>(rows);
+    const Design design = saltelli_design(k_three_ranges, rows, 99, k_no_limit);
+    for (std::size_t k = 0; k < k_three_ranges.size(); ++k) {
+      const LatinHypercubeRange& range = k_three_ranges[k];
+      for (const auto& point : design) {
+        CHECK(number(point[k]) >= range.low);
+        CHECK(number(point[k]) <= range.high);
+      }
+      for (const std::size_t block : {std::size_t{0}, std::size_t{1}}) {
+        INFO("N = " << rows << ", key " << range.key << ", block " << block);
+        std::vector<int> hits(n, 0);
+        for (std::size_t r = 0; r < n; ++r) {
+          ++hits[static_cast<std::size_t>(
+              stratum_of(number(design[block * n + r][k]), range, rows))];
+        }
+        CHECK(std::all_of(hits.begin(), hits.end(), [](int h) { return h == 1; }));
+      }
+    }
+  }
+}
+
+TEST_CASE("a Saltelli design is a function of its ranges, size and seed", "[sweep_design][sobol]") {
+  const auto all_bits = [](const Design& design) {
+    std::vector<std::uint64_t> bits;
+    for (std::size_t k = 0; k < k_three_ranges.size(); ++k) {
+      const auto column = column_bits(design, k);
+      bits.insert(bits.end(), column.begin(), column.end());
+    }
+    return bits;
+  };
+  const auto first = all_bits(saltelli_design(k_three_ranges, 32, 17, k_no_limit));
+  const auto other = all_bits(saltelli_design(k_three_ranges, 32, 3, k_no_limit));
+  const auto again = all_bits(saltelli_design(k_three_ranges, 32, 17, k_no_limit));
+  CHECK(first == again);
+  CHECK(first != other);
+}
+
+TEST_CASE("a Saltelli design keeps the earlier keys' A and B when keys are appended",
+          "[sweep_design][sobol]") {
+  // Key i's columns of A and B are Sobol dimensions 2i and 2i + 1 with
+  // shifts from key i's stream: a key appended at the end changes none of
+  // them, and its own block A_B comes after the others, so the first
+  // N (k + 2) points keep their values on the earlier keys.
+  const std::size_t n = 64;
+  const std::vector<LatinHypercubeRange> two{k_three_ranges[0], k_three_ranges[1]};
+  const Design with_two = saltelli_design(two, static_cast<int>(n), 5, k_no_limit);
+  const Design with_three = saltelli_design(k_three_ranges, static_cast<int>(n), 5, k_no_limit);
+  REQUIRE(with_three.size() == with_two.size() + n);
+  for (std::size_t p = 0; p < with_two.size(); ++p) {
+    for (std::size_t k = 0; k < 2; ++k) {
+      CHECK(std::bit_cast<std::uint64_t>(number(with_two[p][k])) ==
+            std::bit_cast<std::uint64_t>(number(with_three[p][k])));
+    }
+  }
+}
+
+TEST_CASE("a Saltelli design draws from the documented streams", "[sweep_design][sobol]") {
+  // Rebuilt from the header's layout for [0, 1], where lerp(0, 1, t) = t:
+  // key i's A is Sobol dimension 2i XOR the first word of its shift stream
+  // (indicator 2), B dimension 2i + 1 XOR the second word.
+  const std::uint64_t seed = 2024;
+  const std::size_t n = 8;
+  const std::vector<LatinHypercubeRange> ranges{{"a", 0.0, 1.0, false}, {"b", 0.0, 1.0, false}};
+  const Design design = saltelli_design(ranges, static_cast<int>(n), seed, k_no_limit);
+  const auto unit = [](std::uint64_t word) { return static_cast<double>(word >> 11) * 0x1.0p-53; };
+  for (std::size_t i = 0; i < 2; ++i) {
+    RandomStream shifts(StreamKey{seed, k_design_shock_key}, {i, 0, 0, 2, Purpose::design});
+    const std::uint64_t shift_a = shifts();
+    const std::uint64_t shift_b = shifts();
+    const auto sobol_a = sobol_sequence(static_cast<int>(2 * i), n);
+    const auto sobol_b = sobol_sequence(static_cast<int>(2 * i + 1), n);
+    for (std::size_t r = 0; r < n; ++r) {
+      CHECK(number(design[r][i]) == unit((std::uint64_t{sobol_a[r]} << 32) ^ shift_a));
+      CHECK(number(design[n + r][i]) == unit((std::uint64_t{sobol_b[r]} << 32) ^ shift_b));
+    }
+  }
+}
+
+TEST_CASE("a Saltelli design's A and B are not paired", "[sweep_design][sobol]") {
+  // A key's A and B columns must be unrelated, or A_B^(i) would barely move
+  // key i. Pearson's r of the two columns, and of two keys' A columns, at
+  // N = 256: |r| < 0.2 (about 3 sd of a random pairing) at a fixed seed.
+  const std::size_t n = 256;
+  const Design design = saltelli_design(k_three_ranges, static_cast<int>(n), 1, k_no_limit);
+  const auto correlation = [&](std::size_t block_x, std::size_t kx, std::size_t block_y,
+                               std::size_t ky) {
+    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+    for (std::size_t r = 0; r < n; ++r) {
+      const double x = number(design[block_x * n + r][kx]);
+      const double y = number(design[block_y * n + r][ky]);
+      sx += x, sy += y, sxx += x * x, syy += y * y, sxy += x * y;
+    }
+    const double count = static_cast<double>(n);
+    return (sxy - sx * sy / count) / std::sqrt((sxx - sx * sx / count) * (syy - sy * sy / count));
+  };
+  CHECK(std::abs(correlation(0, 0, 1, 0)) < 0.2);
+  CHECK(std::abs(correlation(0, 1, 1, 1)) < 0.2);
+  CHECK(std::abs(correlation(0, 0, 0, 1)) < 0.2);
+}
+
+TEST_CASE("a Saltelli design refuses invalid ranges, sizes and too many keys",
+          "[sweep_design][sobol]") {
+  CHECK_THROWS_WITH(saltelli_design(k_three_ranges, 0, 1, k_no_limit),
+                    "sweep sobol points = 0 must be at least 1");
+  CHECK_THROWS_WITH(saltelli_design({}, 10, 1, k_no_limit), "sweep sobol has no keys");
+  CHECK_THROWS_WITH(
+      saltelli_design(
+          std::vector<LatinHypercubeRange>{{"contract.outcome_share", 0.04, 0.02, false}}, 10, 1,
+          k_no_limit),
+      "sweep range of 'contract.outcome_share' is [0.04, 0.02]: low must be below high");
+  CHECK_THROWS_WITH(
+      saltelli_design(std::vector<LatinHypercubeRange>{{"indicator.*.volatility", 0.0, 1.0, true}},
+                      10, 1, k_no_limit),
+      "sweep range of 'indicator.*.volatility' is [0, 1] with log = true: low must be above 0");
+  CHECK_THROWS_WITH(saltelli_design(k_three_ranges, 100, 1, 499),
+                    "sweep sobol has 100 x (3 + 2) = 500 points, more than the limit of 499");
+  CHECK(saltelli_design(k_three_ranges, 100, 1, 500).size() == 500);
+  std::vector<LatinHypercubeRange> many;
+  for (int k = 0; k <= k_saltelli_max_keys; ++k) {
+    many.push_back({"key_" + std::to_string(k), 0.0, 1.0, false});
+  }
+  CHECK_THROWS_WITH(
+      saltelli_design(many, 2, 1, k_no_limit),
+      "sweep sobol has 65 keys, more than the 64 its Sobol sequence has dimensions for");
+  many.pop_back();
+  CHECK(saltelli_design(many, 2, 1, k_no_limit).size() == 2 * 66);
 }

@@ -142,12 +142,14 @@ std::string format_summary_table(const ResultsData& results, std::string_view ti
     const auto& r = results.scenarios[scenario];
     if (results.scenarios.size() > 1) out += fmt::format("\nscenario {}", scenario);
     out += fmt::format("\n{} runs per structure{}\n", r.runs_done, target_note(results, scenario));
-    out += fmt::format("{:<{}} {:>24} {:>12} {:>12} {:>11} {:>11} {:>8} {:>14} {:>20}\n",
+    out += fmt::format("{:<{}} {:>24} {:>12} {:>12} {:>11} {:>11} {:>8} {:>11} {:>14} {:>20}\n",
                        network ? "structure provider" : "structure", label_width,
                        "P(shortfall) [95% CI]", "min cash 50%", "min cash 5%", "support", "support",
-                       "earned", "commissioner", "diff vs " + meta.structure_names.front());
-    out += fmt::format("{:<{}} {:>24} {:>12} {:>12} {:>11} {:>11} {:>8} {:>14} {:>20}\n", "",
-                       label_width, "", "", "", "mean", "95%", "", "cost (mean)", "(paired s.e.)");
+                       "earned", "owed at T", "commissioner",
+                       "diff vs " + meta.structure_names.front());
+    out += fmt::format("{:<{}} {:>24} {:>12} {:>12} {:>11} {:>11} {:>8} {:>11} {:>14} {:>20}\n", "",
+                       label_width, "", "", "", "mean", "95%", "", "(mean)", "cost (mean)",
+                       "(paired s.e.)");
     for (int s = 0; s < r.structure_count; ++s) {
       const auto i = static_cast<std::size_t>(s);
       const std::string label =
@@ -163,12 +165,13 @@ std::string format_summary_table(const ResultsData& results, std::string_view ti
           i < providers ? std::string("-")
                  : fmt::format("{:+.2f} pp ({:.2f})", 100.0 * r.p_shortfall_diff[i],
                                100.0 * r.p_shortfall_diff_se[i]);
-      out += fmt::format(
-          "{:<{}} {:>24} {:>12} {:>12} {:>11} {:>11} {:>8} {:>14} {:>20}\n", label, label_width,
-          interval, format_money(q(r.min_cash_quantiles, median)),
-          format_money(q(r.min_cash_quantiles, low)), format_money(r.support_mean[i]),
-          format_money(r.support_p95[i]), percent(r.earned_fraction_mean[i]),
-          format_money(r.commissioner_cost_mean[i]), difference);
+      out +=
+          fmt::format("{:<{}} {:>24} {:>12} {:>12} {:>11} {:>11} {:>8} {:>11} {:>14} {:>20}\n",
+                      label, label_width, interval, format_money(q(r.min_cash_quantiles, median)),
+                      format_money(q(r.min_cash_quantiles, low)), format_money(r.support_mean[i]),
+                      format_money(r.support_p95[i]), percent(r.earned_fraction_mean[i]),
+                      format_money(r.receivable_mean[i]), format_money(r.commissioner_cost_mean[i]),
+                      difference);
     }
     if (network) {
       std::vector<std::string> shares;

@@ -14,7 +14,9 @@ std::string format_money(double pounds);
 
 // One block per scenario: per structure P(shortfall) with its 95 % interval,
 // median and 5 % minimum cash, mean and 95th percentile of support needed,
-// earned fraction, commissioner cost, and the paired difference in
+// earned fraction, the mean money owed at the horizon (receivable_mean:
+// settlements, risk-share transfers and subcontract payments due after T,
+// negative for a clawback), commissioner cost, and the paired difference in
 // P(shortfall) against the first structure with its standard error.
 // With precision-based stopping, each scenario also says how many runs it
 // used and whether the target was met.

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/cli/horizon_warnings.h"
 #include "sim/cli/overflow_message.h"
 #include "sim/cli/study_loading.h"
 #include "sim/engine/errors.h"
@@ -60,6 +61,7 @@ int check_study(const std::string& path, const std::vector<std::string>& overrid
   std::size_t samples = 0;
   const double per_thread = calibrate(study, path, samples);
   print_warnings(study.warnings);
+  print_warnings(horizon_warnings(study.scenarios, path));
   std::fputs(study.resolved_toml.c_str(), stdout);
 
   const Scenario& first = study.scenarios.front();

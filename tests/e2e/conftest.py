@@ -21,9 +21,11 @@ BINARY = pathlib.Path(os.environ.get("SHORTFALL_BIN", SOURCE_DIR / "build" / "sh
 COMMAND_TIMEOUT_SECONDS = 300
 
 # A small valid scenario inside the NHS guidance (outcome share 3 %, six
-# indicators in three measures), so `check` prints no warning. 36 months,
-# quarterly assessment; the bonus structure has a shortfall in roughly one run
-# in ten, the withhold in nearly every run: both ends of [0, 1] get exercised.
+# indicators in three measures), so `check` prints no guidance warning; its
+# only warning is that its last quarter settles after the horizon
+# (late_settlement_warning). 36 months, quarterly assessment; the bonus
+# structure has a shortfall in roughly one run in ten, the withhold in nearly
+# every run: both ends of [0, 1] get exercised.
 # test_bad_input.py edits this text line by line: keep each key on its own line.
 SMALL_SCENARIO = """\
 # A small scenario for the end-to-end tests: six indicators in three measures.
@@ -152,6 +154,16 @@ trend = -0.10
 
 STRUCTURES = ["bonus", "withhold", "advance"]
 QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95]
+
+
+def late_settlement_warning(source):
+    """What `check` and `run` of SMALL_SCENARIO (at SOURCE) print to stderr: its
+    last quarter, ending in month 36, settles two months later, after the horizon."""
+    return (f'{source}: warning: with contract.assessment = "quarterly" and '
+            "contract.settlement_lag_months = 2, 1 settlement falls due after "
+            "simulation.horizon_months = 36, in month 38: its money is owed at the horizon "
+            '("owed at T" in the summary), not cash (under advance a settlement is a clawback); '
+            "simulation.horizon_months = 39 or more would bring it into the cash path\n")
 
 
 def run_binary(*args, cwd=None):

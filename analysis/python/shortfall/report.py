@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from . import plots
+from .owed_at_horizon import with_owed_at_horizon
 from .results import (ResultsFileError, design_dims, open_results, scenario_settings, swept_keys,
                       sweep_mode, to_frame)
 from .sobol import sobol_indices
@@ -100,6 +101,7 @@ def headline_table(ds):
     header = ["structure", "P(shortfall) [95 % CI]", f"difference vs {first} (paired s.e.)",
               "minimum cash, median", "support needed, mean", "support needed, 95th percentile",
               "outcome pot earned", "commissioner cost, mean"]
+    header, rows = with_owed_at_horizon(data, header, rows)
     runs = data.runs_done.values
     caption = f"Headline numbers{', ' + label if label else ''}; {int(np.ravel(runs)[0]):,} runs per structure"
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>\n" for row in rows)

@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "analysis/results_file.h"
-#include "sim/cli/horizon_warnings.h"
 #include "sim/cli/output_on_disk.h"
 #include "sim/cli/output_path.h"
 #include "sim/cli/overflow_message.h"
@@ -148,16 +147,8 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
   const LookedAtOutput looked = look_at_output(output, identity, plan_asked);
   const RunPlan plan = plan_run(plan_asked, looked.disk);
   if (plan.start == RunStart::refused) throw InputError(plan.message);
-  // Money due after the horizon qualifies the results: say so after them
-  // (after the table, also when both go to one log).
-  const auto warn_of_late_payments = [&] {
-    std::fflush(stdout);
-    print_warnings(
-        horizon_warnings(study.scenarios, extending ? output.string() : request.scenario_path));
-  };
   if (plan.start == RunStart::already_complete) {
     if (!request.quiet) print_run_results(read_results_input(output), study.title, output);
-    warn_of_late_payments();
     return 0;
   }
   const fs::path& folder = looked.disk.saved_state_folder;
@@ -185,7 +176,6 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
     return code;
   }
   if (!request.quiet) print_run_results(run.assembled(true), study.title, output);
-  warn_of_late_payments();
   return 0;
 }
 

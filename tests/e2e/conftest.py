@@ -157,7 +157,7 @@ QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95]
 
 
 def late_settlement_warning(source):
-    """What `check` and `run` of SMALL_SCENARIO (at SOURCE) print to stderr: its
+    """What `check` of SMALL_SCENARIO (at SOURCE) prints to stderr: its
     last quarter, ending in month 36, settles two months later, after the horizon."""
     return (f'{source}: warning: with contract.assessment = "quarterly" and '
             "contract.settlement_lag_months = 2, 1 settlement falls due after "

@@ -77,7 +77,7 @@ def test_quiet_prints_nothing(tmp_path, small_scenario):
     output = tmp_path / "quiet.h5"
     out, err = run_ok("run", small_scenario, "-o", output, "--quiet")
     assert out == ""
-    assert err == late_settlement_warning(small_scenario)  # warnings still go to stderr
+    assert err == ""
     with open_results(output) as f:
         assert int(f.attrs["complete"]) == 1
 

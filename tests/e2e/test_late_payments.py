@@ -1,4 +1,4 @@
-"""Money due after the horizon: `check` and `run` warn of settlements,
+"""Money due after the horizon: `check` warns of settlements,
 risk-share transfers and subcontract payments that fall after month T, and
 the summary table shows the mean money owed at T (docs/model.md, "Owed at the
 horizon")."""
@@ -56,10 +56,11 @@ def test_annual_advance_with_a_lag_warns_that_year_3_settles_after_the_horizon(t
     assert err == annual_warning(path, 3)
     assert "is valid" in out
 
-    # `run` prints the same warning, after its table; the table shows what is owed.
+    # `run` shows what is owed in its table, without the warning: nearly
+    # every contract with a lag has one, and a warning on every run is noise.
     output = tmp_path / "annual.h5"
     out, err = run_ok("run", path, "-o", output, "--runs", 1000)
-    assert err == annual_warning(path, 3)
+    assert err == ""
     with open_results(output) as f:
         owed = f["receivable_mean"][0]
     cells = owed_at_t(out)

@@ -7,25 +7,13 @@
 
 using namespace shortfall;
 using shortfall::testing::prime_network;
-using shortfall::testing::quiet_scenario;
-
-namespace {
-
-Scenario with_calendar(int horizon, int period, int lag) {
-  Scenario scenario = quiet_scenario();
-  scenario.simulation.horizon_months = horizon;
-  scenario.contract.assessment_months = period;
-  scenario.contract.settlement_lag_months = lag;
-  return scenario;
-}
-
-}  // namespace
+using shortfall::testing::quiet_scenario_with_calendar;
 
 TEST_CASE("quarterly, L = 2, T = 36: quarter 12 settles in month 38", "[late_payments]") {
   // Quarters end in months 3, 6, ..., 36 and settle two months later:
   // 5, 8, ..., 38. Only the last, 38, is after 36.
   CHECK(settlements_after_horizon(36, 3, 2) == 1);
-  const auto late = payments_after_horizon(with_calendar(36, 3, 2));
+  const auto late = payments_after_horizon(quiet_scenario_with_calendar(36, 3, 2));
   REQUIRE(late.size() == 1);
   CHECK(late[0].provider == 0);
   CHECK(late[0].subcontract == -1);
@@ -40,7 +28,7 @@ TEST_CASE("quarterly, L = 2, T = 36: quarter 12 settles in month 38", "[late_pay
 TEST_CASE("a lag of a whole period or more puts several settlements late", "[late_payments]") {
   // Quarters ending in 30, 33, 36 settle in 37, 40, 43 with L = 7; 27 + 7 = 34 is in time.
   CHECK(settlements_after_horizon(36, 3, 7) == 3);
-  const auto late = payments_after_horizon(with_calendar(36, 3, 7));
+  const auto late = payments_after_horizon(quiet_scenario_with_calendar(36, 3, 7));
   REQUIRE(late.size() == 1);
   CHECK(late[0].settlements == 3);
   CHECK(late[0].last_month == 43);
@@ -51,15 +39,15 @@ TEST_CASE("a lag of a whole period or more puts several settlements late", "[lat
 
 TEST_CASE("annual, L = 0, T = 36: nothing is late", "[late_payments]") {
   CHECK(settlements_after_horizon(36, 12, 0) == 0);
-  CHECK(payments_after_horizon(with_calendar(36, 12, 0)).empty());
+  CHECK(payments_after_horizon(quiet_scenario_with_calendar(36, 12, 0)).empty());
   // Any period with L = 0 is paid in the month it ends.
-  CHECK(payments_after_horizon(with_calendar(36, 3, 0)).empty());
-  CHECK(payments_after_horizon(with_calendar(36, 1, 0)).empty());
+  CHECK(payments_after_horizon(quiet_scenario_with_calendar(36, 3, 0)).empty());
+  CHECK(payments_after_horizon(quiet_scenario_with_calendar(36, 1, 0)).empty());
 }
 
 TEST_CASE("annual, L = 3, T = 36: year 3's settlement is due in month 39", "[late_payments]") {
   // The issue's case: under advance, year 3's clawback falls after month 36.
-  const auto late = payments_after_horizon(with_calendar(36, 12, 3));
+  const auto late = payments_after_horizon(quiet_scenario_with_calendar(36, 12, 3));
   REQUIRE(late.size() == 1);
   CHECK(late[0].settlements == 1);
   CHECK(late[0].last_month == 39);
@@ -68,7 +56,7 @@ TEST_CASE("annual, L = 3, T = 36: year 3's settlement is due in month 39", "[lat
 
 TEST_CASE("monthly, L = 2, T = 36: months 35 and 36 settle in 37 and 38", "[late_payments]") {
   CHECK(settlements_after_horizon(36, 1, 2) == 2);
-  const auto late = payments_after_horizon(with_calendar(36, 1, 2));
+  const auto late = payments_after_horizon(quiet_scenario_with_calendar(36, 1, 2));
   REQUIRE(late.size() == 1);
   CHECK(late[0].settlements == 2);
   CHECK(late[0].last_month == 38);
@@ -85,7 +73,7 @@ TEST_CASE("risk share with L = 3: the last year's transfer is due in month 39", 
   CHECK(risk_share_transfers_after_horizon(30, 9) == 1);
   CHECK(risk_share_transfers_after_horizon(30, 24) == 2);
 
-  Scenario scenario = with_calendar(36, 3, 3);
+  Scenario scenario = quiet_scenario_with_calendar(36, 3, 3);
   scenario.contract.risk_share = RiskShare{0.02, 0.5};
   auto late = payments_after_horizon(scenario);
   REQUIRE(late.size() == 1);
@@ -97,7 +85,7 @@ TEST_CASE("risk share with L = 3: the last year's transfer is due in month 39", 
 
   // Quarterly to month 30 with L = 9: quarters 8-10 settle in 33, 36, 39 and
   // year 2's transfer in 33; 39 is the last.
-  scenario = with_calendar(30, 3, 9);
+  scenario = quiet_scenario_with_calendar(30, 3, 9);
   scenario.contract.risk_share = RiskShare{0.02, 0.5};
   late = payments_after_horizon(scenario);
   REQUIRE(late.size() == 1);
@@ -140,7 +128,7 @@ TEST_CASE("a network: each contract, then the lead's delayed subcontract payment
 
 TEST_CASE("an alliance: every member's contract, the horizon a multiple of every period",
           "[late_payments]") {
-  Scenario scenario = with_calendar(36, 12, 0);  // the first member: annual, paid at once
+  Scenario scenario = quiet_scenario_with_calendar(36, 12, 0);  // the first member: annual, paid at once
   scenario.id = "trust";
   scenario.network.model = NetworkModel::alliance;
   ProviderSetup member = scenario;  // a second member: quarterly, L = 2

@@ -39,4 +39,14 @@ inline Scenario quiet_scenario(int indicator_count = 2) {
   return scenario;
 }
 
+// quiet_scenario() with its calendar set: horizon T, assessment period and
+// settlement lag, in months.
+inline Scenario quiet_scenario_with_calendar(int horizon, int period, int lag) {
+  Scenario scenario = quiet_scenario();
+  scenario.simulation.horizon_months = horizon;
+  scenario.contract.assessment_months = period;
+  scenario.contract.settlement_lag_months = lag;
+  return scenario;
+}
+
 }  // namespace shortfall::testing

@@ -9,17 +9,10 @@
 
 using namespace shortfall;
 using shortfall::testing::prime_network;
-using shortfall::testing::quiet_scenario;
+using shortfall::testing::quiet_scenario_with_calendar;
 
 namespace {
 
-Scenario with_calendar(int horizon, int period, int lag) {
-  Scenario scenario = quiet_scenario();
-  scenario.simulation.horizon_months = horizon;
-  scenario.contract.assessment_months = period;
-  scenario.contract.settlement_lag_months = lag;
-  return scenario;
-}
 
 std::vector<std::string> warnings_of(const std::vector<Scenario>& scenarios) {
   return horizon_warnings(scenarios, "x.toml");
@@ -29,17 +22,17 @@ std::vector<std::string> warnings_of(const std::vector<Scenario>& scenarios) {
 
 TEST_CASE("one line names the keys, the months and the horizon that covers them",
           "[horizon_warnings]") {
-  CHECK(warnings_of({with_calendar(36, 12, 3)}) ==
+  CHECK(warnings_of({quiet_scenario_with_calendar(36, 12, 3)}) ==
         std::vector<std::string>{
             "x.toml: warning: with contract.assessment = \"annual\" and "
             "contract.settlement_lag_months = 3, 1 settlement falls due after "
             "simulation.horizon_months = 36, in month 39: its money is owed at the horizon "
             "(\"owed at T\" in the summary), not cash (under advance a settlement is a clawback); "
             "simulation.horizon_months = 48 or more would bring it into the cash path"});
-  CHECK(warnings_of({with_calendar(36, 12, 0)}).empty());
+  CHECK(warnings_of({quiet_scenario_with_calendar(36, 12, 0)}).empty());
 
   // Without an advance structure there is no clawback to speak of.
-  Scenario bonus_only = with_calendar(36, 1, 2);
+  Scenario bonus_only = quiet_scenario_with_calendar(36, 1, 2);
   bonus_only.contract.structures = {PaymentStructure::bonus()};
   CHECK(warnings_of({bonus_only}) ==
         std::vector<std::string>{
@@ -67,7 +60,7 @@ TEST_CASE("a network names each provider's keys and the delayed subcontract",
 }
 
 TEST_CASE("the longest horizon cannot cover a lag past it", "[horizon_warnings]") {
-  const auto lines = warnings_of({with_calendar(1200, 12, 3)});
+  const auto lines = warnings_of({quiet_scenario_with_calendar(1200, 12, 3)});
   REQUIRE(lines.size() == 1);
   CHECK(
       lines[0].ends_with("in month 1203: its money is owed at the horizon (\"owed at T\" in the "
@@ -80,13 +73,13 @@ TEST_CASE("a sweep: each distinct line once, at most 20, then how many more",
   // Two points with the same calendar and one without late money: one line,
   // pointing to the file (a sweep's summary has no money columns).
   auto lines =
-      warnings_of({with_calendar(36, 3, 2), with_calendar(36, 3, 2), with_calendar(36, 3, 0)});
+      warnings_of({quiet_scenario_with_calendar(36, 3, 2), quiet_scenario_with_calendar(36, 3, 2), quiet_scenario_with_calendar(36, 3, 0)});
   REQUIRE(lines.size() == 1);
   CHECK(lines[0].find("owed at the horizon (receivable_mean in the results file)") !=
         std::string::npos);
 
   std::vector<Scenario> points;
-  for (int lag = 1; lag <= 24; ++lag) points.push_back(with_calendar(36, 1, lag));
+  for (int lag = 1; lag <= 24; ++lag) points.push_back(quiet_scenario_with_calendar(36, 1, lag));
   lines = warnings_of(points);
   REQUIRE(lines.size() == 21);
   CHECK(lines[19].find("contract.settlement_lag_months = 20,") != std::string::npos);

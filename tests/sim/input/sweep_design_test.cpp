@@ -56,6 +56,16 @@ const std::vector<LatinHypercubeRange> k_three_ranges{
     {"indicator.*.volatility", 0.01, 10.0, true},
 };
 
+// Every value of a design over k_three_ranges, as bits, key after key.
+std::vector<std::uint64_t> design_bits(const Design& design) {
+  std::vector<std::uint64_t> bits;
+  for (std::size_t k = 0; k < k_three_ranges.size(); ++k) {
+    const auto column = column_bits(design, k);
+    bits.insert(bits.end(), column.begin(), column.end());
+  }
+  return bits;
+}
+
 }  // namespace
 
 TEST_CASE("a grid is the cartesian product in row-major order", "[sweep_design]") {
@@ -204,17 +214,9 @@ TEST_CASE("a Latin hypercube puts one point in every stratum of every key", "[sw
 TEST_CASE("a Latin hypercube is a function of its ranges, size and seed", "[sweep_design]") {
   // STYLE.md: seed 17, then 3, then 17 again must give identical bits, so a
   // shard or a resumed run recomputes the same design points.
-  const auto all_bits = [](const Design& design) {
-    std::vector<std::uint64_t> bits;
-    for (std::size_t k = 0; k < k_three_ranges.size(); ++k) {
-      const auto column = column_bits(design, k);
-      bits.insert(bits.end(), column.begin(), column.end());
-    }
-    return bits;
-  };
-  const auto first = all_bits(latin_hypercube_design(k_three_ranges, 50, 17));
-  const auto other = all_bits(latin_hypercube_design(k_three_ranges, 50, 3));
-  const auto again = all_bits(latin_hypercube_design(k_three_ranges, 50, 17));
+  const auto first = design_bits(latin_hypercube_design(k_three_ranges, 50, 17));
+  const auto other = design_bits(latin_hypercube_design(k_three_ranges, 50, 3));
+  const auto again = design_bits(latin_hypercube_design(k_three_ranges, 50, 17));
   CHECK(first == again);
   CHECK(first != other);
 }
@@ -380,17 +382,9 @@ TEST_CASE("a Saltelli design stays in range and stratifies each column", "[sweep
 }
 
 TEST_CASE("a Saltelli design is a function of its ranges, size and seed", "[sweep_design][sobol]") {
-  const auto all_bits = [](const Design& design) {
-    std::vector<std::uint64_t> bits;
-    for (std::size_t k = 0; k < k_three_ranges.size(); ++k) {
-      const auto column = column_bits(design, k);
-      bits.insert(bits.end(), column.begin(), column.end());
-    }
-    return bits;
-  };
-  const auto first = all_bits(saltelli_design(k_three_ranges, 32, 17, k_no_limit));
-  const auto other = all_bits(saltelli_design(k_three_ranges, 32, 3, k_no_limit));
-  const auto again = all_bits(saltelli_design(k_three_ranges, 32, 17, k_no_limit));
+  const auto first = design_bits(saltelli_design(k_three_ranges, 32, 17, k_no_limit));
+  const auto other = design_bits(saltelli_design(k_three_ranges, 32, 3, k_no_limit));
+  const auto again = design_bits(saltelli_design(k_three_ranges, 32, 17, k_no_limit));
   CHECK(first == again);
   CHECK(first != other);
 }

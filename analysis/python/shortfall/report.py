@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from . import plots
+from .solve import solve_figures
 from .results import ResultsFileError, design_dims, open_results, scenario_settings, swept_keys, to_frame
 
 
@@ -152,7 +153,7 @@ def write_report(path, out_dir, allow_incomplete=False):
     ds = open_results(path, allow_incomplete=allow_incomplete)
     os.makedirs(out_dir, exist_ok=True)
     sections = []
-    for stem, caption, make in figures_for(ds):
+    for stem, caption, make in figures_for(ds) + solve_figures(path):  # a solve's answers
         stem = _safe_stem(stem)
         figure = make()
         plots.save(figure, os.path.join(out_dir, stem))

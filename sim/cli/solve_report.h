@@ -42,7 +42,7 @@ double conservative_end(const Crossing& crossing);
 // The table: a heading, one row per structure, what the columns mean.
 std::string format_solve_table(const SolveReport& report);
 
-// INTERFACE: {"key", "target", "runs", "structures": {NAME: {"value", "low",
+// README ("Answering the decision"): {"key", "target", "runs", "structures": {NAME: {"value", "low",
 // "high", "p_at_value", "found", "reason", ...}}} with null for a value not
 // found; numbers written so that they read back exactly.
 std::string format_solve_json(const SolveReport& report);

@@ -24,7 +24,7 @@ from conftest import (BINARY, SMALL_SCENARIO, assert_same_bits, datasets_of, run
 
 ERROR_PREFIX = "shortfall: error: "
 
-# No noise at all (MODEL section 11, case 2, assessed quarterly): V = £120m,
+# No noise at all (docs/model.md section 10, case 2, assessed quarterly): V = £120m,
 # no deficit, every target met, p = 3 %, lag L = 2. Bonus and advance pay
 # V/12 = £10m a month against a cost of exactly £10m, so cash never falls
 # below its opening value: short exactly when opening cash < 0. The withhold

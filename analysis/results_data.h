@@ -7,11 +7,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "scenario_results.h"
+#include "solve_record.h"
 #include "tally.h"
 
 namespace shortfall {
@@ -77,6 +79,8 @@ struct ResultsData {
   // Filled by the reader: the file holds the `runs` group (--keep-runs).
   bool has_kept_runs = false;
   ShardInfo shard;
+  // A file of `shortfall solve`: its request and answers (the group `solve`).
+  std::optional<SolveRecord> solve;
 };
 
 // The per-run records of scenario s for --keep-runs, asked for once per

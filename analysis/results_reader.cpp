@@ -24,6 +24,7 @@
 #include "results_read_guard.h"
 #include "shard_part.h"
 #include "shard_part_hdf5.h"
+#include "solve_record_hdf5.h"
 
 namespace shortfall {
 
@@ -140,6 +141,7 @@ ResultsData read_contents(hid_t file, const std::string& format_version) {
   data.has_kept_runs =
       require_tri(H5Lexists(file, k_runs_group, H5P_DEFAULT), "looking for 'runs'");
   data.shard = read_shard_group(file, scenario_count);
+  data.solve = read_solve_group(file, meta.structure_names.size(), scenario_count);
   if (require_tri(H5Lexists(file, k_target_met, H5P_DEFAULT), "looking for 'target_met'")) {
     for (const std::int8_t met : read_vector<std::int8_t>(file, k_target_met, scenario_count))
       data.target_met.push_back(met);

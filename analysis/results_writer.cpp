@@ -37,6 +37,7 @@
 #include "results_envelope.h"
 #include "results_layout.h"
 #include "shard_part_hdf5.h"
+#include "solve_record_hdf5.h"
 
 namespace shortfall {
 
@@ -126,6 +127,10 @@ void check_writable(const fs::path& path, const ResultsData& data) {
                                 " values for " + std::to_string(scenario_count) + " scenarios");
   }
 
+  if (data.solve && (data.solve->answers.size() != structures ||
+                     data.solve->evaluation.size() != scenario_count))
+    refuse_to_write(path, "the solve's answers are not one per structure and its evaluation "
+                          "order one per scenario");
   if (!data.target_met.empty() && data.target_met.size() != scenario_count)
     refuse_to_write(path, "target_met has " + std::to_string(data.target_met.size()) +
                               " values for " + std::to_string(scenario_count) + " scenarios");
@@ -177,6 +182,7 @@ class ResultsWriter {
     write_statistics();
     if (kept_runs != nullptr) write_kept_runs(*kept_runs);
     if (shard_blocks != nullptr) write_shard_group(file_, data_.shard, *shard_blocks);
+    if (data_.solve) write_solve_group(file_, *data_.solve, structure_scale_.get(), scenario_scale_.get());
   }
 
  private:

@@ -15,6 +15,7 @@
 #include "sim/cli/merge_command.h"
 #include "sim/cli/provenance.h"
 #include "sim/cli/run_command.h"
+#include "sim/cli/solve_command.h"
 #include "sim/cli/summary_command.h"
 #include "sim/engine/cluster.h"
 #include "sim/engine/errors.h"
@@ -92,6 +93,43 @@ CLI::App* add_merge_command(CLI::App& app, MergeRequest& request) {
   return merge;
 }
 
+CLI::App* add_solve_command(CLI::App& app, SolveRequest& request) {
+  auto* solve = app.add_subcommand(
+      "solve", "the value of one key where P(shortfall) crosses a target, per structure");
+  solve->add_option("scenario", request.scenario_path, "scenario file (TOML), one design point");
+  solve->add_option("--vary", request.key, "the numeric scenario key to solve for, as in --set")
+      ->required();
+  solve->add_option("--between", request.between, "the bracket LO HI searched (never beyond)")
+      ->expected(2)
+      ->required();
+  solve->add_option("--target", request.target, "the probability to cross, in (0, 1), e.g. 0.05")
+      ->required();
+  solve->add_option("--structure", request.structures,
+                    "a structure to answer for (repeatable; default: every structure)")
+      ->allow_extra_args(false);
+  solve->add_option("--tolerance", request.tolerance,
+                    "how close to the crossing, in the key's unit (default: (HI - LO) / 1000; "
+                    "an integer key: 1)");
+  solve->add_option("--statistic", request.statistic,
+                    "p_shortfall (default), or in a network p_any_shortfall (default) or "
+                    "p_shortfall with --provider ID");
+  solve->add_option("--provider", request.provider, "a network's provider, for p_shortfall");
+  solve->add_flag("--json", request.json, "print one JSON object instead of the table");
+  solve->add_option("-o,--output", request.output_path,
+                    "keep every evaluated point as a results file (a sweep of the key)");
+  solve->add_option("--runs", request.runs, "runs per point (overrides simulation.runs)")
+      ->check(integer_in(1, 1'000'000'000));
+  solve->add_option("--seed", request.seed, "random seed, an integer in [0, 2^64)");
+  solve->add_option("--threads", request.threads, "worker threads (default: all cores)")
+      ->check(integer_in(1, 4096));
+  solve->add_option("--set", request.overrides, "override a scenario key, KEY=VALUE (repeatable)")
+      ->allow_extra_args(false);
+  solve->add_flag("--resume", request.resume, "continue an interrupted solve");
+  solve->add_flag("--force", request.force, "replace an existing results file or saved solve");
+  solve->add_flag("--quiet", request.quiet, "no progress");
+  return solve;
+}
+
 CLI::App* add_summary_command(CLI::App& app, std::string& path) {
   auto* summary = app.add_subcommand("summary", "print the summary table of a results file");
   summary->add_option("file", path, "results file (HDF5)")->required();
@@ -127,10 +165,12 @@ int run_on_rank_zero(int argc, char** argv) {
   CheckRequest check_request;
   MergeRequest merge_request;
   std::string summary_path;
+  SolveRequest solve_request;
   const auto* run = add_run_command(app, run_request);
   const auto* check = add_check_command(app, check_request);
   const auto* merge = add_merge_command(app, merge_request);
   const auto* summary = add_summary_command(app, summary_path);
+  const auto* solve = add_solve_command(app, solve_request);
 
   // CLI11 reports an unknown first word as "A subcommand is required"; name it.
   const auto is_command = [&app](const std::string& word) {
@@ -141,7 +181,8 @@ int run_on_rank_zero(int argc, char** argv) {
   };
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
     std::fprintf(stderr,
-                 "shortfall: error: unknown command '%s' (expected run, check, summary or merge)\n",
+                 "shortfall: error: unknown command '%s' (expected run, check, summary, merge or "
+                 "solve)\n",
                  argv[1]);
     return 1;
   }
@@ -157,6 +198,7 @@ int run_on_rank_zero(int argc, char** argv) {
     if (*check) return check_study(check_request.path, check_request.overrides, 0);
     if (*summary) return print_summary(summary_path);
     if (*merge) return merge_shard_files(merge_request, joined_command_line(argc, argv));
+    if (*solve) return solve_for_target(solve_request, joined_command_line(argc, argv));
     return 1;
   });
 }
@@ -165,18 +207,23 @@ int run_on_rank_zero(int argc, char** argv) {
 
 int run_command_line(int argc, char** argv) {
   const bool is_run = argc > 1 && std::string_view(argv[1]) == "run";
+  const bool is_solve = argc > 1 && std::string_view(argv[1]) == "solve";
   // Under mpirun the ranks above 0 only ever simulate work units of a `run`,
-  // taking everything from rank 0 (sim/engine/cluster.h); other commands are rank 0's.
+  // or of each study of a `solve`, taking everything from rank 0
+  // (sim/engine/cluster.h); other commands are rank 0's.
   if (mpi::rank() > 0) {
-    if (!is_run) return 0;
-    return serve_as_worker_rank([](const std::string& text) {
+    const auto load = [](const std::string& text) {
       return load_study_text(text, "the scenario of rank 0").scenarios;
-    });
+    };
+    if (is_run) return serve_as_worker_rank(load);
+    if (is_solve) return serve_studies_as_worker_rank(load);
+    return 0;
   }
   const int code = run_on_rank_zero(argc, argv);
   // However rank 0's `run` ended (bad input, nothing to do), the other ranks
   // hear it and exit with its code; once they have started, this does nothing.
   if (is_run) start_worker_ranks(code);
+  if (is_solve) finish_worker_ranks(code);
   return code;
 }
 

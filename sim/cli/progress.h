@@ -37,6 +37,10 @@ class ProgressReporter {
   void drop(std::int64_t run_structures) {
     total_.fetch_sub(run_structures, std::memory_order_relaxed);
   }
+  // More work than the total foresaw (a solve's batches beyond its estimate).
+  void grow(std::int64_t run_structures) {
+    total_.fetch_add(run_structures, std::memory_order_relaxed);
+  }
   void finish();
 
  private:

@@ -23,7 +23,8 @@ std::uint64_t parse_seed(const std::string& text) {
   throw InputError(fmt::format("--seed {} is not an integer in [0, 2^64)", text));
 }
 
-LoadedStudy load_with_options(const StudyOptions& options, const StudyLoader& load) {
+LoadedStudy load_with_options(const StudyOptions& options, const StudyLoader& load,
+                              std::vector<std::string>* applied) {
   std::vector<std::string> overrides = options.overrides;
   if (options.runs) overrides.push_back(fmt::format("simulation.runs={}", *options.runs));
   // Seeds of 2^63 and above do not fit a TOML integer; the loader takes them as text.
@@ -35,6 +36,7 @@ LoadedStudy load_with_options(const StudyOptions& options, const StudyLoader& lo
     overrides.push_back(fmt::format("simulation.max_runs={}", *options.runs));
     study = load(overrides);
   }
+  if (applied != nullptr) *applied = std::move(overrides);
   return study;
 }
 

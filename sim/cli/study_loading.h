@@ -27,7 +27,10 @@ using StudyLoader = std::function<LoadedStudy(const std::vector<std::string>& ov
 // Under precision-based stopping --runs is the cap, so it sets
 // simulation.max_runs too. Throws InputError for a --seed outside [0, 2^64)
 // and whatever `load` throws.
-LoadedStudy load_with_options(const StudyOptions& options, const StudyLoader& load);
+// `applied`, when given, receives the overrides the study was loaded with in
+// the end (--set, then --runs and --seed as keys).
+LoadedStudy load_with_options(const StudyOptions& options, const StudyLoader& load,
+                              std::vector<std::string>* applied = nullptr);
 
 // --seed: an integer in [0, 2^64), else InputError saying so.
 std::uint64_t parse_seed(const std::string& text);

@@ -24,10 +24,22 @@ namespace shortfall {
 
 namespace {
 
-enum Tag : int { start = 1, request = 2, work = 3, result = 4, failure = 5 };
+enum Tag : int { start = 1, request = 2, work = 3, result = 4, failure = 5, finish = 6 };
 
 // Whether rank 0 has told the other ranks to start (or to exit).
 bool g_workers_started = false;
+// Whether rank 0 has told the other ranks of a several-study command to exit.
+bool g_workers_finished = false;
+
+std::vector<std::byte> start_message(int code, const std::string& study_text, bool keep_runs,
+                                     int threads) {
+  ByteWriter writer;
+  writer.put_i32(code);
+  writer.put_u8(keep_runs ? 1 : 0);
+  writer.put_i32(threads);
+  writer.put_text(study_text);
+  return writer.finish();
+}
 
 // A rank keeps the models of the scenarios it has recently simulated: the
 // units of one scenario arrive in runs.
@@ -62,21 +74,29 @@ std::span<const std::byte> checked_body(const mpi::Message& message) {
 void start_worker_ranks(int code, const std::string& study_text, bool keep_runs, int threads) {
   if (mpi::rank() != 0 || mpi::size() < 2 || g_workers_started) return;
   g_workers_started = true;
-  ByteWriter writer;
-  writer.put_i32(code);
-  writer.put_u8(keep_runs ? 1 : 0);
-  writer.put_i32(threads);
-  writer.put_text(study_text);
-  const auto bytes = writer.finish();
+  const auto bytes = start_message(code, study_text, keep_runs, threads);
   for (int rank = 1; rank < mpi::size(); ++rank) mpi::send(rank, Tag::start, bytes);
 }
 
-int serve_as_worker_rank(const StudyFromText& load_study) {
-  // Rank 0 decides when a run stops (a scheduler's SIGTERM reaches every
-  // task): the others finish their units and wait to be released.
-  std::signal(SIGINT, SIG_IGN);
-  std::signal(SIGTERM, SIG_IGN);
-  const mpi::Message first = mpi::receive(0);
+void start_worker_study(const std::string& study_text, bool keep_runs, int threads) {
+  if (mpi::rank() != 0 || mpi::size() < 2) return;
+  const auto bytes = start_message(0, study_text, keep_runs, threads);
+  for (int rank = 1; rank < mpi::size(); ++rank) mpi::send(rank, Tag::start, bytes);
+}
+
+void finish_worker_ranks(int code) {
+  if (mpi::rank() != 0 || mpi::size() < 2 || g_workers_finished) return;
+  g_workers_finished = true;
+  ByteWriter writer;
+  writer.put_i32(code);
+  const auto bytes = writer.finish();
+  for (int rank = 1; rank < mpi::size(); ++rank) mpi::send(rank, Tag::finish, bytes);
+}
+
+namespace {
+
+// One study, from rank 0's start message until rank 0 releases this rank.
+int serve_study(const mpi::Message& first, const StudyFromText& load_study) {
   ByteReader start_reader(checked_body(first), "MPI start");
   const int code = start_reader.get_i32("exit code");
   if (code != 0) return code;
@@ -148,6 +168,33 @@ int serve_as_worker_rank(const StudyFromText& load_study) {
       if (reader.get_i32("unit count") == 0) return reader.get_i32("exit code");
       send_failure(error.what());  // units sent before the failure arrived: refuse them too
     }
+  }
+}
+
+// Rank 0 decides when a run stops (a scheduler's SIGTERM reaches every
+// task): the others finish their units and wait to be released.
+void ignore_stop_signals() {
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
+}
+
+}  // namespace
+
+int serve_as_worker_rank(const StudyFromText& load_study) {
+  ignore_stop_signals();
+  return serve_study(mpi::receive(0), load_study);
+}
+
+int serve_studies_as_worker_rank(const StudyFromText& load_study) {
+  ignore_stop_signals();
+  while (true) {
+    const mpi::Message next = mpi::receive(0);
+    if (next.tag == Tag::finish) {
+      ByteReader reader(checked_body(next), "MPI finish");
+      return reader.get_i32("exit code");
+    }
+    // A study's own end (its release) is not the command's: wait for the next.
+    serve_study(next, load_study);
   }
 }
 

@@ -46,6 +46,19 @@ using StudyFromText = std::function<std::vector<Scenario>(const std::string& stu
 // Returns the exit code rank 0 sent.
 int serve_as_worker_rank(const StudyFromText& load_study);
 
+// A command that simulates several studies one after another (`solve`: one
+// batch of points at a time) keeps the other ranks for all of them: rank 0
+// starts each study as `run` starts its one (the same start message), the
+// ranks serve it until released, then wait for the next start or the end.
+//   finish  0 -> r   i32 exit code: no more studies
+// Rank 0: the other ranks are to serve this study (before simulate_study).
+void start_worker_study(const std::string& study_text, bool keep_runs, int threads);
+// Rank 0, once, however the command ended: the other ranks exit with `code`.
+void finish_worker_ranks(int code);
+// Ranks above 0 of such a command: serve every study rank 0 starts; returns
+// the code of rank 0's finish.
+int serve_studies_as_worker_rank(const StudyFromText& load_study);
+
 // Rank 0, inside simulate_study: hands units to the other ranks and merges
 // their blocks until every rank is released. Throws RunFailure naming the
 // rank when one failed.

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "sim/input/cash_days.h"
 #include "sim/input/readers.h"
 
 namespace shortfall {
@@ -322,6 +323,25 @@ std::vector<OverrideTarget> network_provider_target(toml::table& document,
   fail_unknown_override_key(origin, key, name, network_provider_key_names());
 }
 
+// A cash key set in one spelling replaces the file's other (cash_days.h),
+// which must itself be valid; both spellings set by overrides is an error.
+void replace_other_cash_spelling(const OverrideTarget& target, const std::string& origin,
+                                 const Context& context) {
+  if (target.row == nullptr || keys::find(keys::provider, target.key) != target.row) return;
+  const auto other = other_cash_spelling(target.key);
+  const toml::node* existing = other ? target.table->get(*other) : nullptr;
+  if (existing == nullptr) return;
+  const std::string other_label =
+      target.label.substr(0, target.label.size() - target.key.size()) + std::string(*other);
+  if (context.is_override(*existing)) {
+    fail_override(origin, fmt::format("{} and {} (at {}) both set the same cash, in days and in "
+                                      "GBP: set one of them",
+                                      target.label, other_label, context.where(existing)));
+  }
+  check_value(context, keys::row(keys::provider, *other), *existing, other_label);
+  target.table->erase(*other);
+}
+
 }  // namespace
 
 void fail_override(const std::string& origin, const std::string& message) {
@@ -417,6 +437,7 @@ void set_key(toml::table& document, const std::string& key, const std::string& v
     }
     node.visit([&](const auto& concrete) { target.table->insert_or_assign(target.key, concrete); });
     context.mark_override(*target.table->get(target.key), origin);
+    replace_other_cash_spelling(target, origin, context);
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/input/cash_days.h"
 #include "sim/input/readers.h"
 
 namespace shortfall {
@@ -28,6 +29,27 @@ void check_stress_above_threshold(const Section& section, const ProviderFinance&
                                    section.label("shortfall_threshold"),
                                    shortest(provider.shortfall_threshold),
                                    origin_note(context, threshold, blamed)));
+}
+
+// A cash key in pounds, or in days of operating cost (cash_days.h) of the
+// provider's `annual_value` and its own deficit: one of the two, or the
+// pound key's default.
+double pounds_or_days(const Section& section, const CashSpellings& spelling,
+                      double pound_default, double annual_value) {
+  const toml::node* pounds = section.find(spelling.pounds);
+  const toml::node* days = section.find(spelling.days);
+  if (pounds != nullptr && days != nullptr) {
+    const Context& context = section.context();
+    context.fail(days, fmt::format("{} and {} (at {}) both give the same cash, in days and in "
+                                   "GBP: keep one of them",
+                                   section.label(spelling.days), section.label(spelling.pounds),
+                                   context.where(pounds)));
+  }
+  if (days != nullptr) {
+    const double deficit = section.number(provider_key("underlying_deficit"));
+    return section.number(provider_key(spelling.days)) * one_day_of_cost(annual_value, deficit);
+  }
+  return section.number(provider_key(spelling.pounds), pound_default);
 }
 
 // A segment's id, value, basis and demand (its indicators come later, once
@@ -78,8 +100,9 @@ ProviderFinance read_provider(const Section& section, double annual_value) {
   // The cash defaults scale with the contract: one month of income in hand.
   const double one_month_of_income = annual_value / 12.0;
   ProviderFinance provider;
-  provider.opening_cash = section.number(provider_key("opening_cash"), one_month_of_income);
-  provider.shortfall_threshold = section.number(provider_key("shortfall_threshold"));
+  provider.opening_cash =
+      pounds_or_days(section, k_cash_spellings[0], one_month_of_income, annual_value);
+  provider.shortfall_threshold = pounds_or_days(section, k_cash_spellings[1], 0.0, annual_value);
   provider.stress_start_cash = section.number(provider_key("stress_start_cash"),
                                               provider.shortfall_threshold + one_month_of_income);
   check_stress_above_threshold(section, provider);

@@ -81,8 +81,19 @@ constexpr std::array k_simulation{
 constexpr std::array k_provider{
     K{"opening_cash", KeyType::number, D::derived("`annual_value / 12`"), I::finite(), {}, "GBP",
       "`Cash_0`; by default one month of income in hand"},
+    // Finance directors count cash in days (sim/input/cash_days.h).
+    K{"opening_cash_days", KeyType::number, D::absent("none: `opening_cash` gives it in GBP"),
+      I::finite(), {}, "days",
+      "`Cash_0` in days of year-0 operating cost, `(1+d)·V/365` a day; instead of "
+      "`opening_cash` (not both); resolved to `opening_cash` in GBP",
+      Sweep::yes, "number (days)"},
     K{"shortfall_threshold", KeyType::number, D::value(0), I::finite(), {}, "GBP",
       "`S`: cash below it is a shortfall; negative models a working capital facility"},
+    K{"shortfall_threshold_days", KeyType::number,
+      D::absent("none: `shortfall_threshold` gives it in GBP"), I::finite(), {}, "days",
+      "`S` in days of year-0 operating cost, `(1+d)·V/365` a day (-10: a facility of ten days); "
+      "instead of `shortfall_threshold` (not both); resolved to `shortfall_threshold` in GBP",
+      Sweep::yes, "number (days)"},
     K{"stress_start_cash", KeyType::number,
       D::derived("`shortfall_threshold + annual_value / 12`"), I::finite(), {}, "GBP",
       "`Z`: stress is 0 above it and rises to 1 at `S`", Sweep::yes, "", "",

@@ -355,6 +355,44 @@ TEST_CASE("results file: target_met is written only for a run that stops on prec
                       Catch::Contains("target_met has 2 values for 3 scenarios"));
 }
 
+TEST_CASE("results file: a solve's request and answers round-trip in the group solve",
+          "[results_file]") {
+  const ScratchFolder scratch("solve");
+  const fs::path path = scratch.path() / "results.h5";
+  ResultsData written = sample_results(3, 2, 4, 1);
+  SolveRecord record;
+  record.key = "provider.opening_cash_days";
+  record.statistic = "p_shortfall";
+  record.target = 0.05;
+  record.bracket_low = 0;
+  record.bracket_high = 60;
+  record.tolerance = 0.06;
+  SolveAnswer found{true, "", 40.5, 38.25, 43.0, 0.0495, "above", false, true};
+  SolveAnswer missing{false, "P(shortfall) stays above 5 %", k_nan, k_nan, k_nan, k_nan, "",
+                      false, false};
+  record.answers = {found, missing};
+  record.evaluation = {2, 0, 1};
+  written.solve = record;
+  write_results_file(path, written);
+  const ResultsData read = read_results_file(path);
+  require_same_data(written, read);
+  REQUIRE(read.solve.has_value());
+  CHECK(read.solve->key == record.key);
+  CHECK(read.solve->tolerance == 0.06);
+  CHECK(read.solve->answers[0] == found);
+  CHECK(read.solve->answers[1].reason == missing.reason);
+  CHECK(std::isnan(read.solve->answers[1].value));
+  CHECK(read.solve->evaluation == record.evaluation);
+  // A file of `run` has no such group.
+  const fs::path plain = scratch.path() / "plain.h5";
+  write_results_file(plain, sample_results(3, 2, 4, 1));
+  CHECK_FALSE(read_results_file(plain).solve.has_value());
+
+  written.solve->evaluation = {0, 1};
+  REQUIRE_THROWS_WITH(write_results_file(path, written),
+                      Catch::Contains("the solve's answers are not one per structure"));
+}
+
 TEST_CASE("results file: a sweep without indicators or swept keys round-trips", "[results_file]") {
   const ScratchFolder scratch("no_indicators");
   const fs::path& folder = scratch.path();

@@ -32,6 +32,7 @@ _SHARE_KEYS = {"outcome_share", "underlying_deficit", "fixed_cost_share", "cost_
                "baseline", "target", "floor", "management_fee", "pass_through"}
 _LOGIT_KEYS = {"stress_penalty", "withhold_effort_effect", "volatility", "trend"}
 _MONTH_KEYS = {"settlement_lag_months", "payment_delay_months"}
+_DAY_KEYS = {"opening_cash_days", "shortfall_threshold_days"}  # days of operating cost
 
 _VARIABLE_LABELS = {
     "p_shortfall": "P(shortfall) (% of runs)",
@@ -78,12 +79,15 @@ def _key_kind(key):
         return "logit" if key.startswith("indicator.") or leaf != "volatility" else "number"
     if leaf in _MONTH_KEYS:
         return "months"
+    if leaf in _DAY_KEYS:
+        return "days"
     return "number"
 
 
 def key_label(key):
     """An axis label for the swept KEY, with its unit."""
-    unit = {"money": "£", "share": "%", "logit": "logit points", "months": "months", "number": ""}[_key_kind(key)]
+    unit = {"money": "£", "share": "%", "logit": "logit points", "months": "months",
+            "days": "days of operating cost", "number": ""}[_key_kind(key)]
     return f"{key} ({unit})" if unit else key
 
 
@@ -98,6 +102,8 @@ def format_value(key, value):
         return f"{100 * float(value):.4g} %"
     if kind == "months":
         return f"{int(value)} months"
+    if kind == "days":
+        return f"{float(value):.4g} days"
     return f"{float(value):.4g}"
 
 

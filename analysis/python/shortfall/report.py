@@ -20,6 +20,7 @@ from .owed_at_horizon import with_owed_at_horizon
 from .results import (ResultsFileError, design_dims, open_results, scenario_settings, swept_keys,
                       sweep_mode, to_frame)
 from .sobol import sobol_indices
+from .solve import solve_figures
 
 
 def _structure_of_interest(ds):
@@ -209,7 +210,7 @@ def write_report(path, out_dir, allow_incomplete=False):
     ds = open_results(path, allow_incomplete=allow_incomplete)
     os.makedirs(out_dir, exist_ok=True)
     sections = []
-    for stem, caption, make in figures_for(ds):
+    for stem, caption, make in figures_for(ds) + solve_figures(path):  # a solve's answers
         stem = _safe_stem(stem)
         figure = make()
         plots.save(figure, os.path.join(out_dir, stem))

@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from . import plots
+from .like_for_like import decomposition_table_html
 from .results import ResultsFileError, design_dims, open_results, scenario_settings, swept_keys, to_frame
 
 
@@ -194,6 +195,7 @@ def write_report(path, out_dir, allow_incomplete=False):
 P(shortfall) is the share of simulated runs in which cash falls below the shortfall threshold in any month;
 differences between structures are paired over the same runs (common random numbers).</p>
 {headline_table(ds)}
+{decomposition_table_html(path)}
 {points_table(ds)}
 <h2>Figures</h2>
 {chr(10).join(sections)}

@@ -170,6 +170,28 @@ std::pair<double, double> wilson_interval(std::int64_t successes, std::int64_t t
   return {low, high};
 }
 
+PairedDifference paired_difference_of_indicators(std::int64_t plus, std::int64_t minus,
+                                                 std::int64_t n) {
+  if (n <= 0 || plus < 0 || minus < 0 || plus + minus > n) {
+    throw std::invalid_argument(fmt::format(
+        "paired_difference_of_indicators: {} runs up and {} down out of {} is not a paired count",
+        plus, minus, n));
+  }
+  const auto up = static_cast<double>(plus);
+  const auto down = static_cast<double>(minus);
+  const auto runs = static_cast<double>(n);
+  const double mean = (up - down) / runs;
+  PairedDifference difference{mean, std::numeric_limits<double>::quiet_NaN()};
+  if (n >= 2) {
+    const double squared_deviations = up * (1.0 - mean) * (1.0 - mean) +
+                                      down * (1.0 + mean) * (1.0 + mean) +
+                                      (runs - up - down) * mean * mean;
+    const double variance = squared_deviations / (runs - 1.0);  // sd with N - 1
+    difference.standard_error = std::sqrt(variance / runs);
+  }
+  return difference;
+}
+
 void quantiles_linear(std::span<double> values, std::span<const double> qs, std::span<double> out) {
   if (qs.size() != out.size()) {
     throw std::invalid_argument(

@@ -36,6 +36,21 @@ std::int64_t lower_tail_count(std::int64_t n, double share);
 // holds a NaN.
 double lower_tail_mean(std::span<double> values, double share);
 
+// A paired difference d = y_a - y_b over the same N runs: its mean and its
+// paired standard error sd(d) / sqrt(N), sd with N - 1 (docs/model.md
+// section 7); the error is NaN for N < 2.
+struct PairedDifference {
+  double mean;
+  double standard_error;
+};
+
+// The paired difference of two 0/1 indicators (shortfall under a and under
+// b) from the counts of runs with d = +1 (`plus`) and d = -1 (`minus`) out
+// of `n` > 0. The squared deviations are summed per value of d, so they
+// are a function of the counts alone.
+PairedDifference paired_difference_of_indicators(std::int64_t plus, std::int64_t minus,
+                                                 std::int64_t n);
+
 // A sum of doubles kept exactly, as a fixed-point integer wide enough for
 // every finite double (a "long accumulator"). Exact addition is associative,
 // so sums of blocks merge to the same bits however the runs were split into

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "decomposition.h"
 #include "scenario_results.h"
 #include "solve_record.h"
 #include "tally.h"
@@ -76,6 +77,9 @@ struct ResultsData {
   // [scenario], 1 when precision-based stopping met its target; empty (and
   // not written) when the run did not stop on precision.
   std::vector<int> target_met;
+  // [scenario], `shortfall decompose -o` only: written as the group
+  // `decomposition` (analysis/decomposition_hdf5.h); the reader leaves it empty.
+  std::vector<Decomposition> decompositions;
   // Filled by the reader: the file holds the `runs` group (--keep-runs).
   bool has_kept_runs = false;
   ShardInfo shard;

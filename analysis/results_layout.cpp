@@ -198,9 +198,9 @@ bool is_reserved_name(std::string_view name) {
   for (const Dim dim :
        {Dim::scenario, Dim::structure, Dim::provider, Dim::month, Dim::quantile, Dim::indicator})
     if (name == dim_name(dim)) return true;
-  static const std::array<std::string_view, 7> others{
+  static const std::array<std::string_view, 8> others{
       k_withhold_fraction, k_indicator_name, k_runs_done,  k_target_met,
-      k_any_shortfall,     k_runs_group,     k_shard_group};
+      k_any_shortfall,     k_runs_group,     k_shard_group, k_decomposition_group};
   if (std::find(others.begin(), others.end(), name) != others.end()) return true;
   for (const StatisticVariable& variable : statistic_variables())
     if (name == variable.name) return true;

@@ -24,6 +24,7 @@ std::string format_version_text();
 // Groups, and the variables that are neither statistics nor per-run records.
 inline constexpr const char* k_runs_group = "runs";
 inline constexpr const char* k_shard_group = "shard";
+inline constexpr const char* k_decomposition_group = "decomposition";  // `decompose -o`
 inline constexpr const char* k_withhold_fraction = "withhold_fraction";
 inline constexpr const char* k_indicator_name = "indicator_name";
 inline constexpr const char* k_runs_done = "runs_done";

@@ -32,6 +32,7 @@
 #include <variant>
 
 #include "atomic_file.h"
+#include "decomposition_hdf5.h"
 #include "hdf5_handles.h"
 #include "hdf5_io.h"
 #include "results_envelope.h"
@@ -134,6 +135,7 @@ void check_writable(const fs::path& path, const ResultsData& data) {
   if (!data.target_met.empty() && data.target_met.size() != scenario_count)
     refuse_to_write(path, "target_met has " + std::to_string(data.target_met.size()) +
                               " values for " + std::to_string(scenario_count) + " scenarios");
+  if (const auto mismatch = decomposition_mismatch(data, extents)) refuse_to_write(path, *mismatch);
 }
 
 // The kept runs of one scenario must be whole consecutive blocks of the
@@ -183,6 +185,8 @@ class ResultsWriter {
     if (kept_runs != nullptr) write_kept_runs(*kept_runs);
     if (shard_blocks != nullptr) write_shard_group(file_, data_.shard, *shard_blocks);
     if (data_.solve) write_solve_group(file_, *data_.solve, structure_scale_.get(), scenario_scale_.get());
+    if (!data_.decompositions.empty())
+      write_decomposition_group(file_, data_, extents_, [this](Dim dim) { return scale(dim); });
   }
 
  private:

@@ -373,23 +373,15 @@ ScenarioResults ScenarioTally::finalize(const ForEachIndex& for_each_index) cons
         wilson_interval(total.shortfalls, runs_);
 
     // d = short_s - short_0 takes the values +1 (diff_plus runs), -1
-    // (diff_minus runs) and 0; the sum of squared deviations from the mean
-    // is written per value, so it is a function of the counts alone.
+    // (diff_minus runs) and 0.
     if (s < providers) {  // the first structure's columns
       results.p_shortfall_diff[s] = 0.0;
       results.p_shortfall_diff_se[s] = 0.0;
     } else {
-      const auto plus = static_cast<double>(total.diff_plus);
-      const auto minus = static_cast<double>(total.diff_minus);
-      const double mean = (plus - minus) / n;
-      results.p_shortfall_diff[s] = mean;
-      if (runs_ >= 2) {
-        const double squared_deviations = plus * (1.0 - mean) * (1.0 - mean) +
-                                          minus * (1.0 + mean) * (1.0 + mean) +
-                                          (n - plus - minus) * mean * mean;
-        const double variance = squared_deviations / (n - 1.0);  // docs/model.md: sd with N - 1
-        results.p_shortfall_diff_se[s] = std::sqrt(variance / n);
-      }
+      const PairedDifference difference =
+          paired_difference_of_indicators(total.diff_plus, total.diff_minus, runs_);
+      results.p_shortfall_diff[s] = difference.mean;
+      results.p_shortfall_diff_se[s] = difference.standard_error;
     }
 
     if (total.shortfalls > 0) {

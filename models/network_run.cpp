@@ -49,6 +49,7 @@ NetworkRunModel::NetworkRunModel(const Scenario& scenario)
     : months_(scenario.simulation.horizon_months), structure_count_(scenario.structure_count()) {
   for (const auto& structure : scenario.main_contract().structures) {
     effort_fraction_.push_back(effort_fraction(structure));
+    outcomes_from_.push_back(structure.outcomes_from);
   }
   const Network& network = scenario.network;
   const int provider_count = scenario.provider_count();
@@ -154,7 +155,7 @@ NetworkRunModel::NetworkRunModel(const Scenario& scenario)
         PaidSegment paid{{}, EfficientCostPayments(terms_of_segment, demand, months_), activity,
                          shared ? shared_group : first_group_of[index(p)] + k};
         for (const auto& structure : scenario.main_contract().structures) {
-          paid.schedules.emplace_back(terms_of_segment, structure, demand, months_);
+          paid.schedules.emplace_back(terms_of_segment, structure, demand, months_, p);
         }
         contract.segments.push_back(std::move(paid));
       }
@@ -188,6 +189,7 @@ NetworkRunModel::Workspace NetworkRunModel::make_workspace() const {
   work.latent.resize(k);
   work.rate_sum.resize(k);
   work.group_achievement.resize(groups_.size());
+  work.group_achievement_by_period.resize(s * groups_.size() * months);
   work.settlements_due.resize(providers * months);
   work.subcontract_due.resize(subcontracts_.size() * months);
   work.subcontract_outcome_due.resize(subcontracts_.size() * months);
@@ -307,10 +309,27 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
     work.accounts.emplace_back(providers_[p].setup->provider);  // Cash_0 and s_0
   }
 
+  // A structure that takes another's outcomes (the decomposition's
+  // comparators) reads that structure's measured periods instead.
+  const int source = outcomes_from_[index(s)];
+  const auto group_count = groups_.size();
+  const auto measured = [&](int structure, std::size_t g, int period) -> double& {
+    return work.group_achievement_by_period[(index(structure) * group_count + g) * months +
+                                            index(period - 1)];
+  };
+
   for (int t = 1; t <= months_; ++t) {
     const auto month_index = index(t - 1);
+    if (source >= 0) {
+      for (std::size_t g = 0; g < group_count; ++g) {
+        if (!is_period_end(t, groups_[g].period_months)) continue;
+        const int period = t / groups_[g].period_months;
+        work.group_achievement[g] = measured(source, g, period);
+        measured(s, g, period) = work.group_achievement[g];
+      }
+    }
     // Latent performance with last month's stress of whoever delivers it (docs/model.md 5).
-    for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t i = 0; source < 0 && i < k; ++i) {
       const MeasuredIndicator& indicator = indicators_[i];
       double drag = 0.0;
       for (std::size_t q = 0; q < indicator.stress_sources.size(); ++q) {
@@ -328,10 +347,12 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
       work.latent[i] = process.step(work.latent[i], process.target_level(t, feedback), shock);
       work.rate_sum[i] += logistic(work.latent[i]);  // pi_{i,t}
     }
-    for (std::size_t g = 0; g < groups_.size(); ++g) {
+    for (std::size_t g = 0; source < 0 && g < group_count; ++g) {
       if (!is_period_end(t, groups_[g].period_months)) continue;
-      work.group_achievement[g] = measure_group(static_cast<int>(g), t / groups_[g].period_months,
-                                                samplers, work, achievement_sum);
+      const int period = t / groups_[g].period_months;
+      work.group_achievement[g] =
+          measure_group(static_cast<int>(g), period, samplers, work, achievement_sum);
+      measured(s, g, period) = work.group_achievement[g];
     }
 
     // The commissioner pays each contract's holder; settlements are scheduled (docs/model.md 2, 6).
@@ -405,7 +426,12 @@ void NetworkRunModel::simulate_structure(int s, std::span<MeasurementSampler* co
     }
   }
 
-  for (std::size_t i = 0; i < k; ++i) achievement_sum[i] /= indicators_[i].periods;
+  if (source >= 0) {
+    const auto* taken = work.achievement_mean.data() + index(source) * k;
+    std::copy(taken, taken + k, achievement_sum.begin());
+  } else {
+    for (std::size_t i = 0; i < k; ++i) achievement_sum[i] /= indicators_[i].periods;
+  }
   for (std::size_t p = 0; p < provider_count; ++p) {
     work.accounts[p].finish(outcome_of(p));
     work.settlements[p].finish(outcome_of(p));

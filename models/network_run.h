@@ -55,6 +55,7 @@ class NetworkRunModel {
     // One structure's state:
     std::vector<double> latent, rate_sum;        // [K]
     std::vector<double> group_achievement;       // [group], the period just measured
+    std::vector<double> group_achievement_by_period;  // [S][group][T], k-1 of each period k measured
     std::vector<double> settlements_due;         // [provider][T], commissioner outcome money
     std::vector<SettlementBook> settlements;     // [provider], over its part of settlements_due
     std::vector<double> subcontract_due;         // [subcontract][T], lead -> subcontractor
@@ -130,6 +131,9 @@ class NetworkRunModel {
   int months_;
   int structure_count_;
   std::vector<double> effort_fraction_;  // [S]: h, advance counting as 1
+  // [S]: the earlier structure whose indicator paths and measurements a
+  // structure takes (PaymentStructure::outcomes_from), or -1.
+  std::vector<int> outcomes_from_;
   std::vector<DemandModel> demand_;      // [demand process]
   std::vector<ProviderTerms> providers_;
   std::vector<ContractTerms> contracts_;

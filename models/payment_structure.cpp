@@ -56,9 +56,9 @@ double add_risk_share_transfers(const Contract& contract, std::span<const double
 }
 
 PaymentSchedule::PaymentSchedule(const Contract& contract, const PaymentStructure& structure,
-                                 const DemandModel& demand, int horizon_months)
+                                 const DemandModel& demand, int horizon_months, int provider)
     : follows_activity_(contract.basis == Basis::episodic),
-      is_advance_(structure.advance),
+      is_advance_(structure.advance && !structure.is_flat()),
       period_months_(contract.assessment_months),
       settlement_lag_(contract.settlement_lag_months) {
   const auto months = static_cast<std::size_t>(horizon_months);
@@ -73,9 +73,15 @@ PaymentSchedule::PaymentSchedule(const Contract& contract, const PaymentStructur
     if (contract.basis == Basis::capitation) base *= demand.trend(t);
     base_fixed_[static_cast<std::size_t>(t - 1)] = base;
     if (is_advance_) advance_[static_cast<std::size_t>(t - 1)] = share * monthly_value;
+    if (structure.is_flat()) {
+      const double earned_fraction =
+          structure.flat_earned_fraction[static_cast<std::size_t>(provider)];  // e-bar
+      advance_[static_cast<std::size_t>(t - 1)] = earned_fraction * (share * monthly_value);
+    }
   }
   const int periods = horizon_months / period_months_;
-  pot_.resize(static_cast<std::size_t>(periods));
+  pot_.assign(static_cast<std::size_t>(periods), 0.0);
+  if (structure.is_flat()) return;  // nothing to earn, nothing to settle
   for (int k = 1; k <= periods; ++k) {
     const int year = financial_year(last_month_of_period(k, period_months_));
     pot_[static_cast<std::size_t>(k - 1)] = contract.outcome_share_in_year(year) *

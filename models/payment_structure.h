@@ -7,6 +7,9 @@
 //   hybrid    0 < h < 1: in between;
 //   advance:  base as a withhold, the pot paid monthly as if fully earned,
 //             the unearned part clawed back at settlement.
+// and the flat comparator of the decomposition (docs/model.md,
+// "Decomposition"): the base of the structure it stands for, and every
+// month a fixed share of p_y V_y / 12 in place of any outcome money.
 #pragma once
 
 #include <span>
@@ -19,8 +22,10 @@ namespace shortfall {
 
 class PaymentSchedule {
  public:
+  // `provider` is the contract's holder, by position: it picks a flat
+  // comparator's earned fraction.
   PaymentSchedule(const Contract& contract, const PaymentStructure& structure,
-                  const DemandModel& demand, int horizon_months);
+                  const DemandModel& demand, int horizon_months, int provider = 0);
 
   // B_t: efficient-cost payment less the withheld part, scaled by G_t
   // (capitation) or by realised activity A_t (episodic).
@@ -29,10 +34,13 @@ class PaymentSchedule {
     return follows_activity_ ? fixed * activity : fixed;
   }
 
-  // Outcome money paid in advance in month t (advance only): p_y V_y / 12, never scaled.
+  // Outcome money paid in month t whatever the outcomes, never scaled: under
+  // advance the pot as if fully earned, p_y V_y / 12; under a flat
+  // comparator e-bar p_y V_y / 12; otherwise 0.
   double advance_payment(int month) const { return advance_[static_cast<std::size_t>(month - 1)]; }
 
-  // P_k = p_{y(k)} V_{y(k)} M / 12, y(k) the financial year of the period's last month.
+  // P_k = p_{y(k)} V_{y(k)} M / 12, y(k) the financial year of the period's
+  // last month; 0 under a flat comparator, which has nothing to earn.
   double outcome_pot(int period) const { return pot_[static_cast<std::size_t>(period - 1)]; }
 
   // Month in which period k is settled: kM + L (may lie after the horizon).
@@ -58,14 +66,16 @@ class PaymentSchedule {
   int period_months_;
   int settlement_lag_;
   std::vector<double> base_fixed_;  // B_t before the activity factor
-  std::vector<double> advance_;     // [t], p_y V_y / 12 under advance, else 0
+  std::vector<double> advance_;     // [t], p_y V_y / 12 under advance, e-bar times it when flat, else 0
   std::vector<double> pot_;         // [k]
 };
 
 // The withhold fraction h as the effort term delta_w h sees it (docs/model.md 5):
 // advance frames the pot as a loss just as a full withhold does, so it
-// counts as h = 1 whatever its withhold fraction says.
+// counts as h = 1 whatever its withhold fraction says; a flat comparator
+// links no money to outcomes, so nothing is framed as a loss: h = 0.
 inline double effort_fraction(const PaymentStructure& structure) {
+  if (structure.is_flat()) return 0.0;
   return structure.advance ? 1.0 : structure.withhold_fraction;
 }
 

@@ -31,19 +31,26 @@ ProviderRunModel::ProviderRunModel(const Scenario& scenario)
   for (const auto& structure : scenario.contract.structures) {
     schedules_.emplace_back(scenario.contract, structure, demand_, months_);
   }
-  // Without stress feedback an indicator path depends on the structure only
-  // through the effort term delta_w h, so structures with equal h share it.
   const auto& structures = scenario.contract.structures;
+  for (const auto& structure : structures) {
+    effort_.push_back(scenario.contract.withhold_effort_effect * effort_fraction(structure));
+  }
+  // Without stress feedback an indicator path depends on the structure only
+  // through the effort term delta_w h, so structures with equal h share it
+  // with an earlier one that simulated its own.
   shares_outcomes_with_.assign(structures.size(), -1);
-  if (scenario.provider.stress_penalty == 0.0) {
-    for (std::size_t s = 1; s < structures.size(); ++s) {
-      for (std::size_t earlier = 0; earlier < s; ++earlier) {
-        const bool same_effort = scenario.contract.withhold_effort_effect == 0.0 ||
-                                 effort_fraction(structures[s]) == effort_fraction(structures[earlier]);
-        if (same_effort) {
-          shares_outcomes_with_[s] = static_cast<int>(earlier);
-          break;
-        }
+  for (std::size_t s = 0; s < structures.size(); ++s) {
+    if (structures[s].outcomes_from >= 0) {
+      shares_outcomes_with_[s] = structures[s].outcomes_from;
+      continue;
+    }
+    if (scenario.provider.stress_penalty != 0.0) continue;
+    for (std::size_t earlier = 0; earlier < s; ++earlier) {
+      const bool same_effort = scenario.contract.withhold_effort_effect == 0.0 ||
+                               effort_fraction(structures[s]) == effort_fraction(structures[earlier]);
+      if (same_effort && structures[earlier].outcomes_from < 0) {
+        shares_outcomes_with_[s] = static_cast<int>(earlier);
+        break;
       }
     }
   }
@@ -66,7 +73,7 @@ ProviderRunModel::Workspace ProviderRunModel::make_workspace() const {
   work.settlements_due.resize(months);
   work.latent.resize(k);
   work.rate_sum.resize(k);
-  work.earned_by_period.resize(s * index(periods_));
+  work.achievement_by_period.resize(s * index(periods_));
   work.outcomes.resize(s);
   work.cash.resize(s * months);
   work.achievement_mean.resize(s * k);
@@ -118,18 +125,18 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
   const auto& schedule = schedules_[index(s)];
   const auto k = index(indicator_count());
   const int period_months = contract.assessment_months;
-  const double effort = contract.withhold_effort_effect * effort_fraction(contract.structures[index(s)]);
+  const double effort = effort_[index(s)];
   const int shared_with = structure_sharing_outcomes(s);
-  std::span<double> earned_by_period(work.earned_by_period.data() + index(s) * index(periods_),
-                                     index(periods_));
+  std::span<double> achievement_by_period(
+      work.achievement_by_period.data() + index(s) * index(periods_), index(periods_));
   std::span<double> achievement_mean(work.achievement_mean.data() + index(s) * k, k);
   std::span<double> cash_path(work.cash.data() + index(s) * index(months_), index(months_));
 
   RunOutcome outcome;
   SettlementBook settlements(work.settlements_due);
   if (shared_with >= 0) {
-    const auto* source = work.earned_by_period.data() + index(shared_with) * index(periods_);
-    std::copy(source, source + periods_, earned_by_period.begin());
+    const auto* source = work.achievement_by_period.data() + index(shared_with) * index(periods_);
+    std::copy(source, source + periods_, achievement_by_period.begin());
     const auto* source_mean = work.achievement_mean.data() + index(shared_with) * k;
     std::copy(source_mean, source_mean + k, achievement_mean.begin());
   } else {
@@ -149,13 +156,15 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
                          work.latent, work.rate_sum);
       if (is_period_end(t, period_months)) {
         const int period = t / period_months;
-        const double weighted = measure_period(period, sampler, work.rate_sum, achievement_mean);
-        earned_by_period[index(period - 1)] = schedule.earned(period, weighted);  // E_k
+        achievement_by_period[index(period - 1)] =
+            measure_period(period, sampler, work.rate_sum, achievement_mean);
       }
     }
     if (is_period_end(t, period_months)) {
       const int period = t / period_months;
-      settlements.settle(schedule, period, earned_by_period[index(period - 1)]);
+      // E_k from this structure's own pot (0 for a flat comparator).
+      settlements.settle(schedule, period,
+                         schedule.earned(period, achievement_by_period[index(period - 1)]));
     }
 
     // Cash (docs/model.md 4): the commissioner pays B_t + O_t + R_t.

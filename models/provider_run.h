@@ -43,7 +43,7 @@ class ProviderRunModel {
     std::vector<double> correlated_shocks;               // [T][K]
     std::vector<double> settlements_due;                 // [T], outcome money due in month t
     std::vector<double> latent, rate_sum;                // [K]
-    std::vector<double> earned_by_period;                // [S][P]
+    std::vector<double> achievement_by_period;           // [S][P], sum_i w_i a_{i,k}
     // Outputs:
     std::vector<RunOutcome> outcomes;     // [S]
     std::vector<double> cash;             // [S][T], Cash_1..Cash_T
@@ -61,9 +61,10 @@ class ProviderRunModel {
   // sum_i w_i a_{i,k}.
   double measure_period(int period, MeasurementSampler& sampler, std::span<double> rate_sum,
                         std::span<double> achievement_sum) const;
-  // Outcome money of one structure period by period: reused by later
-  // structures whose indicator paths cannot differ (no stress feedback, same
-  // effort term).
+  // The earlier structure whose measured achievement, period by period, a
+  // structure reuses: one whose indicator paths cannot differ (no stress
+  // feedback, same effort term), or the one it is told to take its
+  // outcomes from (PaymentStructure::outcomes_from); -1: none.
   int structure_sharing_outcomes(int structure) const;
 
   Scenario scenario_;
@@ -78,6 +79,7 @@ class ProviderRunModel {
   std::vector<IndicatorMeasurement> measurements_;  // [K]
   std::vector<PaymentSchedule> schedules_;
   std::vector<int> shares_outcomes_with_;  // [S]: earlier structure with identical outcomes, or -1
+  std::vector<double> effort_;             // [S]: delta_w h, the effort term of docs/model.md 5
   EfficientCostPayments efficient_payments_;  // what the risk share compares costs against
 };
 

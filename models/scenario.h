@@ -30,6 +30,18 @@ struct PaymentStructure {
   std::string name;          // "bonus", "withhold", "advance", "hybrid_0.5"
   double withhold_fraction;  // h; `advance` carries 1 (it frames the money as a loss)
   bool advance = false;
+  // The comparators of the decomposition (docs/model.md, "Decomposition"),
+  // built by models/comparators.h and never read from a scenario file.
+  // A flat comparator pays its base (as `withhold_fraction` says) plus,
+  // every month, p_y V_y / 12 times its holder's earned fraction (one per
+  // provider, by position), never scaled, and settles nothing: there is no
+  // pot to earn. Empty: not a flat comparator.
+  std::vector<double> flat_earned_fraction = {};
+  // The earlier structure whose indicator paths and measurements this one
+  // takes instead of simulating its own; -1: its own.
+  int outcomes_from = -1;
+
+  bool is_flat() const { return !flat_earned_fraction.empty(); }
 
   static PaymentStructure bonus() { return {"bonus", 0.0, false}; }
   static PaymentStructure withhold() { return {"withhold", 1.0, false}; }
@@ -175,6 +187,13 @@ struct SimulationSettings {
   double target_halfwidth = 0.0;
   std::int64_t min_runs = 0;
   std::int64_t max_runs = 0;
+  // Runs of the pilot that fixes the flat comparators' earned fractions
+  // before a decomposition's runs (docs/model.md, "Decomposition"); only
+  // `shortfall decompose` runs it. The resolved scenario writes the key only
+  // when the file or --set gave it (`pilot_runs_given`), so scenarios that do
+  // not use it keep their text.
+  std::int64_t pilot_runs = 0;
+  bool pilot_runs_given = false;
 
   bool stops_on_precision() const { return target_halfwidth > 0.0; }
   // The most runs a scenario may take: `runs`, or max_runs when stopping on precision.

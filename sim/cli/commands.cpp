@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "sim/cli/check_command.h"
+#include "sim/cli/decompose_command.h"
 #include "sim/cli/merge_command.h"
 #include "sim/cli/provenance.h"
 #include "sim/cli/run_command.h"
@@ -130,6 +131,26 @@ CLI::App* add_solve_command(CLI::App& app, SolveRequest& request) {
   return solve;
 }
 
+CLI::App* add_decompose_command(CLI::App& app, DecomposeRequest& request) {
+  auto* decompose = app.add_subcommand(
+      "decompose",
+      "split each structure's difference from the reference into price, timing and feedback");
+  decompose->add_option("scenario", request.scenario_path, "scenario file (TOML)")->required();
+  decompose->add_option("-o,--output", request.output_path,
+                        "also write a results file holding the decomposition");
+  decompose->add_flag("--json", request.json, "print one JSON object instead of the table");
+  decompose->add_option("--runs", request.runs, "runs per structure (overrides simulation.runs)")
+      ->check(integer_in(1, 1'000'000'000));
+  decompose->add_option("--seed", request.seed, "random seed, an integer in [0, 2^64)");
+  decompose->add_option("--threads", request.threads, "worker threads (default: all cores)")
+      ->check(integer_in(1, 4096));
+  decompose->add_flag("--force", request.force, "overwrite an existing results file");
+  decompose->add_flag("--quiet", request.quiet, "no progress");
+  decompose->add_option("--set", request.overrides,
+                        "override a scenario key, KEY=VALUE (repeatable)");
+  return decompose;
+}
+
 CLI::App* add_summary_command(CLI::App& app, std::string& path) {
   auto* summary = app.add_subcommand("summary", "print the summary table of a results file");
   summary->add_option("file", path, "results file (HDF5)")->required();
@@ -166,11 +187,13 @@ int run_on_rank_zero(int argc, char** argv) {
   MergeRequest merge_request;
   std::string summary_path;
   SolveRequest solve_request;
+  DecomposeRequest decompose_request;
   const auto* run = add_run_command(app, run_request);
   const auto* check = add_check_command(app, check_request);
   const auto* merge = add_merge_command(app, merge_request);
   const auto* summary = add_summary_command(app, summary_path);
   const auto* solve = add_solve_command(app, solve_request);
+  const auto* decompose = add_decompose_command(app, decompose_request);
 
   // CLI11 reports an unknown first word as "A subcommand is required"; name it.
   const auto is_command = [&app](const std::string& word) {
@@ -181,8 +204,8 @@ int run_on_rank_zero(int argc, char** argv) {
   };
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
     std::fprintf(stderr,
-                 "shortfall: error: unknown command '%s' (expected run, check, summary, merge or "
-                 "solve)\n",
+                 "shortfall: error: unknown command '%s' (expected run, check, summary, merge, "
+                 "solve or decompose)\n",
                  argv[1]);
     return 1;
   }
@@ -199,6 +222,7 @@ int run_on_rank_zero(int argc, char** argv) {
     if (*summary) return print_summary(summary_path);
     if (*merge) return merge_shard_files(merge_request, joined_command_line(argc, argv));
     if (*solve) return solve_for_target(solve_request, joined_command_line(argc, argv));
+    if (*decompose) return decompose_scenario(decompose_request, joined_command_line(argc, argv));
     return 1;
   });
 }
@@ -208,10 +232,12 @@ int run_on_rank_zero(int argc, char** argv) {
 int run_command_line(int argc, char** argv) {
   const bool is_run = argc > 1 && std::string_view(argv[1]) == "run";
   const bool is_solve = argc > 1 && std::string_view(argv[1]) == "solve";
-  // Under mpirun the ranks above 0 only ever simulate work units of a `run`,
-  // or of each study of a `solve`, taking everything from rank 0
-  // (sim/engine/cluster.h); other commands are rank 0's.
+  const bool is_decompose = argc > 1 && std::string_view(argv[1]) == "decompose";
+  // Under mpirun the ranks above 0 only ever simulate work units of a `run`
+  // or a `decompose`, or of each study of a `solve`, taking everything from
+  // rank 0 (sim/engine/cluster.h); other commands are rank 0's.
   if (mpi::rank() > 0) {
+    if (is_decompose) return serve_as_worker_rank(decomposition_scenarios_from_text);
     const auto load = [](const std::string& text) {
       return load_study_text(text, "the scenario of rank 0").scenarios;
     };
@@ -220,9 +246,9 @@ int run_command_line(int argc, char** argv) {
     return 0;
   }
   const int code = run_on_rank_zero(argc, argv);
-  // However rank 0's `run` ended (bad input, nothing to do), the other ranks
+  // However rank 0's command ended (bad input, nothing to do), the other ranks
   // hear it and exit with its code; once they have started, this does nothing.
-  if (is_run) start_worker_ranks(code);
+  if (is_run || is_decompose) start_worker_ranks(code);
   if (is_solve) finish_worker_ranks(code);
   return code;
 }

@@ -244,6 +244,10 @@ std::string scenario_to_toml(const Scenario& scenario) {
   } else {
     out += "# target_halfwidth: none (exactly `runs` runs)\n";
   }
+  // Only `decompose` reads it; written when given, so the text of every
+  // scenario that leaves it out (the identity of its results files and
+  // checkpoints) is what it was before the key existed.
+  if (simulation.pilot_runs_given) write.integer("pilot_runs", simulation.pilot_runs);
   out += "\n";
   if (scenario.network.model != NetworkModel::single) {
     write_network(out, scenario);

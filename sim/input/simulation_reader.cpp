@@ -103,6 +103,8 @@ SimulationSettings read_simulation(const Section& section,
   settings.seed = seed != nullptr ? seed_value(section.context(), *seed)
                                   : static_cast<std::uint64_t>(key("seed").fallback.number);
   read_stopping_rule(section, settings);
+  settings.pilot_runs = section.integer(key("pilot_runs"));
+  settings.pilot_runs_given = section.find("pilot_runs") != nullptr;
   return settings;
 }
 

@@ -473,7 +473,7 @@ def test_unknown_command(tmp_path, small_scenario):
     before = files_in(tmp_path)
     code, out, err = run_binary("frobnicate", small_scenario, cwd=tmp_path)
     assert (code, out) == (1, "")
-    assert err == f"{ERROR_PREFIX}unknown command 'frobnicate' (expected run, check, summary, merge or solve)\n"
+    assert err == f"{ERROR_PREFIX}unknown command 'frobnicate' (expected run, check, summary, merge, solve or decompose)\n"
     assert_unchanged(tmp_path, before)
 
 

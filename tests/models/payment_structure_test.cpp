@@ -101,3 +101,36 @@ TEST_CASE("the efficient-cost payment month by month, as the basis says", "[paym
   CHECK(episodic.in_month(13, 0.9) == Approx(monthly * 1.05 * 0.9).epsilon(1e-15));
   CHECK(episodic.in_month(13, 0.0) == 0.0);
 }
+
+TEST_CASE("a flat comparator pays its structure's base and e-bar p_y V_y / 12, and settles nothing",
+          "[payment_structure][decomposition]") {
+  auto scenario = shortfall::testing::quiet_scenario();
+  auto& contract = scenario.contract;
+  contract.income_growth = 0.05;
+  contract.outcome_share = {0.02, 0.04};
+  contract.basis = Basis::episodic;
+  const DemandModel demand(scenario.demand, 36);
+  const double value = contract.annual_value;  // V = 120m
+
+  PaymentStructure flat{"withhold:flat", 1.0, false};
+  flat.flat_earned_fraction = {0.25, 0.75};  // e-bar of providers 0 and 1
+  const PaymentSchedule schedule(contract, flat, demand, 36, 1);
+  const PaymentSchedule withhold(contract, PaymentStructure::withhold(), demand, 36);
+  // The base is the withhold's, scaled by activity like it; the flat pay is
+  // provider 1's e-bar of p_y V_y / 12, never scaled.
+  CHECK(schedule.base_income(14, 1.3) == withhold.base_income(14, 1.3));
+  CHECK(schedule.advance_payment(2) == Approx(0.75 * 0.02 * value / 12.0).epsilon(1e-15));
+  CHECK(schedule.advance_payment(14) == Approx(0.75 * 0.04 * value * 1.05 / 12.0).epsilon(1e-15));
+  // Nothing to earn, nothing settled, whatever the achievement.
+  CHECK(schedule.period_count() == withhold.period_count());
+  CHECK(schedule.outcome_pot(3) == 0.0);
+  CHECK(schedule.earned(3, 1.0) == 0.0);
+  CHECK(schedule.settlement(3, schedule.earned(3, 1.0)) == 0.0);
+  // With e-bar = 1 the flat pay is exactly the advance of `advance`.
+  flat.flat_earned_fraction = {1.0};
+  const PaymentSchedule full(contract, flat, demand, 36);
+  const PaymentSchedule advance(contract, PaymentStructure::paid_in_advance(), demand, 36);
+  for (int t = 1; t <= 36; ++t) CHECK(full.advance_payment(t) == advance.advance_payment(t));
+  // No outcome link, so no loss framing: the effort term sees h = 0.
+  CHECK(effort_fraction(flat) == 0.0);
+}

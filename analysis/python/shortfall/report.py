@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from . import plots
+from .like_for_like import decomposition_table_html
 from .owed_at_horizon import with_owed_at_horizon
 from .results import (ResultsFileError, design_dims, open_results, scenario_settings, swept_keys,
                       sweep_mode, to_frame)
@@ -252,6 +253,7 @@ def write_report(path, out_dir, allow_incomplete=False):
 P(shortfall) is the share of simulated runs in which cash falls below the shortfall threshold in any month;
 differences between structures are paired over the same runs (common random numbers).</p>
 {headline_table(ds)}
+{decomposition_table_html(path)}
 {points_table(ds)}
 {sobol_section(ds, out_dir)}
 <h2>Figures</h2>

@@ -100,6 +100,8 @@ inline void require_identical(const Scenario& a, const Scenario& b) {
   CHECK(a.simulation.target_halfwidth == b.simulation.target_halfwidth);
   CHECK(a.simulation.min_runs == b.simulation.min_runs);
   CHECK(a.simulation.max_runs == b.simulation.max_runs);
+  CHECK(a.simulation.pilot_runs == b.simulation.pilot_runs);
+  CHECK(a.simulation.pilot_runs_given == b.simulation.pilot_runs_given);
   CHECK(a.shock_key == b.shock_key);
   require_identical_setup(a, b);
   REQUIRE(a.provider_count() == b.provider_count());

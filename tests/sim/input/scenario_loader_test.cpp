@@ -902,4 +902,25 @@ TEST_CASE("numbers in integer and float keys convert as documented", "[scenario_
   }
 }
 
+
+TEST_CASE("simulation.pilot_runs: 10,000 by default and in the resolved text only when given",
+          "[scenario_loader][decomposition]") {
+  const LoadedScenario plain = load(k_minimal);
+  CHECK(plain.scenario.simulation.pilot_runs == 10000);
+  CHECK(!plain.scenario.simulation.pilot_runs_given);
+  // A scenario that leaves it out keeps the text it had before the key
+  // existed: its results files' and checkpoints' identity.
+  CHECK(plain.resolved_toml.find("pilot_runs") == std::string::npos);
+  require_round_trip(plain.scenario);
+
+  const LoadedScenario given = load(k_minimal, {"simulation.pilot_runs=2500"});
+  CHECK(given.scenario.simulation.pilot_runs == 2500);
+  CHECK(given.scenario.simulation.pilot_runs_given);
+  CHECK(given.resolved_toml.find("\npilot_runs = 2500\n") != std::string::npos);
+  require_round_trip(given.scenario);
+
+  CHECK_THROWS_WITH(load("[simulation]\npilot_runs = 0\n" + std::string(k_minimal)),
+                    Catch::Contains("x.toml:2: simulation.pilot_runs = 0 is outside [1, 1000000000]"));
+}
+
 }  // namespace shortfall

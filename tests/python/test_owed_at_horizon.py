@@ -11,6 +11,7 @@ import xarray as xr
 import shortfall
 from shortfall import plots, report
 from shortfall.owed_at_horizon import with_owed_at_horizon
+from shortfall.labels import format_millions
 
 HEADING = "owed at the horizon (month 36), mean"
 
@@ -40,7 +41,7 @@ def test_the_headline_table_shows_what_is_owed_at_the_horizon(single_file, tmp_p
         owed = f["receivable_mean"][0]
     assert list(rows) == names
     for name, value in zip(names, owed):
-        assert rows[name][column] == plots.format_money(float(value))
+        assert rows[name][column] == format_millions(float(value))
     # Quarterly with a two-month lag: the last quarter settles in month 38.
     # The bonus is owed what it earned; advance owes its clawback.
     assert owed[names.index("bonus")] > 0
@@ -48,7 +49,7 @@ def test_the_headline_table_shows_what_is_owed_at_the_horizon(single_file, tmp_p
     assert rows["advance"][column].startswith("−£")
 
 
-def test_a_network_report_shows_the_first_provider(network_sweep_file):
+def test_a_network_headline_table_is_of_the_first_provider_by_default(network_sweep_file):
     ds = shortfall.open_results(network_sweep_file)
     headings, rows = table_cells(report.headline_table(ds))
     column = headings.index(HEADING)
@@ -56,7 +57,7 @@ def test_a_network_report_shows_the_first_provider(network_sweep_file):
     assert str(data.provider.values) == "trust"
     for name in ds.structure.values:
         value = float(data.receivable_mean.sel(structure=name))
-        assert rows[str(name)][column] == plots.format_money(value)
+        assert rows[str(name)][column] == format_millions(value)
 
 
 def test_the_column_goes_after_the_pot_earned_and_needs_the_variable():
@@ -67,7 +68,7 @@ def test_the_column_goes_after_the_pot_earned_and_needs_the_variable():
     new_header, new_rows = with_owed_at_horizon(data, header, rows)
     assert new_header == ["structure", "outcome pot earned", "owed at the horizon (month 48), mean",
                           "commissioner cost, mean"]
-    assert new_rows == [["bonus", "50.0 %", "£1,500,000", "£1"], ["advance", "40.0 %", "−£2,250,000", "£2"]]
+    assert new_rows == [["bonus", "50.0 %", "£1.5m", "£1"], ["advance", "40.0 %", "−£2.2m", "£2"]]
     assert header == ["structure", "outcome pot earned", "commissioner cost, mean"]  # not changed in place
     # Without the variable (a file of another program): the table as it was.
     assert with_owed_at_horizon(data.drop_vars("receivable_mean"), header, rows) == (header, rows)

@@ -51,10 +51,16 @@ def test_money_and_values_are_formatted_in_their_units():
     assert plots.format_money(4_500_000) == "£4,500,000"
     assert plots.format_money(-1234.5) == "−£1,234"
     assert plots.format_value("contract.outcome_share", 0.025) == "2.5 %"
-    assert plots.format_value("provider.opening_cash", 8.4e6) == "£8,400,000"
+    assert plots.format_value("provider.opening_cash", 8.4e6) == "£8.4m"
+    assert plots.format_value("provider.opening_cash", -1.26e6) == "−£1.3m"
+    assert plots.format_value("provider.opening_cash", -0.04e6) == "£0.0m"  # no minus on a rounded zero
     assert plots.format_value("contract.assessment", "annual") == "annual"
-    assert plots.key_label("provider.opening_cash") == "provider.opening_cash (£)"
-    assert plots.key_label("contract.outcome_share") == "contract.outcome_share (%)"
+    # Keys by their labels (shortfall.labels), with their units.
+    assert plots.key_label("provider.opening_cash") == "opening cash (£m)"
+    assert plots.key_label("contract.outcome_share") == "share of the contract paid on outcomes (%)"
+    assert plots.key_label("indicator.*.volatility") == "volatility of every indicator (logit points)"
+    assert (plots.key_label("network.subcontract.vcs_recovery.pass_through")
+            == "share of the withhold passed on, vcs_recovery (%)")
 
 
 def test_structures_differ_by_more_than_colour():
@@ -70,11 +76,11 @@ def test_p_shortfall_against_a_grid_key(grid, tmp_path):
     assert len({line.get_linestyle() for line in ax.lines}) == len(STRUCTURES)
     bands = [c for c in ax.collections if isinstance(c, matplotlib.collections.PolyCollection)]
     assert len(bands) == len(STRUCTURES)
-    assert ax.get_xlabel() == "provider.opening_cash (£)"
+    assert ax.get_xlabel() == "opening cash (£m)"
     assert "P(shortfall)" in ax.get_ylabel() and "%" in ax.get_ylabel()
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["£1,000,000", "£3,000,000", "£6,000,000", "£9,000,000"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["£1.0m", "£3.0m", "£6.0m", "£9.0m"]
     # The other key at its base point: the scenario's 3 % outcome share.
-    assert "contract.outcome_share = 3 %" in ax.get_title()
+    assert "share of the contract paid on outcomes = 3 %" in ax.get_title().replace("\n", " ")
     withhold = ax.lines[1].get_ydata()
     assert np.array_equal(withhold, grid.p_shortfall.sel(structure="withhold", **{"contract.outcome_share": 0.03}))
     drawable(figure, tmp_path, "p_shortfall")
@@ -82,7 +88,7 @@ def test_p_shortfall_against_a_grid_key(grid, tmp_path):
 
 def test_p_shortfall_at_a_chosen_point_and_with_error_bars_for_lhs(grid, lhs, tmp_path):
     ax = only_axes(plots.plot_p_shortfall(grid, "contract.outcome_share", at={"provider.opening_cash": 9.0e6}))
-    assert "£9,000,000" in ax.get_title()
+    assert "£9.0m" in ax.get_title()
     assert list(ax.lines[0].get_xdata()) == GRID_SHARES
     figure = plots.plot_p_shortfall(lhs, "provider.underlying_deficit", structures=["bonus", "withhold"])
     ax = only_axes(figure)
@@ -121,15 +127,17 @@ def test_cash_fan_has_bands_median_and_both_lines(single, grid, tmp_path):
                               single.cash_quantiles.isel(scenario=0).sel(structure=ax.get_title(), quantile=0.5))
         assert set(threshold.get_ydata()) == {0.0}  # provider.shortfall_threshold
         assert set(stress.get_ydata()) == {12.0e6}  # provider.stress_start_cash
-        assert ax.yaxis.get_major_formatter()(-2.5e6, 0) == "−£2,500,000"
-    assert panels[0].get_ylabel() == "cash at month end (£)"
+        ticks = [t.get_text() for t in ax.get_yticklabels()]
+        assert all(t.endswith("m") and "£" in t for t in ticks if t)
+        assert len(set(ticks)) == len(ticks)  # short labels in £m that never repeat
+    assert panels[0].get_ylabel() == "cash at month end (£m)"
     labels = [t.get_text() for t in figure.legends[0].get_texts()]
-    assert "shortfall threshold £0" in labels and "stress starts £12,000,000" in labels
+    assert "shortfall threshold £0.0m" in labels and "stress starts £12.0m" in labels
     drawable(figure, tmp_path, "fan")
 
     two = plots.plot_cash_fan(grid, structures=["bonus", "withhold"], at={"provider.opening_cash": 6.0e6})
     assert len([ax for ax in two.axes if ax.get_visible()]) == 2
-    assert "£6,000,000" in two._suptitle.get_text()
+    assert "£6.0m" in two._suptitle.get_text()
 
 
 def test_heatmap_has_one_cell_per_grid_point(grid, tmp_path):
@@ -141,8 +149,8 @@ def test_heatmap_has_one_cell_per_grid_point(grid, tmp_path):
                           grid.p_shortfall.sel(structure="withhold").transpose(
                               "contract.outcome_share", "provider.opening_cash").values)
     assert len(ax.texts) == len(GRID_SHARES) * len(GRID_CASH)
-    assert ax.get_xlabel() == "provider.opening_cash (£)"
-    assert ax.get_ylabel() == "contract.outcome_share (%)"
+    assert ax.get_xlabel() == "opening cash (£m)"
+    assert ax.get_ylabel() == "share of the contract paid on outcomes (%)"
     assert [t.get_text() for t in ax.get_yticklabels()] == ["2 %", "3 %", "4 %"]
     assert image.get_cmap().name == "Greys"
     drawable(figure, tmp_path, "heatmap")
@@ -203,7 +211,7 @@ def test_tornado_has_two_bars_per_key_widest_on_top(grid, tmp_path):
     figure = plots.plot_tornado(grid, structure="bonus")
     ax = only_axes(figure)
     assert len(ax.patches) == 2 * 2
-    assert top_label(ax).startswith(frame.key[0])  # the top row is the widest swing
+    assert top_label(ax).replace("\n", " ").startswith(plots.plain_label(frame.key[0]))  # the widest swing on top
     assert "P(shortfall)" in ax.get_xlabel()
     drawable(figure, tmp_path, "tornado")
 
@@ -234,7 +242,7 @@ def test_lhs_ranking_has_one_bar_per_key(lhs, tmp_path):
     ax = only_axes(figure)
     assert len(ax.patches) == 3
     coefficients, _ = plots.rank_regression(lhs, "bonus")
-    assert top_label(ax) == coefficients.abs().idxmax()  # the largest effect on top
+    assert top_label(ax) == plots.plain_label(coefficients.abs().idxmax())  # the largest effect on top
     assert "rank regression coefficient" in ax.get_xlabel()
     drawable(figure, tmp_path, "ranking")
 

@@ -66,7 +66,7 @@ def test_a_grid_report_has_every_figure_and_the_headline_table(grid_report, grid
     assert "at every design point" in page
     with h5py.File(grid_file) as f:  # the base point, share 3 % and £3m, is point 5
         p = f["p_shortfall"][5, 1]
-    assert f"{100 * p:.1f} %" in page
+    assert f"{100 * p:.1f}\u00a0%" in page
 
 
 def test_a_single_point_and_an_lhs_report(single_file, lhs_file, tmp_path):

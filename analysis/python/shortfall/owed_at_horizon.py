@@ -11,7 +11,7 @@ over the horizon than it is.
 
 from __future__ import annotations
 
-from . import plots
+from .labels import format_millions
 
 VARIABLE = "receivable_mean"
 AFTER = "outcome pot earned"  # the headline column it follows
@@ -28,7 +28,7 @@ def owed_at_horizon(data, structures):
     """The mean money owed at the horizon of each of STRUCTURES, formatted as
     the other money of the report (a true minus for a clawback); DATA is the
     file at one point (and one provider of a network)."""
-    return [plots.format_money(float(data[VARIABLE].sel(structure=name))) for name in structures]
+    return [format_millions(float(data[VARIABLE].sel(structure=name))) for name in structures]
 
 
 def with_owed_at_horizon(data, header, rows):

@@ -11,45 +11,52 @@ swept key nearest the base scenario's value) and the title says which.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
+from .labels import format_millions, key_kind, plain_label
 from .results import design_dims, scenario_settings, swept_keys
 
-# One look per structure, in the file's order: style, marker and grey all differ.
-_LINE_STYLES = ["-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 3))]
-_MARKERS = ["o", "s", "^", "D", "v", "x"]
-_GREYS = ["0.0", "0.45", "0.25", "0.6", "0.15", "0.35"]
-
-_MONEY_KEYS = {"opening_cash", "shortfall_threshold", "stress_start_cash", "annual_value", "value"}
-_SHARE_KEYS = {"outcome_share", "underlying_deficit", "fixed_cost_share", "cost_growth", "cost_noise",
-               "overdraft_rate", "growth", "income_growth", "corridor", "commissioner_share",
-               "baseline", "target", "floor", "management_fee", "pass_through"}
-_LOGIT_KEYS = {"stress_penalty", "withhold_effort_effect", "volatility", "trend"}
-_MONTH_KEYS = {"settlement_lag_months", "payment_delay_months"}
-_DAY_KEYS = {"opening_cash_days", "shortfall_threshold_days"}  # days of operating cost
+# One look per structure, in the file's order, for up to twelve structures:
+# each has its own marker (filled or hollow) and line style, and the greys
+# alternate dark and light so that neighbours differ in print as well.
+_LINE_STYLES = ["-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 3)),
+                (0, (1, 3)), (0, (3, 1, 1, 1)), (0, (10, 2, 2, 2)), (0, (2, 2)),
+                (0, (6, 2, 1, 2, 1, 2)), (0, (12, 4))]
+_MARKERS = ["o", "s", "^", "D", "v", "x", "P", "*", "h", "<", ">", "p"]
+_GREYS = ["0.0", "0.45", "0.25", "0.6", "0.15", "0.35", "0.0", "0.5", "0.2", "0.55", "0.1", "0.4"]
+MAX_DISTINCT_STYLES = len(_MARKERS)
 
 _VARIABLE_LABELS = {
     "p_shortfall": "P(shortfall) (% of runs)",
     "p_shortfall_diff": "difference in P(shortfall) (percentage points)",
-    "support_mean": "mean support needed (£)",
-    "min_cash_mean": "mean minimum cash (£)",
+    "p_any_shortfall": "P(any provider short) (% of runs)",
+    "support_mean": "mean support needed (£m)",
+    "min_cash_mean": "mean minimum cash (£m)",
     "earned_fraction_mean": "share of the outcome pot earned (%)",
 }
-_PERCENT_VARIABLES = {"p_shortfall", "earned_fraction_mean", "shortfall_by_month"}
+_PERCENT_VARIABLES = {"p_shortfall", "p_any_shortfall", "earned_fraction_mean", "shortfall_by_month"}
+_PROBABILITY_VARIABLES = {"p_shortfall", "p_any_shortfall"}
 _MONEY_VARIABLES = {"support_mean", "support_p95", "min_cash_mean", "min_cash_cvar05",
                     "outcome_received_mean", "receivable_mean", "commissioner_cost_mean"}
 
 
 def style(index):
-    """(line style, marker, grey) of the INDEX-th structure."""
+    """(line style, marker, grey) of the INDEX-th structure: distinct for the
+    first MAX_DISTINCT_STYLES, then repeating."""
     return (_LINE_STYLES[index % len(_LINE_STYLES)], _MARKERS[index % len(_MARKERS)],
             _GREYS[index % len(_GREYS)])
+
+
+def marker_face(index, grey):
+    """The fill of the INDEX-th structure's markers: hollow for every other one."""
+    return "white" if index % 2 else grey
 
 
 def _look(ds, name):
@@ -66,29 +73,37 @@ def format_money(value, decimals=0):
     return f"{sign}£{abs(value):,.{decimals}f}"
 
 
-MONEY_FORMATTER = FuncFormatter(lambda value, _position: format_money(value))
+class MillionsFormatter(Formatter):
+    """Money ticks in £ millions, with as few decimals as keep neighbouring
+    ticks apart (£0.5m, £1.0m, £1.5m; £10m, £20m): short labels that do not
+    collide. One instance per axis (a formatter belongs to its axis)."""
+
+    def _decimals(self):
+        locs = [v for v in getattr(self, "locs", []) if np.isfinite(v)]
+        for decimals in range(0, 4):
+            texts = [f"{v / 1e6:.{decimals}f}" for v in locs]
+            if len(set(texts)) == len(texts):
+                return decimals
+        return 3
+
+    def __call__(self, value, position=None):
+        return format_millions(value, self._decimals())
 
 
-def _key_kind(key):
-    leaf = key.rsplit(".", 1)[-1]
-    if leaf in _MONEY_KEYS:
-        return "money"
-    if leaf in _SHARE_KEYS:
-        return "share"
-    if leaf in _LOGIT_KEYS:
-        return "logit" if key.startswith("indicator.") or leaf != "volatility" else "number"
-    if leaf in _MONTH_KEYS:
-        return "months"
-    if leaf in _DAY_KEYS:
-        return "days"
-    return "number"
+def money_formatter():
+    """A new MillionsFormatter for one axis."""
+    return MillionsFormatter()
+
+
+_key_kind = key_kind
 
 
 def key_label(key):
-    """An axis label for the swept KEY, with its unit."""
-    unit = {"money": "£", "share": "%", "logit": "logit points", "months": "months",
-            "days": "days of operating cost", "number": ""}[_key_kind(key)]
-    return f"{key} ({unit})" if unit else key
+    """An axis label for the swept KEY: its plain label and its unit."""
+    unit = {"money": "£m", "share": "%", "logit": "logit points", "months": "months",
+            "days": "days of operating cost", "number": ""}[key_kind(key)]
+    label = plain_label(key)
+    return f"{label} ({unit})" if unit else label
 
 
 def format_value(key, value):
@@ -97,7 +112,7 @@ def format_value(key, value):
         return value.decode() if isinstance(value, bytes) else str(value)
     kind = _key_kind(key)
     if kind == "money":
-        return format_money(float(value))
+        return format_millions(float(value))
     if kind == "share":
         return f"{100 * float(value):.4g} %"
     if kind == "months":
@@ -116,7 +131,7 @@ def _format_axis(axis, key, levels=None):
         return
     axis.set_major_locator(MaxNLocator(nbins=5))
     if kind == "money":
-        axis.set_major_formatter(MONEY_FORMATTER)
+        axis.set_major_formatter(money_formatter())
     elif kind == "share":
         axis.set_major_formatter(PercentFormatter(xmax=1))
 
@@ -190,7 +205,7 @@ def select_point(ds, at=None, keep=()):
             if ds.sizes["scenario"] > 1:
                 parts.append(f"design point {value}")
         else:
-            parts.append(f"{dim} = {format_value(dim, value)}")
+            parts.append(f"{plain_label(dim)} = {format_value(dim, value)}")
     return selected, ", ".join(parts)
 
 
@@ -204,8 +219,10 @@ def _structures(ds, structures):
     return list(structures)
 
 
-def _title(text, point_label):
-    return f"{text}\n{point_label}" if point_label else text
+def _title(text, point_label, width=72):
+    """A title and the point it shows, each wrapped to fit over a figure."""
+    lines = [text, point_label] if point_label else [text]
+    return "\n".join(textwrap.fill(part, width) for line in lines for part in line.split("\n"))
 
 
 def _new_figure(width=7.5, height=4.8, **kwargs):
@@ -214,10 +231,27 @@ def _new_figure(width=7.5, height=4.8, **kwargs):
     return figure, figure.subplots(**kwargs)
 
 
-def plot_p_shortfall(ds, key=None, structures=None, at=None):
+def draw_appetite(ax, appetite, vertical=False):
+    """The board's risk appetite (a probability) as a dotted black line on AX,
+    labelled for the legend; nothing when APPETITE is None."""
+    if appetite is None:
+        return
+    line = ax.axvline if vertical else ax.axhline
+    line(appetite, color="black", linestyle=(0, (1, 1.5)), linewidth=1.4,
+         label=f"risk appetite {100 * appetite:g} %")
+
+
+def _wilson(p, runs):
+    from .solve import wilson_interval  # solve draws with this module
+    return wilson_interval(p, runs)
+
+
+def plot_p_shortfall(ds, key=None, structures=None, at=None, variable="p_shortfall", appetite=None):
     """P(shortfall) against the swept KEY, one line per structure, the 95 %
     Wilson interval as a band (a grid) or as error bars (points along
-    `scenario`, e.g. an LHS study)."""
+    `scenario`, e.g. an LHS study). VARIABLE "p_any_shortfall" shows a
+    network's chance that any provider is short, "support_mean" the mean
+    support needed (no interval); APPETITE, a probability, is drawn as a line."""
     keys = swept_keys(ds)
     if not keys:
         raise ValueError("P(shortfall) against a parameter needs a sweep; this file has one design point")
@@ -226,6 +260,7 @@ def plot_p_shortfall(ds, key=None, structures=None, at=None):
         raise ValueError(f"{key!r} is not a swept key of this file ({', '.join(keys)})")
     on_grid = key in ds.dims
     data, point_label = select_point(ds, at, keep=(key,) if on_grid else ("scenario",))
+    probability = variable in ("p_shortfall", "p_any_shortfall")
     figure, ax = _new_figure()
     for index, name in enumerate(_structures(ds, structures)):
         line_style, marker, grey = _look(ds, name)
@@ -233,27 +268,46 @@ def plot_p_shortfall(ds, key=None, structures=None, at=None):
         x = one[key].values
         order = np.argsort(x, kind="stable") if x.dtype.kind in "iuf" else np.arange(len(x))
         x = x[order]
-        p = one.p_shortfall.values[order]
-        low, high = one.p_shortfall_ci_low.values[order], one.p_shortfall_ci_high.values[order]
-        if on_grid:
-            ax.plot(x, p, linestyle=line_style, marker=marker, color=grey, label=name, linewidth=1.8)
-            ax.fill_between(x, low, high, color=grey, alpha=0.18, linewidth=0)
+        p = one[variable].values[order]
+        if variable == "p_shortfall":
+            low, high = one.p_shortfall_ci_low.values[order], one.p_shortfall_ci_high.values[order]
+        elif variable == "p_any_shortfall":
+            runs = np.broadcast_to(one.runs_done.values, one[variable].shape)[order]
+            low, high = _wilson(p, runs)
+        else:
+            low = high = None
+        face = marker_face(index, grey)
+        if on_grid or low is None:
+            ax.plot(x, p, linestyle=line_style, marker=marker, color=grey, label=name, linewidth=1.8,
+                    mfc=face)
+            if low is not None:
+                ax.fill_between(x, low, high, color=grey, alpha=0.18, linewidth=0)
         else:
             ax.errorbar(x, p, yerr=[p - low, high - p], linestyle="none", marker=marker, color=grey,
-                        label=name, capsize=2, markersize=4, mfc="white" if index % 2 else grey)
+                        label=name, capsize=2, markersize=4, mfc=face)
     ax.set_xlabel(key_label(key))
-    ax.set_ylabel("P(shortfall) (% of runs, 95 % interval)")
     _format_axis(ax.xaxis, key, data[key].values if on_grid else None)
-    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
-    ax.set_ylim(-0.02, 1.02)
+    what = {"p_shortfall": "a cash shortfall", "p_any_shortfall": "a shortfall at any provider"}.get(variable)
+    if probability:
+        ax.set_ylabel(("P(any provider short)" if variable == "p_any_shortfall" else "P(shortfall)")
+                      + " (% of runs, 95 % interval)")
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
+        ax.set_ylim(-0.02, 1.02)
+        draw_appetite(ax, appetite)
+        title = f"Probability of {what} against {plain_label(key)}"
+    else:
+        ax.set_ylabel(_VARIABLE_LABELS.get(variable, variable).replace("(£)", "(£m)"))
+        ax.yaxis.set_major_formatter(money_formatter())
+        title = f"{_VARIABLE_LABELS.get(variable, variable).split(' (')[0].capitalize()} against {plain_label(key)}"
     ax.grid(True, color="0.85", linewidth=0.6)
     ax.legend(title="structure", frameon=False)
-    ax.set_title(_title(f"Probability of a cash shortfall against {key}", point_label))
+    ax.set_title(_title(title, point_label))
     return figure
 
 
-def plot_shortfall_by_month(ds, structures=None, at=None):
-    """The share of runs that have been in shortfall by each month, per structure."""
+def plot_shortfall_by_month(ds, structures=None, at=None, appetite=None):
+    """The share of runs that have been in shortfall by each month, per
+    structure; APPETITE, a probability, is drawn as a line."""
     data, point_label = select_point(ds, at)
     figure, ax = _new_figure()
     months = data.month.values
@@ -261,7 +315,8 @@ def plot_shortfall_by_month(ds, structures=None, at=None):
         line_style, marker, grey = _look(ds, name)
         ax.plot(months, data.shortfall_by_month.sel(structure=name).values, linestyle=line_style,
                 marker=marker, markevery=max(1, len(months) // 12), color=grey, label=name,
-                linewidth=1.8, drawstyle="steps-post")
+                linewidth=1.8, drawstyle="steps-post", mfc=marker_face(index, grey))
+    draw_appetite(ax, appetite)
     ax.set_xlabel("month of the horizon (1 = April of the first year)")
     ax.set_ylabel("runs in shortfall by then (% of runs)")
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
@@ -312,20 +367,20 @@ def plot_cash_fan(ds, structures=None, at=None):
         ax.axhline(threshold, color="black", linestyle="--", linewidth=1.2)
         ax.axhline(stress, color="0.3", linestyle="-.", linewidth=1.2)
         ax.set_title(names[index])
-        ax.yaxis.set_major_formatter(MONEY_FORMATTER)
+        ax.yaxis.set_major_formatter(money_formatter())
         ax.set_xlim(months[0], months[-1])
         ax.set_xticks([m for m in months if m == 1 or m % 12 == 0])
         ax.grid(True, color="0.9", linewidth=0.5)
         if index % columns == 0:
-            ax.set_ylabel("cash at month end (£)")
+            ax.set_ylabel("cash at month end (£m)")
         if index + columns >= len(names):  # no panel below: this one carries the month axis
             ax.set_xlabel("month of the horizon")
             ax.xaxis.set_tick_params(labelbottom=True)
     legend = [
         Patch(color="0.85", label="5–95 % of runs"), Patch(color="0.6", label="25–75 % of runs"),
         Line2D([], [], color="black", linewidth=1.8, label="median"),
-        Line2D([], [], color="black", linestyle="--", label=f"shortfall threshold {format_money(threshold)}"),
-        Line2D([], [], color="0.3", linestyle="-.", label=f"stress starts {format_money(stress)}"),
+        Line2D([], [], color="black", linestyle="--", label=f"shortfall threshold {format_millions(threshold)}"),
+        Line2D([], [], color="0.3", linestyle="-.", label=f"stress starts {format_millions(stress)}"),
     ]
     # Below the panels: room kept by the layout's rect (matplotlib 3.6 has no "outside" legends).
     legend_height = 0.55 / figure.get_figheight()
@@ -341,15 +396,16 @@ def _value_format(variable):
     if variable in _PERCENT_VARIABLES:
         return lambda v: f"{100 * v:.0f} %"
     if variable in _MONEY_VARIABLES:
-        return lambda v: format_money(v)
+        return lambda v: format_millions(v)
     return lambda v: f"{v:.3g}"
 
 
-def plot_heatmap(ds, x=None, y=None, variable="p_shortfall", structure="withhold", at=None):
+def plot_heatmap(ds, x=None, y=None, variable="p_shortfall", structure="withhold", at=None, appetite=None):
     """VARIABLE (default P(shortfall)) of STRUCTURE over two swept keys of a
     grid, one cell per pair of levels, each cell labelled with its value.
     variable="p_shortfall_diff" shows the paired difference against the
-    file's first structure, in percentage points."""
+    file's first structure, in percentage points. For a probability,
+    APPETITE draws the contour where it crosses the board's risk appetite."""
     grid = [dim for dim in design_dims(ds) if dim != "scenario"]
     if len(grid) < 2:
         raise ValueError("a heatmap needs a grid sweep over at least two keys")
@@ -374,6 +430,13 @@ def plot_heatmap(ds, x=None, y=None, variable="p_shortfall", structure="withhold
             shade = (value - low) / (high - low) if high > low and np.isfinite(value) else 0.0
             ax.text(column, row, fmt(value) if np.isfinite(value) else "n/a", ha="center", va="center",
                     color="white" if shade > 0.55 else "black", fontsize="small")
+    if appetite is not None and variable in _PROBABILITY_VARIABLES and min(values.shape) >= 2 \
+            and np.nanmin(values) < appetite < np.nanmax(values):
+        ax.contour(np.arange(values.shape[1]), np.arange(values.shape[0]), values, levels=[appetite],
+                   colors="black", linestyles="dotted", linewidths=2.0)
+        ax.plot([], [], color="black", linestyle="dotted", linewidth=2.0,
+                label=f"risk appetite {100 * appetite:g} %")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize="small")
     ax.set_xticks(range(data.sizes[x]), [format_value(x, v) for v in data[x].values])
     ax.set_yticks(range(data.sizes[y]), [format_value(y, v) for v in data[y].values])
     ax.set_xlabel(key_label(x))
@@ -387,7 +450,7 @@ def plot_heatmap(ds, x=None, y=None, variable="p_shortfall", structure="withhold
     elif variable == "p_shortfall_diff":
         bar.formatter = FuncFormatter(lambda v, _p: f"{100 * v:+.0f}")
     elif variable in _MONEY_VARIABLES:
-        bar.formatter = MONEY_FORMATTER
+        bar.formatter = money_formatter()
     bar.update_ticks()
     title = (f"Paired difference in P(shortfall), {structure} − {ds.structure.values[0]}"
              if variable == "p_shortfall_diff" else f"{label.split(' (')[0]}, {structure}")
@@ -456,15 +519,18 @@ def plot_paired_difference(ds, key=None, structures=None, at=None):
     return figure
 
 
-def one_at_a_time(ds, structure="withhold", variable="p_shortfall"):
+def one_at_a_time(ds, structure="withhold", variable="p_shortfall", provider=None):
     """For each swept key of a grid, VARIABLE of STRUCTURE at the key's lowest
     and highest level with every other key at the base point: a DataFrame
-    (key, low level, high level, value at low, value at high), plus the base value."""
+    (key, low level, high level, value at low, value at high), plus the base
+    value. In a network, of PROVIDER (the first by default)."""
     grid = [dim for dim in design_dims(ds) if dim != "scenario"]
     if not grid:
         raise ValueError("one-at-a-time sensitivity needs a grid sweep")
     base = base_point(ds)
     series = ds[variable].sel(structure=_structures(ds, [structure])[0])
+    if "provider" in series.dims:
+        series = series.sel(provider=ds.provider.values[0] if provider is None else provider)
     base_value = float(series.sel(base))
     rows = []
     for key in grid:
@@ -481,11 +547,15 @@ def one_at_a_time(ds, structure="withhold", variable="p_shortfall"):
     return frame.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True), base_value
 
 
-def plot_tornado(ds, structure="withhold", variable="p_shortfall"):
+def plot_tornado(ds, structure="withhold", variable="p_shortfall", provider=None, appetite=None):
     """Tornado chart of one-at-a-time sensitivity from a grid sweep: for each
-    swept key, VARIABLE of STRUCTURE as the key goes from its lowest to its
-    highest level with the other keys at the base point; widest bar on top."""
-    frame, base_value = one_at_a_time(ds, structure, variable)
+    swept key, VARIABLE of STRUCTURE (of PROVIDER in a network, the first by
+    default) as the key goes from its lowest to its highest level with the
+    other keys at the base point; widest bar on top. For a probability,
+    APPETITE is drawn as a line."""
+    frame, base_value = one_at_a_time(ds, structure, variable, provider)
+    if "provider" in ds.dims and provider is None and variable != "p_any_shortfall":
+        provider = ds.provider.values[0]
     scale = 1.0
     figure, ax = _new_figure(height=2.2 + 0.9 * len(frame) + 0.25 * len(frame))
     positions = np.arange(len(frame))[::-1]
@@ -494,21 +564,28 @@ def plot_tornado(ds, structure="withhold", variable="p_shortfall"):
                 color="white", edgecolor="black", hatch="///")
         ax.barh(position, (row.at_high - base_value) * scale, left=base_value * scale, height=0.6,
                 color="0.35", edgecolor="black")
-    ax.set_yticks(positions, [f"{row.key}\n{format_value(row.key, row.low)} → {format_value(row.key, row.high)}"
-                              for row in frame.itertuples()])
+    ax.set_yticks(positions, [f"{textwrap.fill(plain_label(row.key), 28)}\n{format_value(row.key, row.low)} → "
+                              f"{format_value(row.key, row.high)}" for row in frame.itertuples()])
     ax.axvline(base_value * scale, color="black", linewidth=1)
     label = _VARIABLE_LABELS.get(variable, variable)
     ax.set_xlabel(label)
     if variable in _PERCENT_VARIABLES:
         ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
     elif variable in _MONEY_VARIABLES:
-        ax.xaxis.set_major_formatter(MONEY_FORMATTER)
+        ax.xaxis.set_major_formatter(money_formatter())
     ax.grid(True, axis="x", color="0.85", linewidth=0.6)
-    ax.legend(handles=[Patch(facecolor="white", edgecolor="black", hatch="///", label="key at its lowest level"),
-                       Patch(facecolor="0.35", edgecolor="black", label="key at its highest level")],
-              frameon=False, loc="best", fontsize="small")
-    base_label = "\n".join(f"{k} = {format_value(k, v)}" for k, v in base_point(ds).items())
-    ax.set_title(_title(f"One at a time: {label.split(' (')[0]}, {structure}, from the base point", base_label),
+    handles = [Patch(facecolor="white", edgecolor="black", hatch="///", label="key at its lowest level"),
+               Patch(facecolor="0.35", edgecolor="black", label="key at its highest level")]
+    if appetite is not None and variable in _PROBABILITY_VARIABLES:
+        draw_appetite(ax, appetite, vertical=True)
+        handles.append(Line2D([], [], color="black", linestyle=(0, (1, 1.5)), linewidth=1.4,
+                              label=f"risk appetite {100 * appetite:g} %"))
+        low, high = ax.get_xlim()
+        ax.set_xlim(min(low, appetite - 0.02), max(high, appetite + 0.02))
+    ax.legend(handles=handles, frameon=False, loc="best", fontsize="small")
+    base_label = "\n".join(f"{plain_label(k)} = {format_value(k, v)}" for k, v in base_point(ds).items())
+    who = f"{structure}, {provider}" if provider is not None else structure
+    ax.set_title(_title(f"One at a time: {label.split(' (')[0]}, {who}, from the base point", base_label),
                  fontsize="medium")
     return figure
 
@@ -560,7 +637,7 @@ def plot_lhs_ranking(ds, structure="withhold", variable="p_shortfall"):
                     color="0.35" if value >= 0 else "white", hatch=None if value >= 0 else "///")
             ax.annotate(f"{value:+.2f}", (value, position), xytext=(4 if value >= 0 else -4, 0),
                         textcoords="offset points", ha="left" if value >= 0 else "right", va="center")
-        ax.set_yticks(positions, list(ordered.index))
+        ax.set_yticks(positions, [plain_label(k) for k in ordered.index])
         ax.axvline(0, color="black", linewidth=1)
         ax.set_xlim(-1.35, 1.35)
         ax.legend(handles=[Patch(facecolor="0.35", edgecolor="black", label="raises it"),
@@ -628,7 +705,7 @@ def plot_sobol_indices(indices, structures=None, provider=None):
                 text = f"{value:.2f}".replace("-0.00", "0.00") if np.isfinite(value) else "n/a"
                 ax.annotate(text, (1.0, yy), xycoords=("axes fraction", "data"), xytext=(4, 0),
                             textcoords="offset points", va="center", fontsize="x-small")
-        ax.set_yticks(positions, [keys[i] for i in order])
+        ax.set_yticks(positions, [plain_label(keys[i]) for i in order])
         ax.axvline(0, color="black", linewidth=1)
         ax.set_title(f"{structure}{provider_label}", fontsize="medium", loc="left")
         ax.grid(True, axis="x", color="0.85", linewidth=0.6)
@@ -648,6 +725,73 @@ def plot_sobol_indices(indices, structures=None, provider=None):
     return figure
 
 
+def draw_distribution(ds, variable="p_shortfall", provider=None):
+    """Across the design points of a study along `scenario` (LHS or Sobol'
+    draws of the uncertain keys): per structure, the median, the 5 % and
+    95 % quantiles of VARIABLE (of PROVIDER in a network, the first by
+    default), and the values themselves; a DataFrame indexed by structure."""
+    if "scenario" not in ds.dims:
+        raise ValueError("a distribution across draws needs design points along `scenario` (LHS or Sobol')")
+    values = ds[variable]
+    if "provider" in values.dims:
+        values = values.sel(provider=ds.provider.values[0] if provider is None else provider)
+    rows = {}
+    for name in ds.structure.values:
+        one = values.sel(structure=name).values.astype(float)
+        one = one[np.isfinite(one)]
+        rows[str(name)] = {"median": float(np.median(one)) if one.size else math.nan,
+                           "low": float(np.quantile(one, 0.05)) if one.size else math.nan,
+                           "high": float(np.quantile(one, 0.95)) if one.size else math.nan,
+                           "draws": one}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def plot_distribution(ds, variable="p_shortfall", provider=None, appetite=None):
+    """The distribution of P(shortfall) (or VARIABLE) across the parameter
+    draws of an LHS or Sobol' study, one row per structure: every draw as a
+    small mark, the 5-95 % range as a bar and the median as a large marker;
+    APPETITE as a vertical line with the share of draws above it."""
+    frame = draw_distribution(ds, variable, provider)
+    names = list(frame.index)
+    figure, ax = _new_figure(height=1.8 + 0.75 * len(names))
+    positions = np.arange(len(names))[::-1]
+    jitter = np.random.default_rng(0)  # fixed: the same figure every time
+    for position, name in zip(positions, names):
+        row = frame.loc[name]
+        index = names.index(name)
+        _, marker, grey = _look(ds, name)
+        draws = row["draws"]
+        ax.plot(draws, position + jitter.uniform(-0.18, 0.18, draws.size), linestyle="none", marker="|",
+                color="0.55", markersize=6)
+        ax.plot([row["low"], row["high"]], [position, position], color="black", linewidth=3, solid_capstyle="butt")
+        ax.plot([row["median"]], [position], marker=marker, color="black", markersize=9,
+                mfc=marker_face(index, "black"), linestyle="none")
+        text = f"median {100 * row['median']:.0f} %, 5–95 %: {100 * row['low']:.0f}–{100 * row['high']:.0f} %"
+        if appetite is not None:
+            text += f"; {100 * np.mean(draws > appetite):.0f} % of draws above appetite"
+        ax.annotate(text, (0.0, position + 0.3), fontsize="x-small", va="bottom")
+    ax.set_yticks(positions, names)
+    ax.set_ylim(-0.6, len(names) - 0.2)
+    ax.set_xlim(-0.02, 1.02)
+    ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
+    ax.set_xlabel(_VARIABLE_LABELS.get(variable, variable) + " at each parameter draw")
+    ax.set_ylabel("structure")
+    ax.grid(True, axis="x", color="0.85", linewidth=0.6)
+    handles = [Line2D([], [], color="0.55", marker="|", linestyle="none", label="one parameter draw"),
+               Line2D([], [], color="black", linewidth=3, label="5–95 % of draws"),
+               Line2D([], [], color="black", marker="o", linestyle="none", label="median")]
+    if appetite is not None:
+        draw_appetite(ax, appetite, vertical=True)
+        handles.append(Line2D([], [], color="black", linestyle=(0, (1, 1.5)), linewidth=1.4,
+                              label=f"risk appetite {100 * appetite:g} %"))
+    ax.legend(handles=handles, frameon=False, fontsize="small", loc="upper center",
+              bbox_to_anchor=(0.5, -0.16), ncols=len(handles))
+    who = f", provider {provider or ds.provider.values[0]}" if "provider" in ds[variable].dims else ""
+    label = _VARIABLE_LABELS.get(variable, variable).split(" (")[0]
+    ax.set_title(f"{label} across {ds.sizes['scenario']} parameter draws{who}")
+    return figure
+
+
 def save(figure, path_without_suffix, formats=("png", "svg"), dpi=150):
     """Writes FIGURE as PATH.png and PATH.svg; returns the paths written."""
     written = []
@@ -659,7 +803,7 @@ def save(figure, path_without_suffix, formats=("png", "svg"), dpi=150):
 
 
 __all__ = [
-    "base_point", "format_money", "format_value", "key_label", "one_at_a_time", "plot_cash_fan",
+    "base_point", "draw_distribution", "draw_appetite", "format_money", "plot_distribution", "money_formatter", "format_value", "key_label", "one_at_a_time", "plot_cash_fan",
     "plot_heatmap", "plot_lhs_ranking", "plot_p_shortfall", "plot_paired_difference",
     "plot_shortfall_by_month", "plot_sobol_indices", "plot_tornado", "rank_regression", "save",
     "select_point", "style",

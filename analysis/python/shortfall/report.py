@@ -16,12 +16,20 @@ import sys
 import numpy as np
 
 from . import plots
+from .labels import format_millions, plain_label
 from .like_for_like import decomposition_table_html
 from .owed_at_horizon import with_owed_at_horizon
 from .results import (ResultsFileError, design_dims, open_results, scenario_settings, swept_keys,
                       sweep_mode, to_frame)
 from .sobol import sobol_indices
 from .solve import solve_figures
+from .summary import appetite_verdict, interval, is_draws_study, percent, written_summary
+
+
+DEFAULT_APPETITE = 0.05
+# A probability chart whose every value lies within this of 0 or 1 is
+# saturated: it cannot show what moves the risk, so support needed is shown.
+SATURATION_MARGIN = 0.05
 
 
 def _structure_of_interest(ds):
@@ -29,42 +37,147 @@ def _structure_of_interest(ds):
     return "withhold" if "withhold" in names else names[-1]
 
 
-def figures_for(ds):
+def _providers(ds):
+    return [str(p) for p in ds.provider.values] if "provider" in ds.dims else [None]
+
+
+def saturation(values):
+    """'above' when every finite value of VALUES is at least 1 − margin,
+    'below' when every one is at most the margin, else None."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return None
+    if values.min() >= 1 - SATURATION_MARGIN:
+        return "above"
+    if values.max() <= SATURATION_MARGIN:
+        return "below"
+    return None
+
+
+def _saturated_note(state, what):
+    if state is None:
+        return ""
+    side = (f"at least {100 * (1 - SATURATION_MARGIN):g} %" if state == "above"
+            else f"at most {100 * SATURATION_MARGIN:g} %")
+    return (f" Saturated: {what} is {side} everywhere in this chart, so it cannot show what moves the risk;"
+            " the next chart shows the mean support needed instead.")
+
+
+def typical_draw(ds, structure):
+    """The design point of a study along `scenario` whose P(shortfall) of
+    STRUCTURE (first provider of a network) is nearest the median across draws."""
+    values = ds.p_shortfall.sel(structure=structure)
+    if "provider" in values.dims:
+        values = values.isel(provider=0)
+    values = values.values.astype(float)
+    median = np.nanmedian(values)
+    return int(ds.scenario.values[int(np.nanargmin(np.abs(values - median)))])
+
+
+def figures_for(ds, appetite=DEFAULT_APPETITE):
     """[(file stem, caption, function making the Figure)] of every figure that
-    applies to DS, in reading order."""
+    applies to DS, in reading order; every probability chart carries the
+    risk APPETITE (None: no line)."""
     grid = [dim for dim in design_dims(ds) if dim != "scenario"]
     keys = swept_keys(ds)
     focus = _structure_of_interest(ds)
     first = ds.structure.values[0]
     along_scenario = "scenario" in ds.dims and ds.sizes["scenario"] > 1
+    providers = _providers(ds)
+    network = providers != [None]
+    at = {}
+    point_note = ""
+    if along_scenario and is_draws_study(ds):
+        at = {"scenario": typical_draw(ds, focus)}
+        point_note = (f" At design point {at['scenario']}, the draw whose P(shortfall) of {focus} is nearest "
+                      "the median across draws.")
     found = []
+
+    def each_provider(stem, caption):
+        """(stem, caption, at) per provider of a network, once otherwise."""
+        if not network:
+            return [(stem, caption, dict(at))]
+        return [(f"{stem}_{p}", f"{caption}, provider {p}", dict(at, provider=p)) for p in providers]
+
+    if along_scenario and is_draws_study(ds):
+        for provider in providers:
+            found.append((f"distribution_p_shortfall{'_' + provider if provider else ''}",
+                          "P(shortfall) across the parameter draws, every structure: each draw, the 5–95 % "
+                          "range and the median, against the risk appetite"
+                          + (f", provider {provider}" if provider else ""),
+                          lambda provider=provider: plots.plot_distribution(ds, provider=provider, appetite=appetite)))
     for key in grid:
-        found.append((f"p_shortfall_vs_{key}", f"P(shortfall) against {key}, every structure",
-                      lambda key=key: plots.plot_p_shortfall(ds, key)))
+        one = [(f"p_shortfall_vs_{key}", f"P(shortfall) against {plain_label(key)}, every structure")]
+        for stem, caption, where in each_provider(*one[0]):
+            values = plots.select_point(ds, where, keep=(key,))[0].p_shortfall
+            state = saturation(values)
+            found.append((stem, caption + _saturated_note(state, "P(shortfall)"),
+                          lambda key=key, where=where: plots.plot_p_shortfall(ds, key, at=where, appetite=appetite)))
+            if state:
+                found.append((stem.replace("p_shortfall_vs", "support_vs"),
+                              caption.replace("P(shortfall)", "Mean support needed"),
+                              lambda key=key, where=where: plots.plot_p_shortfall(
+                                  ds, key, at=where, variable="support_mean")))
+        if network:
+            found.append((f"p_any_shortfall_vs_{key}", f"P(any provider short) against {plain_label(key)}",
+                          lambda key=key: plots.plot_p_shortfall(ds, key, variable="p_any_shortfall",
+                                                                 appetite=appetite)))
     if along_scenario:
         for key in keys:
-            found.append((f"p_shortfall_vs_{key}", f"P(shortfall) at each design point against {key}",
-                          lambda key=key: plots.plot_p_shortfall(ds, key)))
+            for stem, caption, where in each_provider(f"p_shortfall_vs_{key}",
+                                                      f"P(shortfall) at each design point against {plain_label(key)}"):
+                where.pop("scenario", None)
+                found.append((stem, caption, lambda key=key, where=where: plots.plot_p_shortfall(
+                    ds, key, at=where, appetite=appetite)))
     if ds.sizes["structure"] > 1:
-        found.append(("paired_difference", f"Paired difference in P(shortfall) against {first}",
-                      lambda: plots.plot_paired_difference(ds)))
+        for stem, caption, where in each_provider("paired_difference",
+                                                  f"Paired difference in P(shortfall) against {first}"):
+            found.append((stem, caption + point_note,
+                          lambda where=where: plots.plot_paired_difference(ds, at=where)))
         if grid:
-            found.append((f"paired_difference_vs_{grid[-1]}",
-                          f"Paired difference against {first}, along {grid[-1]}",
-                          lambda: plots.plot_paired_difference(ds, key=grid[-1])))
-    found.append(("shortfall_by_month", "Cumulative share of runs in shortfall by month",
-                  lambda: plots.plot_shortfall_by_month(ds)))
-    found.append(("cash_fan", "Cash fan chart: quantiles of cash by month",
-                  lambda: plots.plot_cash_fan(ds)))
+            for stem, caption, where in each_provider(f"paired_difference_vs_{grid[-1]}",
+                                                      f"Paired difference against {first}, along "
+                                                      f"{plain_label(grid[-1])}"):
+                found.append((stem, caption, lambda where=where: plots.plot_paired_difference(
+                    ds, key=grid[-1], at=where)))
+    for stem, caption, where in each_provider("shortfall_by_month", "Cumulative share of runs in shortfall by month"):
+        found.append((stem, caption + point_note,
+                      lambda where=where: plots.plot_shortfall_by_month(ds, at=where, appetite=appetite)))
+    for stem, caption, where in each_provider("cash_fan", "Cash fan chart: quantiles of cash by month"):
+        found.append((stem, caption + point_note, lambda where=where: plots.plot_cash_fan(ds, at=where)))
     if len(grid) >= 2:
-        found.append((f"heatmap_p_shortfall_{focus}", f"P(shortfall) of {focus} over the grid",
-                      lambda: plots.plot_heatmap(ds, structure=focus)))
-        if focus != first:
-            found.append((f"heatmap_difference_{focus}", f"{focus} − {first} over the grid",
-                          lambda: plots.plot_heatmap(ds, variable="p_shortfall_diff", structure=focus)))
+        for stem, caption, where in each_provider(f"heatmap_p_shortfall_{focus}",
+                                                  f"P(shortfall) of {focus} over the grid"):
+            values = plots.select_point(ds, where, keep=tuple(grid))[0].p_shortfall.sel(structure=focus)
+            state = saturation(values)
+            found.append((stem, caption + _saturated_note(state, "P(shortfall)"),
+                          lambda where=where: plots.plot_heatmap(ds, structure=focus, at=where, appetite=appetite)))
+            if state:
+                found.append((stem.replace("p_shortfall", "support"), caption.replace("P(shortfall)",
+                                                                                      "Mean support needed"),
+                              lambda where=where: plots.plot_heatmap(ds, variable="support_mean", structure=focus,
+                                                                     at=where)))
+            if focus != first:
+                found.append((stem.replace("heatmap_p_shortfall", "heatmap_difference"),
+                              caption.replace(f"P(shortfall) of {focus}", f"{focus} − {first}"),
+                              lambda where=where: plots.plot_heatmap(ds, variable="p_shortfall_diff",
+                                                                     structure=focus, at=where)))
     if grid:
-        found.append((f"tornado_{focus}", f"One-at-a-time sensitivity of P(shortfall), {focus}",
-                      lambda: plots.plot_tornado(ds, structure=focus)))
+        for provider in providers:
+            suffix = f"_{provider}" if provider else ""
+            frame, base = plots.one_at_a_time(ds, focus, provider=provider)
+            state = saturation([base, *frame.at_low, *frame.at_high])
+            caption = (f"One-at-a-time sensitivity of P(shortfall), {focus}" + (f", provider {provider}" if provider else "")
+                       + _saturated_note(state, "P(shortfall)"))
+            found.append((f"tornado_{focus}{suffix}", caption, lambda provider=provider: plots.plot_tornado(
+                ds, structure=focus, provider=provider, appetite=appetite)))
+            if state:
+                found.append((f"tornado_support_{focus}{suffix}",
+                              f"One-at-a-time sensitivity of the mean support needed, {focus}"
+                              + (f", provider {provider}" if provider else ""),
+                              lambda provider=provider: plots.plot_tornado(ds, structure=focus, variable="support_mean",
+                                                                           provider=provider)))
     numeric = [k for k in keys if ds[k].dtype.kind in "iuf"]
     if along_scenario and numeric and ds.sizes["scenario"] > len(numeric) + 1:
         for structure in ds.structure.values:
@@ -78,64 +191,135 @@ def _safe_stem(stem):
 
 
 def _percent(value):
-    return "n/a" if not np.isfinite(value) else f"{100 * value:.1f} %"
+    return percent(value)
 
 
-def headline_table(ds):
-    """HTML table of the headline numbers per structure at the base point."""
-    data, label = plots.select_point(ds)
+def _table(caption, header, rows, table_id=None):
+    """An HTML table; cells are text (escaped)."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>\n" for row in rows)
+    ident = f' id="{table_id}"' if table_id else ""
+    return (f"<table{ident}>\n<caption>{html.escape(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n"
+            f"<tbody>\n{body}</tbody>\n</table>")
+
+
+def headline_table(ds, provider=None, at=None, appetite=None):
+    """HTML table of the headline numbers per structure at the base point
+    (of PROVIDER in a network, the first by default); money in £m."""
+    where = dict(at or {})
+    if provider is not None:
+        where["provider"] = provider
+    data, label = plots.select_point(ds, where)
     first = str(ds.structure.values[0])
     rows = []
     for name in ds.structure.values:
         one = data.sel(structure=name)
         diff, se = float(one.p_shortfall_diff), float(one.p_shortfall_diff_se)
+        p_cell = f"{_percent(float(one.p_shortfall))} [{interval(float(one.p_shortfall_ci_low), float(one.p_shortfall_ci_high))}]"
+        if appetite is not None:
+            p_cell += {"within": "", "above": " ▲", "undecided": " ?"}[
+                appetite_verdict(float(one.p_shortfall_ci_low), float(one.p_shortfall_ci_high), appetite)]
         rows.append([
-            name,
-            f"{_percent(float(one.p_shortfall))} [{_percent(float(one.p_shortfall_ci_low))}, "
-            f"{_percent(float(one.p_shortfall_ci_high))}]",
+            name, p_cell,
             "–" if name == first else f"{100 * diff:+.1f} pp ({100 * se:.1f})",
-            plots.format_money(float(one.min_cash_quantiles.sel(quantile=0.5))),
-            plots.format_money(float(one.support_mean)),
-            plots.format_money(float(one.support_p95)),
+            format_millions(float(one.min_cash_quantiles.sel(quantile=0.5))),
+            format_millions(float(one.support_mean)),
+            format_millions(float(one.support_p95)),
             _percent(float(one.earned_fraction_mean)),
-            plots.format_money(float(one.commissioner_cost_mean)),
+            format_millions(float(one.commissioner_cost_mean)),
         ])
-    header = ["structure", "P(shortfall) [95 % CI]", f"difference vs {first} (paired s.e.)",
-              "minimum cash, median", "support needed, mean", "support needed, 95th percentile",
+    header = ["structure", "P(shortfall) [95 % CI]", f"vs {first}, pp (paired s.e.)",
+              "lowest cash, median (£m)", "support needed, mean", "support needed, 95th pct",
               "outcome pot earned", "commissioner cost, mean"]
     header, rows = with_owed_at_horizon(data, header, rows)
     runs = data.runs_done.values
-    caption = f"Headline numbers{', ' + label if label else ''}; {int(np.ravel(runs)[0]):,} runs per structure"
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>\n" for row in rows)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    return (f"<table>\n<caption>{html.escape(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n"
-            f"<tbody>\n{body}</tbody>\n</table>")
+    who = f"provider {provider or data.provider.values}: " if "provider" in ds.dims else ""
+    marks = (f"; ▲ above the risk appetite of {100 * appetite:g} % (the whole interval), ? interval spans it"
+             if appetite is not None else "")
+    caption = (f"Headline numbers, {who}{label + '; ' if label else ''}{int(np.ravel(runs)[0]):,} runs per "
+               f"structure; money in £m{marks}")
+    return _table(caption, header, rows)
+
+
+def any_provider_table(ds, at=None, appetite=None):
+    """HTML table of P(any provider short) per structure of a network; '' otherwise."""
+    if "p_any_shortfall" not in ds:
+        return ""
+    from .solve import wilson_interval
+    data, label = plots.select_point(ds, at)
+    runs = float(np.ravel(data.runs_done.values)[0])
+    rows = []
+    for name in ds.structure.values:
+        p = float(data.p_any_shortfall.sel(structure=name))
+        low, high = (float(v) for v in wilson_interval(p, runs))
+        cell = f"{_percent(p)} [{interval(low, high)}]"
+        if appetite is not None:
+            cell += {"within": "", "above": " ▲", "undecided": " ?"}[appetite_verdict(low, high, appetite)]
+        rows.append([name, cell])
+    return _table(f"Any provider short: the chance that at least one of the {ds.sizes['provider']} providers runs "
+                  f"short of cash{', ' + label if label else ''} [95 % Wilson interval]",
+                  ["structure", "P(any provider short) [95 % CI]"], rows, "any-provider")
+
+
+def distribution_tables(ds, appetite=None):
+    """For an LHS or Sobol' study: per structure (and provider), the median
+    and the 5–95 % range of P(shortfall) across the parameter draws, the share
+    of draws above the appetite, and the median mean support needed."""
+    parts = []
+    for provider in _providers(ds):
+        frame = plots.draw_distribution(ds, provider=provider)
+        support = plots.draw_distribution(ds, "support_mean", provider=provider)
+        rows = []
+        for name, row in frame.iterrows():
+            cells = [name, _percent(row["median"]), interval(row["low"], row["high"])]
+            if appetite is not None:
+                cells.append(f"{100 * np.mean(row['draws'] > appetite):.0f}\u00a0%")
+            cells.append(format_millions(support.loc[name, "median"]))
+            rows.append(cells)
+        header = ["structure", "P(shortfall), median", "5–95 % of draws",
+                  *([f"draws above {100 * appetite:g} %"] if appetite is not None else []),
+                  "support needed, mean: median (£m)"]
+        who = f", provider {provider}" if provider else ""
+        parts.append(_table(f"P(shortfall) across the {ds.sizes['scenario']} parameter draws{who}", header, rows,
+                            f"distribution{'-' + provider if provider else ''}"))
+    return "\n".join(parts)
 
 
 MAX_POINT_ROWS = 200
+# Columns of structures per table: wider tables are split so that each fits A4 portrait.
+MAX_STRUCTURE_COLUMNS = 4
 
 
 def points_table(ds):
     """HTML table of P(shortfall) [95 % CI] at every design point of a sweep
-    (at most MAX_POINT_ROWS rows); '' for a file of one point."""
+    (at most MAX_POINT_ROWS rows; split into tables of at most
+    MAX_STRUCTURE_COLUMNS structures, one set per provider of a network);
+    '' for a file of one point."""
     keys = swept_keys(ds)
     if not keys:
         return ""
     frame = to_frame(ds, ["p_shortfall", "p_shortfall_ci_low", "p_shortfall_ci_high"])
-    frame["cell"] = [f"{_percent(p)} [{_percent(lo)}, {_percent(hi)}]" for p, lo, hi in
+    frame["cell"] = [f"{_percent(p)} [{interval(lo, hi)}]" for p, lo, hi in
                      zip(frame.p_shortfall, frame.p_shortfall_ci_low, frame.p_shortfall_ci_high)]
     index = ["scenario", *keys]
-    table = frame.pivot(index=index, columns="structure", values="cell")
-    table = table[list(ds.structure.values)].sort_index(level="scenario")
-    shown = table.head(MAX_POINT_ROWS)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in ["design point", *keys, *shown.columns])
-    body = []
-    for point, row in shown.iterrows():
-        cells = [str(point[0]), *(plots.format_value(k, v) for k, v in zip(keys, point[1:])), *row.values]
-        body.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
-    more = f" (the first {MAX_POINT_ROWS} of {len(table)})" if len(table) > MAX_POINT_ROWS else ""
-    return (f"<table>\n<caption>P(shortfall) [95 % CI] at every design point{more}</caption>\n"
-            f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>")
+    tables = []
+    for provider in _providers(ds):
+        one = frame if provider is None else frame[frame.provider == provider]
+        table = one.pivot(index=index, columns="structure", values="cell")
+        table = table[list(ds.structure.values)].sort_index(level="scenario")
+        shown = table.head(MAX_POINT_ROWS)
+        names = list(shown.columns)
+        for start in range(0, len(names), MAX_STRUCTURE_COLUMNS):
+            chunk = names[start:start + MAX_STRUCTURE_COLUMNS]
+            rows = [[str(point[0]), *(plots.format_value(k, v) for k, v in zip(keys, point[1:])),
+                     *row[chunk].values] for point, row in shown.iterrows()]
+            more = f" (the first {MAX_POINT_ROWS} of {len(table)})" if len(table) > MAX_POINT_ROWS else ""
+            part = (f", structures {start + 1}–{start + len(chunk)} of {len(names)}"
+                    if len(names) > MAX_STRUCTURE_COLUMNS else "")
+            who = f", provider {provider}" if provider else ""
+            tables.append(_table(f"P(shortfall) [95 % CI] at every design point{who}{more}{part}",
+                                 ["design point", *(plain_label(k) for k in keys), *chunk], rows))
+    return "\n".join(tables)
 
 
 def _interval_cell(one, name):
@@ -170,17 +354,20 @@ def sobol_section(ds, out_dir, variable="p_shortfall"):
             f'<a href="{stem}.svg">{stem}.svg</a>)</figcaption>\n</figure>')
         one_provider = indices if provider is None else indices.sel(provider=provider)
         structures = list(one_provider.structure.values)
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in
-                       ["swept key", *(f"{s}: {kind}" for s in structures for kind in ("first", "total"))])
-        body = []
-        for key in one_provider.key.values:
-            cells = [str(key)]
-            for structure in structures:
-                one = one_provider.sel(key=key, structure=structure)
-                cells += [_interval_cell(one, "first"), _interval_cell(one, "total")]
-            body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-        parts.append(f"<table>\n<caption>{html.escape(caption)} [95 % bootstrap interval]</caption>\n"
-                     f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>")
+        # Two structures (four interval columns) a table: wider does not fit A4 portrait.
+        for start in range(0, len(structures), 2):
+            chunk = structures[start:start + 2]
+            head = "".join(f"<th>{html.escape(h)}</th>" for h in
+                           ["swept key", *(f"{s}: {kind}" for s in chunk for kind in ("first", "total"))])
+            body = []
+            for key in one_provider.key.values:
+                cells = [plain_label(str(key))]
+                for structure in chunk:
+                    one = one_provider.sel(key=key, structure=structure)
+                    cells += [_interval_cell(one, "first"), _interval_cell(one, "total")]
+                body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+            parts.append(f"<table>\n<caption>{html.escape(caption)} [95 % bootstrap interval]</caption>\n"
+                         f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>")
     rows, points = indices.attrs["base_points"], indices.attrs["design_points"]
     intro = (f"<p>Saltelli's design of N = {rows} base rows ({points} design points). A first-order index "
              f"is the share of the variance of {html.escape(variable)} over the swept ranges that the key "
@@ -191,27 +378,46 @@ def sobol_section(ds, out_dir, variable="p_shortfall"):
     return "<h2>Which inputs matter</h2>\n" + intro + "\n" + "\n".join(parts)
 
 
+# The page is laid out at the width of A4 portrait's printable area (210 mm
+# less 12 mm margins each side) on screen and in print, so that a table that
+# fits on screen fits on paper; tables wrap their headings and cells.
 _STYLE = """
-body { font-family: sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; color: #111; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+@page { size: A4 portrait; margin: 12mm; }
+body { font-family: sans-serif; max-width: 186mm; margin: 1em auto; padding: 0; color: #111;
+       font-size: 10.5pt; line-height: 1.35; }
+@media print { body { margin: 0; max-width: none; width: 186mm; } figure, table { break-inside: avoid; } }
+table { border-collapse: collapse; margin: 1em 0; font-size: 8.5pt; max-width: 100%; }
 caption { text-align: left; font-weight: bold; margin-bottom: 0.4em; }
-th, td { border: 1px solid #999; padding: 0.25em 0.5em; text-align: right; }
-td { white-space: nowrap; }
+th, td { border: 1px solid #999; padding: 0.2em 0.35em; text-align: right; vertical-align: top; }
+th { font-weight: bold; background: #eee; }
 th:first-child, td:first-child { text-align: left; }
+.summary { border-left: 4px solid #333; padding: 0.2em 0 0.2em 1em; }
+.summary p { margin: 0.5em 0; }
 figure { margin: 2em 0; }
 figure img { max-width: 100%; border: 1px solid #ddd; }
-pre { background: #f4f4f4; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
-dt { font-weight: bold; } dd { margin: 0 0 0.4em 1em; font-family: monospace; }
+figcaption { font-size: 9.5pt; }
+pre { background: #f4f4f4; padding: 0.8em; font-size: 7.5pt; white-space: pre-wrap; word-break: break-all; }
+dt { font-weight: bold; } dd { margin: 0 0 0.4em 1em; font-family: monospace; overflow-wrap: anywhere; }
 """
 
 
-def write_report(path, out_dir, allow_incomplete=False):
+def summary_html(ds, path, appetite):
+    """The written summary as HTML paragraphs."""
+    paragraphs = written_summary(ds, path, appetite)
+    return "\n".join(f"<p>{html.escape(' '.join(sentences))}</p>" for sentences in paragraphs)
+
+
+def write_report(path, out_dir, allow_incomplete=False, appetite=DEFAULT_APPETITE):
     """Writes the figures (PNG and SVG) and report.html for the results file
-    PATH into OUT_DIR; returns the path of report.html."""
+    PATH into OUT_DIR; returns the path of report.html. APPETITE, the board's
+    risk appetite for P(shortfall) (a probability; None for none), is drawn
+    on every probability chart and judged in the summary and tables."""
+    if appetite is not None and not 0 < appetite < 1:
+        raise ValueError(f"the risk appetite {appetite} is not a probability strictly between 0 and 1")
     ds = open_results(path, allow_incomplete=allow_incomplete)
     os.makedirs(out_dir, exist_ok=True)
     sections = []
-    for stem, caption, make in figures_for(ds) + solve_figures(path):  # a solve's answers
+    for stem, caption, make in figures_for(ds, appetite) + solve_figures(path):  # a solve's answers
         stem = _safe_stem(stem)
         figure = make()
         plots.save(figure, os.path.join(out_dir, stem))
@@ -236,8 +442,17 @@ def write_report(path, out_dir, allow_incomplete=False):
         facts.insert(0, ("WARNING", "the run that wrote this file was not complete"))
     keys = swept_keys(ds)
     if keys:
-        facts.append(("swept keys", ", ".join(keys)))
+        facts.append(("swept keys", ", ".join(f"{plain_label(k)} ({k})" for k in keys)))
         facts.append(("design points", int(np.prod([ds.sizes[d] for d in design_dims(ds)]))))
+    if appetite is not None:
+        facts.append(("risk appetite", f"{100 * appetite:g} % of runs (--appetite)"))
+    appetite_text = (f"The board's risk appetite, drawn on every probability chart as a dotted line, is "
+                     f"{100 * appetite:g} % of runs." if appetite is not None else "")
+    if is_draws_study(ds):
+        headline = distribution_tables(ds, appetite)
+    else:
+        headline = "\n".join([*(headline_table(ds, provider, appetite=appetite) for provider in _providers(ds)),
+                              any_provider_table(ds, appetite=appetite)])
     fact_list = "\n".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>"
                           for k, v in facts if v is not None)
     document = f"""<!DOCTYPE html>
@@ -249,10 +464,15 @@ def write_report(path, out_dir, allow_incomplete=False):
 </head>
 <body>
 <h1>{html.escape(str(title))}</h1>
+<h2>Summary</h2>
+<div class="summary">
+{summary_html(ds, path, appetite)}
+</div>
 <p>Cash shortfall under outcome-based payment: a report of <code>{html.escape(os.path.basename(path))}</code>.
 P(shortfall) is the share of simulated runs in which cash falls below the shortfall threshold in any month;
-differences between structures are paired over the same runs (common random numbers).</p>
-{headline_table(ds)}
+differences between structures are paired over the same runs (common random numbers). Money is in £ millions.
+{appetite_text}</p>
+{headline}
 {decomposition_table_html(path)}
 {points_table(ds)}
 {sobol_section(ds, out_dir)}
@@ -279,9 +499,16 @@ def main(argv=None):
     parser.add_argument("-o", "--output", required=True, help="folder for the figures and report.html")
     parser.add_argument("--allow-incomplete", action="store_true",
                         help="report on an unfinished run or a shard's part file")
+    parser.add_argument("--appetite", type=float, default=DEFAULT_APPETITE, metavar="P",
+                        help="the board's risk appetite for P(shortfall), a probability in (0, 1), drawn on every "
+                             f"probability chart (default {DEFAULT_APPETITE})")
+    parser.add_argument("--no-appetite", action="store_true", help="no risk-appetite line or judgement")
     options = parser.parse_args(argv)
+    if not options.no_appetite and not 0 < options.appetite < 1:
+        parser.error(f"--appetite {options.appetite}: a probability strictly between 0 and 1, e.g. 0.05")
     try:
-        report = write_report(options.file, options.output, options.allow_incomplete)
+        report = write_report(options.file, options.output, options.allow_incomplete,
+                              None if options.no_appetite else options.appetite)
     except ResultsFileError as error:
         print(f"shortfall.report: {error}", file=sys.stderr)
         return 1

@@ -407,11 +407,13 @@ def summary_html(ds, path, appetite):
     return "\n".join(f"<p>{html.escape(' '.join(sentences))}</p>" for sentences in paragraphs)
 
 
-def write_report(path, out_dir, allow_incomplete=False, appetite=DEFAULT_APPETITE):
+def write_report(path, out_dir, allow_incomplete=False, appetite=DEFAULT_APPETITE, formats=("png", "svg"), dpi=150):
     """Writes the figures (PNG and SVG) and report.html for the results file
     PATH into OUT_DIR; returns the path of report.html. APPETITE, the board's
     risk appetite for P(shortfall) (a probability; None for none), is drawn
-    on every probability chart and judged in the summary and tables."""
+    on every probability chart and judged in the summary and tables.
+    FORMATS and DPI: the files written per figure (PNG is always among them:
+    the page embeds it) and its resolution."""
     if appetite is not None and not 0 < appetite < 1:
         raise ValueError(f"the risk appetite {appetite} is not a probability strictly between 0 and 1")
     ds = open_results(path, allow_incomplete=allow_incomplete)
@@ -420,13 +422,14 @@ def write_report(path, out_dir, allow_incomplete=False, appetite=DEFAULT_APPETIT
     for stem, caption, make in figures_for(ds, appetite) + solve_figures(path):  # a solve's answers
         stem = _safe_stem(stem)
         figure = make()
-        plots.save(figure, os.path.join(out_dir, stem))
+        written = sorted({"png", *formats}, key=lambda f: f != "png")
+        plots.save(figure, os.path.join(out_dir, stem), formats=written, dpi=dpi)
         with open(os.path.join(out_dir, f"{stem}.png"), "rb") as png:
             data = base64.b64encode(png.read()).decode("ascii")
+        links = ", ".join(f'<a href="{stem}.{f}">{stem}.{f}</a>' for f in written)
         sections.append(
             f'<figure id="{stem}">\n<img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">\n'
-            f'<figcaption>{html.escape(caption)} (<a href="{stem}.png">{stem}.png</a>, '
-            f'<a href="{stem}.svg">{stem}.svg</a>)</figcaption>\n</figure>')
+            f'<figcaption>{html.escape(caption)} ({links})</figcaption>\n</figure>')
 
     attrs = ds.attrs
     try:

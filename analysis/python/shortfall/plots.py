@@ -231,6 +231,14 @@ def _new_figure(width=7.5, height=4.8, **kwargs):
     return figure, figure.subplots(**kwargs)
 
 
+def _legend(ax, entries, **kwargs):
+    """A legend of ENTRIES lines: inside the axes for a few, beside them (not
+    over the lines) for more than six."""
+    if entries > 6:
+        return ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", **kwargs)
+    return ax.legend(frameon=False, **kwargs)
+
+
 def draw_appetite(ax, appetite, vertical=False):
     """The board's risk appetite (a probability) as a dotted black line on AX,
     labelled for the legend; nothing when APPETITE is None."""
@@ -300,7 +308,7 @@ def plot_p_shortfall(ds, key=None, structures=None, at=None, variable="p_shortfa
         ax.yaxis.set_major_formatter(money_formatter())
         title = f"{_VARIABLE_LABELS.get(variable, variable).split(' (')[0].capitalize()} against {plain_label(key)}"
     ax.grid(True, color="0.85", linewidth=0.6)
-    ax.legend(title="structure", frameon=False)
+    _legend(ax, len(ax.get_legend_handles_labels()[1]), title="structure")
     ax.set_title(_title(title, point_label))
     return figure
 
@@ -324,7 +332,7 @@ def plot_shortfall_by_month(ds, structures=None, at=None, appetite=None):
     ax.set_xlim(months[0], months[-1])
     ax.set_xticks([m for m in months if m == 1 or m % 6 == 0])
     ax.grid(True, color="0.85", linewidth=0.6)
-    ax.legend(title="structure", frameon=False)
+    _legend(ax, len(ax.get_legend_handles_labels()[1]), title="structure")
     ax.set_title(_title("Cumulative share of runs with a cash shortfall", point_label))
     return figure
 
@@ -514,7 +522,7 @@ def plot_paired_difference(ds, key=None, structures=None, at=None):
         _format_axis(ax.xaxis, key, x)
         ax.set_ylabel("difference in P(shortfall) (percentage points)")
         ax.grid(True, color="0.85", linewidth=0.6)
-        ax.legend(frameon=False)
+        _legend(ax, len(names))
     ax.set_title(_title(f"Paired difference in P(shortfall) against {first} (95 % interval)", point_label))
     return figure
 

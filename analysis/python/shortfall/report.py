@@ -29,7 +29,7 @@ from .summary import appetite_verdict, interval, is_draws_study, percent, writte
 DEFAULT_APPETITE = 0.05
 # A probability chart whose every value lies within this of 0 or 1 is
 # saturated: it cannot show what moves the risk, so support needed is shown.
-SATURATION_MARGIN = 0.05
+SATURATION_MARGIN = 0.10
 
 
 def _structure_of_interest(ds):

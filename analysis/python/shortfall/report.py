@@ -233,7 +233,11 @@ def headline_table(ds, provider=None, at=None, appetite=None):
               "outcome pot earned", "commissioner cost, mean"]
     header, rows = with_owed_at_horizon(data, header, rows)
     runs = data.runs_done.values
-    who = f"provider {provider or data.provider.values}: " if "provider" in ds.dims else ""
+    who = ""
+    if "provider" in ds.dims:  # named once, before the point
+        shown = str(data.provider.values)
+        who = f"provider {shown}: "
+        label = ", ".join(part for part in label.split(", ") if part != f"provider = {shown}")
     marks = (f"; ▲ above the risk appetite of {100 * appetite:g} % (the whole interval), ? interval spans it"
              if appetite is not None else "")
     caption = (f"Headline numbers, {who}{label + '; ' if label else ''}{int(np.ravel(runs)[0]):,} runs per "

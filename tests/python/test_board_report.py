@@ -242,7 +242,19 @@ window.addEventListener("load", () => {
 
 @pytest.mark.skipif(browser() is None, reason="Debian's chromium is not installed (scripts/setup installs it); "
                                                "the A4 check of the report's tables is skipped")
-def test_every_table_fits_a4_portrait(twelve_file, network_report, tmp_path):
+@pytest.fixture(scope="module")
+def network_decomposition_report(tmp_path_factory):
+    """The report of scenarios/prime-contractor.toml decomposed: the
+    decomposition's tables with a provider column, the widest it has."""
+    out = tmp_path_factory.mktemp("decomposition-report")
+    path = out / "prime.h5"
+    run_shortfall("decompose", SOURCE_DIR / "scenarios" / "prime-contractor.toml", "-o", path, "--runs", "200",
+                  "--set", "simulation.pilot_runs=500", "--quiet", "--threads", "2")
+    report.write_report(path, out, formats=("png",), dpi=60)
+    return out
+
+
+def test_every_table_fits_a4_portrait(twelve_file, network_report, network_decomposition_report, tmp_path):
     """Prints each page to PDF in headless Chromium, and measures each table
     in the page laid out at A4 width: none is wider than the printable width."""
     out = tmp_path / "twelve"
@@ -250,7 +262,8 @@ def test_every_table_fits_a4_portrait(twelve_file, network_report, tmp_path):
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
              f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--window-size=794,1123"]
     env = dict(os.environ, HOME=str(tmp_path))
-    for page in (out / "report.html", network_report / "report.html"):
+    for page in (out / "report.html", network_report / "report.html",
+                 network_decomposition_report / "report.html"):
         pdf = tmp_path / f"{page.parent.name}.pdf"
         done = subprocess.run([browser(), *flags, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri()],
                               env=env, capture_output=True, text=True, timeout=BROWSER_TIMEOUT_SECONDS, check=False)

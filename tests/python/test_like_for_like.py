@@ -59,7 +59,8 @@ def test_the_report_shows_the_table_when_the_file_holds_it(decomposed, single_fi
                               capture_output=True, text=True, timeout=600, check=False)
         assert done.returncode == 0, done.stderr
     page = (tmp_path / "with" / "report.html").read_text()
-    assert '<table id="decomposition">' in page
+    for table in ("decomposition", "decomposition-support", "decomposition-cost"):
+        assert f'<table id="{table}">' in page
     withhold = printed["structures"]["withhold"]
     assert f"{100 * withhold['price']:+.1f} ({100 * withhold['se']['price']:.1f})" in page
     assert f"{1e-6 * withhold['support']['timing']:+.2f}" in page

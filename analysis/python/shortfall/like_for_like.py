@@ -77,29 +77,46 @@ def decomposition_table_html(path):
     reference = ds.attrs["reference"]
     frame = decomposition(path, allow_incomplete=True)
     network = "provider" in frame.columns
-    header = ["structure", *(["provider"] if network else []),
-              "P(shortfall): total", "price", "timing", "feedback",
-              "support needed (£m): total", "price", "timing", "feedback",
-              "ē (pilot)", f"cost vs {reference} (£m)", "flat comparator cost (£m)"]
-    rows = []
+    who = ["structure", *(["provider"] if network else [])]
+
+    def names(row):
+        return [row.structure, *([row.provider] if network else [])]
+
+    # Three narrow tables rather than one of 11-13 columns: each fits A4 portrait.
+    p_rows, support_rows, money_rows = [], [], []
     for _, row in frame.iterrows():
-        cells = [row.structure, *([row.provider] if network else [])]
-        cells += [_part(row[f"p_shortfall_{p}"], row[f"p_shortfall_{p}_se"], 100, 1) for p in PARTS]
-        cells += [_part(row[f"support_{p}"], row[f"support_{p}_se"], 1e-6, 2) for p in PARTS]
-        cells += ["n/a" if not np.isfinite(row.pilot_earned_fraction) else f"{100 * row.pilot_earned_fraction:.1f} %",
-                  "n/a" if not np.isfinite(row.cost_diff) else f"{1e-6 * row.cost_diff:+.2f}",
-                  "n/a" if not np.isfinite(row.flat_cost) else f"{1e-6 * row.flat_cost:.2f}"]
-        rows.append(cells)
-    caption = (f"Why each structure differs from {reference}: P(shortfall) in percentage points and "
-               "mean support needed in £m, each split into price (the same expected money paid flat "
+        p_rows.append(names(row) + [_part(row[f"p_shortfall_{p}"], row[f"p_shortfall_{p}_se"], 100, 1)
+                                    for p in PARTS])
+        support_rows.append(names(row) + [_part(row[f"support_{p}"], row[f"support_{p}_se"], 1e-6, 2)
+                                          for p in PARTS])
+        money_rows.append(names(row) + [
+            "n/a" if not np.isfinite(row.pilot_earned_fraction) else f"{100 * row.pilot_earned_fraction:.1f} %",
+            "n/a" if not np.isfinite(row.cost_diff) else f"{1e-6 * row.cost_diff:+.2f}",
+            "n/a" if not np.isfinite(row.flat_cost) else f"{1e-6 * row.flat_cost:.2f}"])
+    parts = ["total", "price", "timing and uncertainty", "outcome feedback"]
+    caption = (f"Why each structure differs from {reference}: P(shortfall) in percentage points, "
+               "split into price (the same expected money paid flat "
                f"and certain, against {reference}), timing and uncertainty (the structure on "
                f"{reference}'s outcomes, against the flat comparator) and outcome feedback (the "
                f"structure against itself on {reference}'s outcomes); paired standard errors in "
-               f"brackets; ē from a pilot of {int(ds.attrs['pilot_runs']):,} runs")
+               "brackets")
+    return "\n".join([
+        _table("decomposition", caption, who + parts, p_rows),
+        _table("decomposition-support",
+               f"The same split of the difference from {reference} in mean support needed, £m "
+               "(paired standard errors in brackets)", who + parts, support_rows),
+        _table("decomposition-cost",
+               f"What each is paid: mean earned fraction ē from a pilot of {int(ds.attrs['pilot_runs']):,} "
+               "runs on futures of its own, and mean commissioner cost over the horizon",
+               who + ["ē (pilot)", f"cost vs {reference} (£m)", "flat comparator cost (£m)"], money_rows),
+    ])
+
+
+def _table(table_id, caption, header, rows):
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>\n"
                    for row in rows)
-    return (f'<table id="decomposition">\n<caption>{html.escape(caption)}</caption>\n'
+    return (f'<table id="{table_id}">\n<caption>{html.escape(caption)}</caption>\n'
             f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>")
 
 

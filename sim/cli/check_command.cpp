@@ -11,6 +11,7 @@
 
 #include "sim/cli/horizon_warnings.h"
 #include "sim/cli/overflow_message.h"
+#include "sim/cli/randomness_warnings.h"
 #include "sim/cli/study_loading.h"
 #include "sim/engine/errors.h"
 #include "sim/engine/engine.h"
@@ -56,12 +57,15 @@ double calibrate(const LoadedStudy& study, const std::string& path, std::size_t&
 
 }  // namespace
 
-int check_study(const std::string& path, const std::vector<std::string>& overrides, int threads) {
-  const LoadedStudy study = load_study_file(path, overrides);
+int check_study(const CheckRequest& request) {
+  const std::string& path = request.path;
+  const int threads = request.threads;
+  const LoadedStudy study = load_study_file(path, request.overrides, request.sweeps);
   std::size_t samples = 0;
   const double per_thread = calibrate(study, path, samples);
   print_warnings(study.warnings);
   print_warnings(horizon_warnings(study.scenarios, path));
+  print_warnings(no_randomness_warnings(study.scenarios, path));
   std::fputs(study.resolved_toml.c_str(), stdout);
 
   const Scenario& first = study.scenarios.front();

@@ -66,18 +66,22 @@ CLI::App* add_run_command(CLI::App& app, RunRequest& request) {
       "parts with `shortfall merge`");
   run->add_flag("--quiet", request.quiet, "no progress and no summary table");
   run->add_option("--set", request.overrides, "override a scenario key, KEY=VALUE (repeatable)");
+  run->add_option("--sweep", request.sweeps,
+                  "sweep a key over listed values, KEY=V1,V2,... (repeatable: a grid)")
+      ->allow_extra_args(false);
   return run;
 }
-
-struct CheckRequest {
-  std::string path;
-  std::vector<std::string> overrides;
-};
 
 CLI::App* add_check_command(CLI::App& app, CheckRequest& request) {
   auto* check = app.add_subcommand("check", "validate a scenario or sweep and print it resolved");
   check->add_option("scenario", request.path, "scenario file (TOML)")->required();
   check->add_option("--set", request.overrides, "override a scenario key, KEY=VALUE (repeatable)");
+  check->add_option("--sweep", request.sweeps,
+                    "sweep a key over listed values, KEY=V1,V2,... (repeatable: a grid)")
+      ->allow_extra_args(false);
+  check->add_option("--threads", request.threads,
+                    "threads the run time is estimated for (default: all cores)")
+      ->check(integer_in(1, 4096));
   return check;
 }
 
@@ -151,9 +155,18 @@ CLI::App* add_decompose_command(CLI::App& app, DecomposeRequest& request) {
   return decompose;
 }
 
-CLI::App* add_summary_command(CLI::App& app, std::string& path) {
+struct SummaryRequest {
+  std::string path;
+  std::string format = "table";
+};
+
+CLI::App* add_summary_command(CLI::App& app, SummaryRequest& request) {
   auto* summary = app.add_subcommand("summary", "print the summary table of a results file");
-  summary->add_option("file", path, "results file (HDF5)")->required();
+  summary->add_option("file", request.path, "results file (HDF5)")->required();
+  summary->add_option("--format", request.format,
+                      "table (default), csv (tidy: a row per point, structure and provider) or "
+                      "json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
   return summary;
 }
 
@@ -185,13 +198,13 @@ int run_on_rank_zero(int argc, char** argv) {
   RunRequest run_request;
   CheckRequest check_request;
   MergeRequest merge_request;
-  std::string summary_path;
+  SummaryRequest summary_request;
   SolveRequest solve_request;
   DecomposeRequest decompose_request;
   const auto* run = add_run_command(app, run_request);
   const auto* check = add_check_command(app, check_request);
   const auto* merge = add_merge_command(app, merge_request);
-  const auto* summary = add_summary_command(app, summary_path);
+  const auto* summary = add_summary_command(app, summary_request);
   const auto* solve = add_solve_command(app, solve_request);
   const auto* decompose = add_decompose_command(app, decompose_request);
 
@@ -218,8 +231,8 @@ int run_on_rank_zero(int argc, char** argv) {
 
   return exit_code_of([&] {
     if (*run) return run_study(run_request, joined_command_line(argc, argv));
-    if (*check) return check_study(check_request.path, check_request.overrides, 0);
-    if (*summary) return print_summary(summary_path);
+    if (*check) return check_study(check_request);
+    if (*summary) return print_summary(summary_request.path, summary_request.format);
     if (*merge) return merge_shard_files(merge_request, joined_command_line(argc, argv));
     if (*solve) return solve_for_target(solve_request, joined_command_line(argc, argv));
     if (*decompose) return decompose_scenario(decompose_request, joined_command_line(argc, argv));

@@ -1,5 +1,7 @@
 #include "sim/cli/results_metadata.h"
 
+#include <algorithm>
+
 #include <utility>
 #include <variant>
 
@@ -43,10 +45,14 @@ std::vector<SweptKey> swept_key_columns(const LoadedStudy& study) {
   for (std::size_t k = 0; k < study.swept_keys.size(); ++k) {
     SweptKey column;
     column.key = study.swept_keys[k];
-    column.is_text = std::holds_alternative<std::string>(study.design.front()[k]);
+    // A key with a list at some point (a phased outcome share) is text
+    // throughout: "[0.02, 0.03]", and its plain numbers "0.05".
+    column.is_text = std::any_of(study.design.begin(), study.design.end(), [k](const auto& point) {
+      return !std::holds_alternative<double>(point[k]);
+    });
     for (const auto& point : study.design) {
       if (column.is_text) {
-        column.texts.push_back(std::get<std::string>(point[k]));
+        column.texts.push_back(design_value_text(point[k]));
       } else {
         column.numbers.push_back(std::get<double>(point[k]));
       }

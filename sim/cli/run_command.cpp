@@ -11,6 +11,7 @@
 #include "sim/cli/output_on_disk.h"
 #include "sim/cli/output_path.h"
 #include "sim/cli/overflow_message.h"
+#include "sim/cli/randomness_warnings.h"
 #include "sim/cli/results_io.h"
 #include "sim/cli/run_plan.h"
 #include "sim/cli/study_loading.h"
@@ -43,6 +44,7 @@ void check_run_options(const RunRequest& request) {
       {!request.output_path.empty(), "-o (the results file is extended in place)"},
       {request.seed.has_value(), "--seed (the seed comes from the results file)"},
       {!request.overrides.empty(), "--set (the scenario comes from the results file)"},
+      {!request.sweeps.empty(), "--sweep (the scenario comes from the results file)"},
       {request.resume, "--resume (an interrupted --extend continues when run again)"},
       {request.shard.has_value(), "--shard"},
       {request.force, "--force"}};
@@ -122,12 +124,14 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
   } else {
     study =
         load_with_options(study_options(request), [&](const std::vector<std::string>& overrides) {
-          return load_study_file(request.scenario_path, overrides);
+          return load_study_file(request.scenario_path, overrides, request.sweeps);
         });
     output = request.output_path.empty() ? default_output_path(request.scenario_path)
                                          : fs::path(request.output_path);
   }
+  const std::string source = extending ? output.string() : request.scenario_path;
   print_warnings(study.warnings);
+  print_warnings(no_randomness_warnings(study.scenarios, source));
   require_memory_for(study.scenarios, request.keep_runs, request.threads,
                      extending ? output.string() : request.scenario_path);
 
@@ -175,7 +179,10 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
                  continue_command(request, output, shard).c_str());
     return code;
   }
-  if (!request.quiet) print_run_results(run.assembled(true), study.title, output);
+  const ResultsData results = run.assembled(true);
+  if (!request.quiet) print_run_results(results, study.title, output);
+  // A shard holds only part of the study: its answers say nothing of the whole.
+  if (!shard) print_warnings(certain_answer_warnings(results, source));
   return 0;
 }
 

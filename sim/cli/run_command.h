@@ -28,6 +28,7 @@ struct RunRequest {
   bool quiet = false;
   bool resume = false;
   std::vector<std::string> overrides;
+  std::vector<std::string> sweeps;  // --sweep KEY=V1,V2,...
 };
 
 // Returns the exit code: 0 done, 2 interrupted (finished work saved). Throws

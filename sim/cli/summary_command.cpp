@@ -2,13 +2,14 @@
 
 #include <cstdio>
 
+#include "analysis/summary_export.h"
 #include "analysis/summary_table.h"
 #include "sim/cli/results_io.h"
 #include "sim/input/scenario_loader.h"
 
 namespace shortfall {
 
-int print_summary(const std::string& path) {
+int print_summary(const std::string& path, const std::string& format) {
   const ResultsData results = read_results_input(path);
   std::string title = scenario_title(results.meta.scenario_toml);
   if (title.empty()) title = path;
@@ -24,7 +25,13 @@ int print_summary(const std::string& path) {
                  "run yet show no runs\n",
                  path.c_str());
   }
-  std::fputs(format_summary_table(results, title).c_str(), stdout);
+  if (format == "csv") {
+    std::fputs(format_summary_csv(results).c_str(), stdout);
+  } else if (format == "json") {
+    std::fputs(format_summary_json(results, title).c_str(), stdout);
+  } else {
+    std::fputs(format_summary_table(results, title).c_str(), stdout);
+  }
   return 0;
 }
 

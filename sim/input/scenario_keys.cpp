@@ -102,7 +102,9 @@ constexpr std::array k_provider{
       Sweep::yes, "number (days)"},
     K{"stress_start_cash", KeyType::number,
       D::derived("`shortfall_threshold + annual_value / 12`"), I::finite(), {}, "GBP",
-      "`Z`: stress is 0 above it and rises to 1 at `S`", Sweep::yes, "", "",
+      "`Z`: stress is 0 above it and rises to 1 at `S`; the default sits one month of contract "
+      "value above `S`, so a facility (negative `S`) lowers it by the facility's size",
+      Sweep::yes, "", "",
       "finite, > `shortfall_threshold`"},
     K{"stress_penalty", KeyType::number, D::value(0), I::closed(0, 20), {}, "",
       "`γ`: logit points full stress takes off every indicator (0: no feedback)"},

@@ -100,7 +100,8 @@ LoadedScenario load_scenario_file(const std::filesystem::path& path,
 }
 
 LoadedStudy load_study_text(std::string_view text, std::string_view source_name,
-                            std::span<const std::string> overrides) {
+                            std::span<const std::string> overrides,
+                            std::span<const std::string> sweeps) {
   Context context{std::string(source_name)};
   const toml::table document = document_with_overrides(text, source_name, overrides, context);
   // The base must be a valid scenario by itself: it is what the resolved
@@ -108,14 +109,20 @@ LoadedStudy load_study_text(std::string_view text, std::string_view source_name,
   const Scenario base = read_scenario(document, context);
   LoadedStudy study;
   study.title = base.title;
-  if (!document.contains("sweep")) {
+  // The file's [sweep] (an empty grid without one), less the keys --set
+  // fixes, with --sweep's keys (docs/sweeps.md, "From the command line").
+  SweepTable sweep;
+  if (document.contains("sweep")) {
+    sweep = read_sweep_table(document, context);
+    drop_keys_set_by_overrides(document, sweep, overrides, context);
+  }
+  apply_command_line_sweeps(sweep, sweeps);
+  if (sweep.parameters.empty()) {
     study.scenarios.push_back(base);
     study.warnings = context.take_warnings();
     study.resolved_toml = scenario_to_toml(base);
     return study;
   }
-
-  const SweepTable sweep = read_sweep_table(document, context);
   check_sweep_targets(document, sweep, overrides, context);
   study.mode = sweep.mode;
   study.common_random_numbers = sweep.common_random_numbers;
@@ -166,8 +173,9 @@ std::string scenario_title(std::string_view text) {
 }
 
 LoadedStudy load_study_file(const std::filesystem::path& path,
-                            std::span<const std::string> overrides) {
-  return load_study_text(read_text_file(path), path.string(), overrides);
+                            std::span<const std::string> overrides,
+                            std::span<const std::string> sweeps) {
+  return load_study_text(read_text_file(path), path.string(), overrides, sweeps);
 }
 
 }  // namespace shortfall

@@ -53,10 +53,17 @@ struct LoadedStudy {
   std::string resolved_toml;            // the base, resolved, then [sweep] as read
 };
 
+//
+// `sweeps` are --sweep arguments "KEY=V1,V2,...": a grid over the given
+// keys, replacing the file's [sweep] for those keys; a swept key that a
+// --set fixes leaves the sweep (sim/input/sweep_reader.h). The resolved
+// text holds the [sweep] that results, so it loads back to the same study.
 LoadedStudy load_study_file(const std::filesystem::path& path,
-                            std::span<const std::string> overrides = {});
+                            std::span<const std::string> overrides = {},
+                            std::span<const std::string> sweeps = {});
 LoadedStudy load_study_text(std::string_view text, std::string_view source_name,
-                            std::span<const std::string> overrides = {});
+                            std::span<const std::string> overrides = {},
+                            std::span<const std::string> sweeps = {});
 
 // The title of a scenario text, without validating the rest ("" when the
 // text is not TOML or has none): for labelling a results file's summary.

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <boost/random/uniform_int_distribution.hpp>
 
 #include "sim/engine/random_streams.h"
@@ -67,6 +68,13 @@ void require_ranges(std::span<const LatinHypercubeRange> ranges, int points,
           fmt::format("sweep range of '{}' is [{}, {}]: low must be below high", range.key,
                       range.low, range.high));
     }
+    if (range.integer && (range.log || range.low != std::trunc(range.low) ||
+                          range.high != std::trunc(range.high))) {
+      throw std::invalid_argument(fmt::format(
+          "sweep range of '{}' is [{}, {}]{}: an integer key takes whole-number bounds{}",
+          range.key, range.low, range.high, range.log ? " with log = true" : "",
+          range.log ? " and no log" : ""));
+    }
     if (range.log && !(range.low > 0.0)) {
       throw std::invalid_argument(
           fmt::format("sweep range of '{}' is [{}, {}] with log = true: low must be above 0",
@@ -78,6 +86,11 @@ void require_ranges(std::span<const LatinHypercubeRange> ranges, int points,
 // A fraction of [0, 1] as a value of the range: std::lerp (monotone, exact at
 // both ends), through ln space for a log range, clamped to [low, high].
 double range_value(const LatinHypercubeRange& range, double fraction) {
+  if (range.integer) {
+    // fraction < 1, so the integer is at most high; the clamp guards rounding.
+    const double span = range.high - range.low + 1.0;
+    return std::min(range.low + std::floor(fraction * span), range.high);
+  }
   const double from = range.log ? std::log(range.low) : range.low;
   const double to = range.log ? std::log(range.high) : range.high;
   const double mapped = std::lerp(from, to, fraction);
@@ -86,6 +99,14 @@ double range_value(const LatinHypercubeRange& range, double fraction) {
 }
 
 }  // namespace
+
+std::string design_value_text(const DesignValue& value) {
+  if (const auto* number = std::get_if<double>(&value)) return fmt::format("{}", *number);
+  if (const auto* list = std::get_if<std::vector<double>>(&value)) {
+    return fmt::format("[{}]", fmt::join(*list, ", "));
+  }
+  return std::get<std::string>(value);
+}
 
 Design grid_design(std::span<const DesignAxis> axes, std::size_t max_points) {
   if (axes.empty()) throw std::invalid_argument("sweep grid has no keys");

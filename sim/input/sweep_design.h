@@ -21,8 +21,14 @@
 
 namespace shortfall {
 
-// One value of a swept key at a design point: a number, or a text such as "quarterly".
-using DesignValue = std::variant<double, std::string>;
+// One value of a swept key at a design point: a number, a text such as
+// "quarterly", or a list of numbers (a phased outcome share, one per year).
+using DesignValue = std::variant<double, std::string, std::vector<double>>;
+
+// A value as text for a results file's text coordinate: a text as it is,
+// a number or a list of numbers as written in TOML ("[0.02, 0.03]"),
+// shortest round-trip digits.
+std::string design_value_text(const DesignValue& value);
 
 // A grid or zip axis: a key and its listed values.
 struct DesignAxis {
@@ -32,11 +38,17 @@ struct DesignAxis {
 
 // A Latin-hypercube (or Saltelli) range: `low` < `high`; with `log`, 0 < low and the strata are
 // equal in log space (a Saltelli design maps its unit fractions through log space likewise).
+// With `integer` (an integer key), low and high are whole numbers and the
+// range is the whole numbers low..high: a unit fraction f maps to
+// low + floor(f (high - low + 1)), so the N equal strata of [0, 1) fall on
+// the integers as evenly as N allows (each of the M integers takes
+// floor(N / M) or ceil(N / M) strata); `integer` and `log` do not go together.
 struct LatinHypercubeRange {
   std::string key;
   double low = 0.0;
   double high = 0.0;
   bool log = false;
+  bool integer = false;
 };
 
 // A design: points[p][k] is the value of key k at point p (keys in the order given).

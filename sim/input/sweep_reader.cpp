@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <tuple>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "sim/input/cash_days.h"
 #include "sim/input/overrides.h"
 
 namespace shortfall {
@@ -21,7 +23,18 @@ std::size_t max_design_points() {
 
 std::string describe_value(const DesignValue& value) {
   if (const auto* number = std::get_if<double>(&value)) return shortest(*number);
+  if (const auto* list = std::get_if<std::vector<double>>(&value)) {
+    std::vector<std::string> items;
+    for (const double item : *list) items.push_back(shortest(item));
+    return fmt::format("[{}]", fmt::join(items, ", "));
+  }
   return toml_string(std::get<std::string>(value));
+}
+
+// The key's row, when the key table has one (nullptr for e.g. segment ids).
+bool is_integer_key(const std::string& key) {
+  const ScenarioKey* row = keys::find_dotted(split(key, '.'));
+  return row != nullptr && row->type == KeyType::integer;
 }
 
 // The key may be swept, as its row (or its whole table, for simulation.*)
@@ -59,6 +72,34 @@ void check_sweepable(const std::string& key, const std::string& origin) {
   }
 }
 
+// One point's value: a number, a text, or a non-empty list of numbers (a
+// phased outcome share); nothing for anything else.
+std::optional<DesignValue> design_value(const toml::node& element) {
+  if (const auto* text = element.as_string()) return DesignValue(text->get());
+  if (element.is_number()) return DesignValue(element.value<double>().value());
+  if (const auto* list = element.as_array(); list != nullptr && !list->empty()) {
+    std::vector<double> numbers;
+    for (const auto& item : *list) {
+      if (!item.is_number()) return std::nullopt;
+      numbers.push_back(item.value<double>().value());
+    }
+    return DesignValue(std::move(numbers));
+  }
+  return std::nullopt;
+}
+
+// `list` as one value per point; `fail` reports an element that is none.
+template <class Fail>
+std::vector<DesignValue> values_of(const toml::array& list, Fail fail) {
+  std::vector<DesignValue> values;
+  for (const auto& element : list) {
+    auto value = design_value(element);
+    if (!value) fail(element);
+    values.push_back(std::move(*value));
+  }
+  return values;
+}
+
 std::vector<DesignValue> listed_values(const Context& context, const SweepParameter& parameter) {
   const auto* list = parameter.node->as_array();
   if (list == nullptr || list->empty()) {
@@ -66,20 +107,12 @@ std::vector<DesignValue> listed_values(const Context& context, const SweepParame
                  fmt::format("sweep.parameters.\"{}\" = {} must be a non-empty list of values",
                              parameter.key, describe(*parameter.node)));
   }
-  std::vector<DesignValue> values;
-  for (const auto& element : *list) {
-    if (const auto* text = element.as_string()) {
-      values.emplace_back(text->get());
-    } else if (element.is_number()) {
-      values.emplace_back(element.value<double>().value());
-    } else {
-      context.fail(parameter.node,
-                   fmt::format("sweep.parameters.\"{}\": {} is not a number or a text; each value "
-                               "is one point's setting of the key",
-                               parameter.key, describe(element)));
-    }
-  }
-  return values;
+  return values_of(*list, [&](const toml::node& element) {
+    context.fail(parameter.node,
+                 fmt::format("sweep.parameters.\"{}\": {} is not a number, a text or a list of "
+                             "numbers; each value is one point's setting of the key",
+                             parameter.key, describe(element)));
+  });
 }
 
 // [low, high] or { range = [low, high], log = true }.
@@ -116,6 +149,14 @@ LatinHypercubeRange hypercube_range(const Context& context, const SweepParameter
     context.fail(bounds, fmt::format("{} = {}: low must be below high, both finite", label,
                                      describe(*bounds)));
   }
+  range.integer = is_integer_key(parameter.key);
+  if (range.integer && (range.log || range.low != std::trunc(range.low) ||
+                        range.high != std::trunc(range.high))) {
+    context.fail(bounds, fmt::format("{} = {}: {} is an integer key, swept over the whole numbers "
+                                     "from low to high: give whole-number bounds{}",
+                                     label, describe(*bounds), parameter.key,
+                                     range.log ? " and no log" : ""));
+  }
   if (range.log && range.low <= 0.0) {
     context.fail(bounds, fmt::format("{} = {}: a log range needs low > 0", label, describe(*bounds)));
   }
@@ -128,6 +169,11 @@ bool sweeps_ranges(const SweepTable& sweep) { return sweep.mode == "lhs" || swee
 
 std::string toml_value(const DesignValue& value) {
   if (const auto* number = std::get_if<double>(&value)) return toml_float(*number);
+  if (const auto* list = std::get_if<std::vector<double>>(&value)) {
+    std::vector<std::string> items;
+    for (const double item : *list) items.push_back(toml_float(item));
+    return fmt::format("[{}]", fmt::join(items, ", "));
+  }
   return toml_string(std::get<std::string>(value));
 }
 
@@ -197,6 +243,125 @@ SweepTable read_sweep_table(const toml::table& document, const Context& context)
     }
   }
   return sweep;
+}
+
+namespace {
+
+// "V1,V2,...": a TOML list's items without the brackets (numbers, "texts",
+// [lists]), else comma-separated bare words taken as texts (quarterly,annual).
+std::vector<DesignValue> command_line_values(const std::string& text, const std::string& origin) {
+  try {
+    const toml::table parsed = toml::parse("v = [" + text + "]");
+    if (const auto* list = parsed.get_as<toml::array>("v"); list != nullptr && !list->empty()) {
+      return values_of(*list, [&](const toml::node& element) {
+        fail_override(origin, fmt::format("{} is not a number, a text or a list of numbers",
+                                          describe(element)));
+      });
+    }
+  } catch (const toml::parse_error&) {
+    // bare words: split below
+  }
+  std::vector<DesignValue> values;
+  for (const auto& item : split(text, ',')) {
+    const std::string word(trimmed(item));
+    if (word.empty()) {
+      fail_override(origin, "expected KEY=V1,V2,..., e.g. --sweep provider.opening_cash=0,4.5e6");
+    }
+    values.emplace_back(word);
+  }
+  return values;
+}
+
+std::string joined_keys(const std::vector<SweepParameter>& parameters) {
+  std::vector<std::string> names;
+  for (const auto& parameter : parameters) names.push_back(parameter.key);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+}  // namespace
+
+void apply_command_line_sweeps(SweepTable& sweep, std::span<const std::string> arguments) {
+  if (arguments.empty()) return;
+  std::vector<SweepParameter> given;
+  for (const auto& argument : arguments) {
+    const std::string origin = "--sweep " + argument;
+    const std::size_t equals = argument.find('=');
+    const std::string key(trimmed(std::string_view(argument).substr(0, equals)));
+    if (equals == std::string::npos || key.empty() || equals + 1 == argument.size()) {
+      fail_override(origin, "expected KEY=V1,V2,..., e.g. --sweep provider.opening_cash=0,4.5e6");
+    }
+    check_sweepable(key, origin);
+    for (const auto& earlier : given) {
+      if (earlier.key == key) fail_override(origin, fmt::format("{} is swept twice", key));
+    }
+    SweepParameter parameter;
+    parameter.key = key;
+    parameter.origin = origin;
+    parameter.values = command_line_values(argument.substr(equals + 1), origin);
+    given.push_back(std::move(parameter));
+  }
+  const auto is_given = [&](const SweepParameter& parameter) {
+    return std::any_of(given.begin(), given.end(),
+                       [&](const auto& other) { return other.key == parameter.key; });
+  };
+  if (sweep.mode != "grid") {
+    // A grid cannot be combined with the file's lhs, zip or sobol design in
+    // one [sweep] table, which the resolved text must hold: --sweep must
+    // replace all of it.
+    std::vector<SweepParameter> kept;
+    for (const auto& parameter : sweep.parameters) {
+      if (!is_given(parameter)) kept.push_back(parameter);
+    }
+    if (!kept.empty()) {
+      fail_override(given.front().origin,
+                    fmt::format("--sweep makes a grid, and the file's [sweep] is mode = \"{}\" "
+                                "over {}, which --sweep leaves: give --sweep for {} too, or fix "
+                                "{} with --set",
+                                sweep.mode, joined_keys(kept), kept.size() == 1 ? "it" : "them",
+                                kept.size() == 1 ? "it" : "them"));
+    }
+    sweep.mode = "grid";
+    sweep.points = 0;
+    sweep.parameters.clear();
+  }
+  // A key of the file's grid keeps its place and takes the given values;
+  // other keys follow the file's, in the order given.
+  for (auto& parameter : given) {
+    const auto in_file = std::find_if(sweep.parameters.begin(), sweep.parameters.end(),
+                                      [&](const auto& p) { return p.key == parameter.key; });
+    if (in_file != sweep.parameters.end()) {
+      *in_file = std::move(parameter);
+    } else {
+      sweep.parameters.push_back(std::move(parameter));
+    }
+  }
+}
+
+void drop_keys_set_by_overrides(const toml::table& document, SweepTable& sweep,
+                                std::span<const std::string> overrides, Context& context) {
+  toml::table scratch = document;
+  std::vector<OverrideTarget> set;
+  for (const auto& argument : overrides) {
+    const std::size_t equals = argument.find('=');
+    if (equals == std::string::npos) continue;  // reported by apply_override
+    const std::string key(trimmed(std::string_view(argument).substr(0, equals)));
+    for (auto& target : override_targets(scratch, key, context, "--set " + argument)) {
+      set.push_back(std::move(target));
+    }
+  }
+  // A cash key set in days fixes the same cash swept in GBP, and the reverse.
+  const auto is_set = [&](const OverrideTarget& target) {
+    return std::any_of(set.begin(), set.end(), [&](const OverrideTarget& other) {
+      return other.table == target.table &&
+             (other.key == target.key ||
+              (target.row != nullptr && keys::find(keys::provider, target.key) == target.row &&
+               other_cash_spelling(target.key) == std::string_view(other.key)));
+    });
+  };
+  std::erase_if(sweep.parameters, [&](const SweepParameter& parameter) {
+    const auto targets = override_targets(scratch, parameter.key, context, parameter.origin);
+    return !targets.empty() && std::all_of(targets.begin(), targets.end(), is_set);
+  });
 }
 
 void check_sweep_targets(const toml::table& document, const SweepTable& sweep,

@@ -35,6 +35,18 @@ struct SweepTable {
 bool sweeps_ranges(const SweepTable& sweep);
 
 SweepTable read_sweep_table(const toml::table& document, const Context& context);
+// --sweep KEY=V1,V2,... (repeatable): a grid over the given keys. A key
+// of the file's grid takes the given values in its place; other keys are
+// added after the file's. The file's lhs, zip or sobol [sweep] must be
+// replaced whole (one [sweep] table cannot hold both designs): every key of
+// it given with --sweep, or dropped by --set first; it then becomes a grid.
+// Errors name "--sweep ARGUMENT". `sweep` of a file without [sweep] is an
+// empty grid.
+void apply_command_line_sweeps(SweepTable& sweep, std::span<const std::string> arguments);
+// A swept key whose every value a --set writes is fixed there: the sweep
+// drops it (the design is that of the keys left).
+void drop_keys_set_by_overrides(const toml::table& document, SweepTable& sweep,
+                                std::span<const std::string> overrides, Context& context);
 // Every swept key must name existing tables, and no two overrides (swept keys
 // or --set) may write the same value: the later would silently win.
 void check_sweep_targets(const toml::table& document, const SweepTable& sweep,

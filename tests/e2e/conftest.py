@@ -166,6 +166,15 @@ def late_settlement_warning(source):
             "simulation.horizon_months = 39 or more would bring it into the cash path\n")
 
 
+def certain_shortfall_warnings(source, structures=("withhold", "advance")):
+    """What `run` of SMALL_SCENARIO (at SOURCE) prints to stderr after its
+    results, at 1,000 runs: its withhold and advance fall short in every run,
+    and a P(shortfall) of 1 separates nothing."""
+    return "".join(f"{source}: warning: P(shortfall) of {name} is 1 in every run: every run fell "
+                   "short, so nothing here separates better terms from worse\n"
+                   for name in structures)
+
+
 def run_binary(*args, cwd=None):
     """Runs shortfall with ARGS; returns (exit code, stdout, stderr) as text."""
     assert BINARY.is_file(), f"no shortfall executable at {BINARY} (set SHORTFALL_BIN)"

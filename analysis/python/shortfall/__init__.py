@@ -5,6 +5,7 @@ Importable without installing: `PYTHONPATH=analysis/python /usr/bin/python3`
 """
 
 from . import plots
+from .excel import to_excel
 from .like_for_like import decomposition, open_decomposition
 from .sobol import saltelli_layout, sobol_indices
 from .results import (FORMAT_NAME, KNOWN_MAJOR_VERSIONS, ResultsFileError, design_dims,
@@ -13,5 +14,5 @@ from .results import (FORMAT_NAME, KNOWN_MAJOR_VERSIONS, ResultsFileError, desig
 __all__ = [
     "FORMAT_NAME", "KNOWN_MAJOR_VERSIONS", "ResultsFileError", "decomposition", "design_dims",
     "open_decomposition", "open_results", "open_runs", "plots", "saltelli_layout",
-    "scenario_settings", "sobol_indices", "swept_keys", "sweep_mode", "to_frame",
+    "scenario_settings", "sobol_indices", "swept_keys", "sweep_mode", "to_excel", "to_frame",
 ]

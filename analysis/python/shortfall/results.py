@@ -206,15 +206,32 @@ def open_results(path, allow_incomplete=False, unstack=None):
     return _unstack_grid(ds, keys, *grid)
 
 
+# The labels of the root group's dimensions that the `runs` group shares.
+_SHARED_LABELS = ("scenario", "structure", "provider", "month", "indicator")
+
+
 def open_runs(path, allow_incomplete=False):
     """The per-run records (group `runs`, written with `--keep-runs`) of PATH,
-    opened lazily; the same refusals as open_results()."""
+    opened lazily; the same refusals as open_results().
+
+    The group's dimensions it shares with the file (scenario, structure,
+    provider in a network, month, indicator) carry the file's labels as
+    coordinates, and the swept keys are coordinates along `scenario`, so
+    `.sel(structure="withhold")` and `.sel(provider="trust")` work as on
+    open_results()."""
     path = os.fspath(path)
     _check_header(path, allow_incomplete)
     with h5py.File(path, "r") as f:
         if "runs" not in f:
             raise ResultsFileError(f"{path}: no per-run records (group 'runs'); run with --keep-runs")
-    return xr.open_dataset(path, engine="h5netcdf", group="runs")
+    runs = xr.open_dataset(path, engine="h5netcdf", group="runs")
+    with xr.open_dataset(path, engine="h5netcdf") as root:
+        labels = {name: root[name].load().variable for name in _SHARED_LABELS
+                  if name in runs.dims and name in root.variables and name not in runs.coords}
+        for key in swept_keys(root):
+            if _DESIGN_DIMENSION in runs.dims and key not in runs.variables:
+                labels[key] = root[key].load().variable
+    return runs.assign_coords(labels)
 
 
 def to_frame(ds, variables=None):

@@ -274,17 +274,17 @@ TEST_CASE("sweep mistakes are errors naming the line and the rule", "[scenario_l
         "\"indicator.nope.target\"", "no [[indicator]] has id 'nope'");
   fails("\n[sweep]\n[sweep.parameters]\n\"provider.opening_cash\" = []\n",
         "\"provider.opening_cash\"", "must be a non-empty list of values");
+  fails("\n[sweep]\n[sweep.parameters]\n\"provider.opening_cash\" = [true]\n",
+        "\"provider.opening_cash\"", "is not a number, a text or a list of numbers");
+  // A list per point is read (a phased share); the point's validation refuses it elsewhere.
   fails("\n[sweep]\n[sweep.parameters]\n\"provider.opening_cash\" = [[1.0]]\n",
-        "\"provider.opening_cash\"", "is not a number or a text");
+        "\"provider.opening_cash\"", "sweep point 0 of 0..0 (provider.opening_cash = [1])");
   // Two writers of one value: the later would silently win.
   fails(
       "\n[sweep]\n[sweep.parameters]\n\"indicator.*.target\" = [0.7]\n\"indicator.eip.target\" = "
       "[0.6]\n",
       "\"indicator.eip.target\"", "sets a value that indicator.*.target");
-  REQUIRE_THROWS_WITH(
-      study("\n[sweep]\n[sweep.parameters]\n\"contract.outcome_share\" = [0.02]\n",
-            {"contract.outcome_share=0.04"}),
-      Contains("contract.outcome_share sets a value that contract.outcome_share (--set"));
+
   // lhs
   fails("\n[sweep]\nmode = \"lhs\"\n[sweep.parameters]\n\"provider.opening_cash\" = [0.0, 1.0]\n",
         "[sweep]", "sweep.points is missing");

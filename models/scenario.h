@@ -83,6 +83,12 @@ struct ProviderFinance {
   double cost_growth = 0.0;          // g_C
   double cost_noise = 0.0;           // sigma_c
   double overdraft_rate = 0.0;       // r, yearly
+  // The days of year-0 operating cost the file gave instead of pounds
+  // (provider.opening_cash_days, provider.shortfall_threshold_days), kept
+  // so the resolved text says days too: a sweep of the deficit or the value
+  // then re-derives the pounds at every point, as the first reading did.
+  std::optional<double> opening_cash_days;
+  std::optional<double> shortfall_threshold_days;
 };
 
 struct DemandProcess {

@@ -10,8 +10,8 @@
 //
 // One quantity, two spellings: a file gives one of them (both is an error);
 // a --set or a sweep of one spelling replaces the file's other; and the
-// resolved text always writes the pounds, so a scenario has one resolved
-// text (its checkpoint identity) however its cash was written.
+// resolved text writes the spelling used, so a study whose sweep moves the
+// deficit or the value re-derives each point's pounds when read back.
 #pragma once
 
 #include <array>

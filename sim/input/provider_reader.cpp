@@ -35,7 +35,7 @@ void check_stress_above_threshold(const Section& section, const ProviderFinance&
 // provider's `annual_value` and its own deficit: one of the two, or the
 // pound key's default.
 double pounds_or_days(const Section& section, const CashSpellings& spelling,
-                      double pound_default, double annual_value) {
+                      double pound_default, double annual_value, std::optional<double>& days_given) {
   const toml::node* pounds = section.find(spelling.pounds);
   const toml::node* days = section.find(spelling.days);
   if (pounds != nullptr && days != nullptr) {
@@ -47,7 +47,8 @@ double pounds_or_days(const Section& section, const CashSpellings& spelling,
   }
   if (days != nullptr) {
     const double deficit = section.number(provider_key("underlying_deficit"));
-    return section.number(provider_key(spelling.days)) * one_day_of_cost(annual_value, deficit);
+    days_given = section.number(provider_key(spelling.days));
+    return *days_given * one_day_of_cost(annual_value, deficit);
   }
   return section.number(provider_key(spelling.pounds), pound_default);
 }
@@ -101,8 +102,10 @@ ProviderFinance read_provider(const Section& section, double annual_value) {
   const double one_month_of_income = annual_value / 12.0;
   ProviderFinance provider;
   provider.opening_cash =
-      pounds_or_days(section, k_cash_spellings[0], one_month_of_income, annual_value);
-  provider.shortfall_threshold = pounds_or_days(section, k_cash_spellings[1], 0.0, annual_value);
+      pounds_or_days(section, k_cash_spellings[0], one_month_of_income, annual_value,
+                     provider.opening_cash_days);
+  provider.shortfall_threshold = pounds_or_days(section, k_cash_spellings[1], 0.0, annual_value,
+                                                provider.shortfall_threshold_days);
   provider.stress_start_cash = section.number(provider_key("stress_start_cash"),
                                               provider.shortfall_threshold + one_month_of_income);
   check_stress_above_threshold(section, provider);

@@ -135,8 +135,18 @@ void write_correlation(std::string& out, const Eigen::MatrixXd& correlation,
 
 void write_provider_keys(std::string& out, const ProviderFinance& provider) {
   const KeyWriter write(out, keys::provider);
-  write.number("opening_cash", provider.opening_cash);
-  write.number("shortfall_threshold", provider.shortfall_threshold);
+  // In the spelling the file used: days stay days, so a point of a sweep
+  // that moves the deficit or the value re-derives its pounds on reading.
+  if (provider.opening_cash_days) {
+    write.number("opening_cash_days", *provider.opening_cash_days);
+  } else {
+    write.number("opening_cash", provider.opening_cash);
+  }
+  if (provider.shortfall_threshold_days) {
+    write.number("shortfall_threshold_days", *provider.shortfall_threshold_days);
+  } else {
+    write.number("shortfall_threshold", provider.shortfall_threshold);
+  }
   write.number("stress_start_cash", provider.stress_start_cash);
   write.number("stress_penalty", provider.stress_penalty);
   write.number("underlying_deficit", provider.underlying_deficit);

@@ -316,6 +316,23 @@ TEST_CASE("shipped scenarios load and round-trip", "[scenario_loader]") {
   }
 }
 
+TEST_CASE("cash in days stays days in the resolved text, so a deficit sweep reads back the same",
+          "[scenario_loader]") {
+  // Each point's pounds come from its own deficit: (1 + d) V / 365 a day.
+  const std::string text = replaced(std::string(k_complete), "opening_cash = 2.0e6", "opening_cash_days = 30") +
+                           "\n[sweep]\nmode = \"grid\"\n[sweep.parameters]\n"
+                           "\"provider.underlying_deficit\" = [0.0, 0.05]\n";
+  const LoadedStudy loaded = load_study_text(text, "x.toml");
+  REQUIRE(loaded.scenarios.size() == 2);
+  const double value = loaded.scenarios[0].contract.annual_value;
+  CHECK(loaded.scenarios[0].provider.opening_cash == Approx(30.0 * value / 365.0).epsilon(1e-12));
+  CHECK(loaded.scenarios[1].provider.opening_cash == Approx(30.0 * 1.05 * value / 365.0).epsilon(1e-12));
+  CHECK_THAT(loaded.resolved_toml, Contains("opening_cash_days = 30"));
+  const LoadedStudy again = load_study_text(loaded.resolved_toml, "resolved.toml");
+  REQUIRE(again.scenarios.size() == 2);
+  for (std::size_t p = 0; p < 2; ++p) require_identical(again.scenarios[p], loaded.scenarios[p]);
+}
+
 TEST_CASE("withhold fractions are named by shortest decimal", "[scenario_loader]") {
   CHECK(PaymentStructure::from_fraction(0.0).name == "bonus");
   CHECK(PaymentStructure::from_fraction(1.0).name == "withhold");

@@ -62,6 +62,8 @@ def opening_cash(ds, point=None, provider=None):
     value = annual_value(settings, provider)
     deficit = float(table.get("underlying_deficit", 0.0))
     cash = float(table.get("opening_cash", math.nan))
+    # The resolved text keeps the spelling the file used: days stay days.
+    given_days = float(table["opening_cash_days"]) if "opening_cash_days" in table else None
     if single:
         value = _at_point(point, "contract.annual_value", value)
         deficit = _at_point(point, "provider.underlying_deficit", deficit)
@@ -71,6 +73,9 @@ def opening_cash(ds, point=None, provider=None):
         deficit = _at_point(point, prefix + "underlying_deficit", deficit)
         cash = _at_point(point, prefix + "opening_cash", cash)
     day = (1.0 + deficit) * value / 365.0
+    if given_days is not None and not (point is not None and ("provider.opening_cash" if single else
+                                                             f"provider.{provider}.opening_cash") in point.coords):
+        cash = given_days * day
     days = cash / day if day > 0 else math.nan
     days_key = "provider.opening_cash_days" if single else f"provider.{provider}.opening_cash_days"
     swept_days = _at_point(point, days_key, None)

@@ -62,15 +62,19 @@ TEST_CASE("the spellings pair each cash key with its days", "[cash_days]") {
   CHECK(close(one_day_of_cost(150.0e6, 0.02), 419178.08219178082));
 }
 
-TEST_CASE("days of cost read as pounds and resolve to the pound keys", "[cash_days]") {
+TEST_CASE("days of cost read as pounds and resolve to the days keys", "[cash_days]") {
   const std::string text = with_provider_line("opening_cash = 4.0e6", "opening_cash_days = 40\n"
                                                                       "shortfall_threshold_days = -10");
   const LoadedScenario loaded = load_scenario_text(text, "days.toml");
   const double day = 1.02 * 150.0e6 / 365.0;
   CHECK(close(loaded.scenario.provider.opening_cash, 40.0 * day));
   CHECK(close(loaded.scenario.provider.shortfall_threshold, -10.0 * day));
-  // The resolved text holds the pounds, and no days key: one text per scenario.
-  CHECK(loaded.resolved_toml.find("_days") == std::string::npos);
+  // The resolved text keeps the days (so a sweep of the deficit reads back
+  // with each point's own pounds), and no pound key beside them.
+  CHECK(loaded.resolved_toml.find("opening_cash_days = 40") != std::string::npos);
+  CHECK(loaded.resolved_toml.find("shortfall_threshold_days = -10") != std::string::npos);
+  CHECK(loaded.resolved_toml.find("opening_cash =") == std::string::npos);
+  CHECK(loaded.resolved_toml.find("shortfall_threshold =") == std::string::npos);
   const LoadedScenario again = load_scenario_text(loaded.resolved_toml, "resolved.toml");
   CHECK(again.scenario.provider.opening_cash == loaded.scenario.provider.opening_cash);
   CHECK(again.scenario.provider.shortfall_threshold == loaded.scenario.provider.shortfall_threshold);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/json_text.h"
 #include "analysis/summary_table.h"
 
 namespace shortfall {
@@ -89,31 +90,6 @@ class Rows {
   const Decomposition& decomposition_;
   const DecompositionLabels& labels_;
 };
-
-// JSON text: a string with its quotes and escapes; a number, or null for
-// one that does not exist.
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string json_number(double value) {
-  return std::isfinite(value) ? fmt::format("{}", value) : std::string("null");
-}
 
 std::string json_entry(const Decomposition& decomposition, std::size_t entry) {
   const DecomposedDifference& shortfall = decomposition.p_shortfall[entry];

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "analysis/json_text.h"
+
 namespace shortfall {
 
 namespace {
@@ -16,38 +18,6 @@ int decimals_for(double step) {
 }
 
 std::string percent(double p) { return fmt::format("{:.2f} %", 100.0 * p); }
-
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-// Shortest text that reads back as the same double; JSON has no inf or NaN.
-std::string json_number(double value) {
-  return std::isfinite(value) ? fmt::format("{}", value) : "null";
-}
 
 std::string safe_words(const Crossing& crossing, bool integer) {
   const bool below = crossing.safe == SafeSide::below;

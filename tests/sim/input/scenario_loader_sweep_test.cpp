@@ -7,44 +7,14 @@
 #include <vector>
 
 #include "sim/input/scenario_loader.h"
+#include "support/sweep_base_scenario.h"
 
 using namespace shortfall;
 using Catch::Matchers::Contains;
 
 namespace {
 
-// Two indicators so that indicator.<id>.key and indicator.*.key differ.
-constexpr std::string_view k_base = R"(title = "Sweep base"
-
-[simulation]
-runs = 2000
-horizon_months = 36
-seed = 7
-
-[provider]
-opening_cash = 2.0e6
-
-[contract]
-annual_value = 120e6
-outcome_share = 0.03
-assessment = "quarterly"
-
-[[indicator]]
-id = "eip"
-weight = 0.5
-baseline = 0.55
-target = 0.6
-floor = 0.5
-volatility = 0.1
-
-[[indicator]]
-id = "followup"
-weight = 0.5
-baseline = 0.9
-target = 0.95
-floor = 0.85
-volatility = 0.1
-)";
+constexpr std::string_view k_base = shortfall::testing::k_sweep_base;
 
 LoadedStudy study(std::string_view sweep, const std::vector<std::string>& overrides = {}) {
   return load_study_text(std::string(k_base) + std::string(sweep), "x.toml", overrides);

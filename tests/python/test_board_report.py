@@ -44,6 +44,15 @@ def test_keys_have_plain_labels_and_money_is_in_millions():
     assert labels.format_millions(float("nan")) == "n/a"
 
 
+def test_an_interval_shows_its_width_even_near_zero():
+    nbsp = "\u00a0"
+    assert summary.interval(0.101, 0.146) == f"10.1–14.6{nbsp}%"
+    # No shortfall in 100,000 runs: the Wilson upper end 3.84 / 100,003.84.
+    assert summary.interval(0.0, 3.84 / 100_003.84) == f"0.000–0.004{nbsp}%"
+    assert summary.interval(0.0, 0.0) == f"0.0–0.0{nbsp}%"
+    assert summary.interval(0.5, float("nan")) == "n/a"
+
+
 def test_twelve_structures_have_twelve_distinct_black_and_white_looks():
     looks = [plots.style(i) for i in range(plots.MAX_DISTINCT_STYLES)]
     assert plots.MAX_DISTINCT_STYLES == 12

@@ -31,10 +31,15 @@ def percent(value):
 
 
 def interval(low, high):
-    """A 95 % interval as '10.1–14.6 %'."""
+    """A 95 % interval as '10.1–14.6 %'; with up to three decimals when one
+    would show a real width as none ('0.000–0.004 %' for no shortfall in
+    100,000 runs, where '0.0–0.0 %' would hide how rare it is)."""
     if not (np.isfinite(low) and np.isfinite(high)):
         return "n/a"
-    return f"{100 * low:.1f}–{100 * high:.1f}\u00a0%"
+    decimals = 1
+    while decimals < 3 and high > low and f"{100 * low:.{decimals}f}" == f"{100 * high:.{decimals}f}":
+        decimals += 1
+    return f"{100 * low:.{decimals}f}–{100 * high:.{decimals}f}\u00a0%"
 
 
 def appetite_verdict(low, high, appetite):

@@ -21,6 +21,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
 from .labels import format_millions, key_kind, plain_label
+from .intervals import wilson_interval
 from .results import design_dims, scenario_settings, swept_keys
 
 # One look per structure, in the file's order, for up to twelve structures:
@@ -249,11 +250,6 @@ def draw_appetite(ax, appetite, vertical=False):
          label=f"risk appetite {100 * appetite:g} %")
 
 
-def _wilson(p, runs):
-    from .solve import wilson_interval  # solve draws with this module
-    return wilson_interval(p, runs)
-
-
 def plot_p_shortfall(ds, key=None, structures=None, at=None, variable="p_shortfall", appetite=None):
     """P(shortfall) against the swept KEY, one line per structure, the 95 %
     Wilson interval as a band (a grid) or as error bars (points along
@@ -281,7 +277,7 @@ def plot_p_shortfall(ds, key=None, structures=None, at=None, variable="p_shortfa
             low, high = one.p_shortfall_ci_low.values[order], one.p_shortfall_ci_high.values[order]
         elif variable == "p_any_shortfall":
             runs = np.broadcast_to(one.runs_done.values, one[variable].shape)[order]
-            low, high = _wilson(p, runs)
+            low, high = wilson_interval(p, runs)
         else:
             low = high = None
         face = marker_face(index, grey)

@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from . import plots
+from .intervals import wilson_interval
 from .labels import format_millions, plain_label
 from .like_for_like import decomposition_table_html
 from .owed_at_horizon import with_owed_at_horizon
@@ -249,7 +250,6 @@ def any_provider_table(ds, at=None, appetite=None):
     """HTML table of P(any provider short) per structure of a network; '' otherwise."""
     if "p_any_shortfall" not in ds:
         return ""
-    from .solve import wilson_interval
     data, label = plots.select_point(ds, at)
     runs = float(np.ravel(data.runs_done.values)[0])
     rows = []

@@ -20,11 +20,11 @@ import xarray as xr
 from matplotlib.ticker import PercentFormatter
 
 from . import plots
+from .intervals import wilson_interval
 from .results import open_results
 
 GROUP = "solve"
 # docs/model.md section 7: the Wilson interval's z.
-WILSON_Z = 1.959964
 
 
 def is_solve_file(path):
@@ -47,16 +47,6 @@ def open_solve(path):
     for name in ("safe_side", "reason"):
         answers[name] = answers[name].astype(str)
     return answers
-
-
-def wilson_interval(p, runs, z=WILSON_Z):
-    """The 95 % Wilson interval of the share P of RUNS (arrays), as in the
-    results file."""
-    p, n = np.asarray(p, dtype=float), np.asarray(runs, dtype=float)
-    z2 = z * z
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
 def _curve(ds, statistic, key, structure):
@@ -162,5 +152,4 @@ def solve_figures(path, ds=None):
     return [(f"solve_{answers.attrs['key']}", caption, lambda: plot_solve(path))]
 
 
-__all__ = ["answers_caption", "is_solve_file", "open_solve", "plot_solve", "solve_figures",
-           "wilson_interval"]
+__all__ = ["answers_caption", "is_solve_file", "open_solve", "plot_solve", "solve_figures"]

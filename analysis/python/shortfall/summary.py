@@ -15,6 +15,7 @@ import numpy as np
 
 from . import plots
 from .cash_days import opening_cash
+from .intervals import wilson_interval
 from .labels import format_days, format_millions
 from .results import sweep_mode
 
@@ -131,7 +132,6 @@ def point_summary(ds, appetite=None):
     paragraphs = []
     if "provider" in ds.dims:
         names = [str(n) for n in ds.structure.values]
-        from .solve import wilson_interval  # solve draws with plots; imported when needed
         runs = float(np.ravel(data.runs_done.values)[0])
         p = [float(data.p_any_shortfall.sel(structure=n)) for n in names]
         lows, highs = wilson_interval(np.array(p), runs)

@@ -331,7 +331,12 @@ def test_every_shipped_scenario_makes_a_report(tmp_path):
         files.append((out, tmp_path / f"report-{scenario.stem}"))
     with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
         done = list(pool.map(_report_of, files))
+    explored = set()
     for out in done:
         page = (out / "report.html").read_text()
         assert "<h2>Summary</h2>" in page and "risk appetite" in page
         assert len(re.findall(r'<img src="data:image/png;base64,', page)) >= 3
+        if '<section id="explorer">' in page:
+            explored.add(out.name.removeprefix("report-"))
+    # The grids over two keys, and only they, get the interactive explorer.
+    assert explored == {"pass-through-sweep", "settlement-timing", "withhold-sweep"}

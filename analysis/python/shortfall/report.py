@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from . import plots
+from .explorer import EXPLORER_STYLE, explorer_html
 from .intervals import wilson_interval
 from .labels import format_millions, plain_label
 from .like_for_like import decomposition_table_html
@@ -467,7 +468,7 @@ def write_report(path, out_dir, allow_incomplete=False, appetite=DEFAULT_APPETIT
 <head>
 <meta charset="utf-8">
 <title>{html.escape(str(title))}: shortfall report</title>
-<style>{_STYLE}</style>
+<style>{_STYLE}{EXPLORER_STYLE}</style>
 </head>
 <body>
 <h1>{html.escape(str(title))}</h1>
@@ -482,6 +483,7 @@ differences between structures are paired over the same runs (common random numb
 {headline}
 {decomposition_table_html(path)}
 {points_table(ds)}
+{explorer_html(ds, appetite, MAX_STRUCTURE_COLUMNS)}
 {sobol_section(ds, out_dir)}
 <h2>Figures</h2>
 {chr(10).join(sections)}

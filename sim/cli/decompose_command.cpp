@@ -14,6 +14,7 @@
 #include "analysis/results_file.h"
 #include "models/comparators.h"
 #include "sim/cli/interrupt.h"
+#include "sim/cli/output_lock.h"
 #include "sim/cli/output_path.h"
 #include "sim/cli/overflow_message.h"
 #include "sim/cli/progress.h"
@@ -114,7 +115,13 @@ int decompose_scenario(const DecomposeRequest& request, const std::string& comma
   require_decomposable(study, request.scenario_path);
   print_warnings(study.warnings);
   const fs::path output = request.output_path;
-  if (!output.empty()) check_output_path(output, request.force);
+  // One writer per results file (output_lock.h): a run or another
+  // decomposition writing the same file refuses this one, and the other way.
+  std::optional<OutputLock> output_lock;
+  if (!output.empty()) {
+    check_output_path(output, request.force);
+    output_lock.emplace(output);
+  }
 
   const Scenario& scenario = study.scenarios.front();
   std::vector<std::vector<double>> earned;

@@ -533,6 +533,17 @@ def test_merge_into_a_file_being_written_refuses(running, made):
     assert f"another shortfall run (process {first.pid})" in err
 
 
+def test_a_decomposition_into_a_file_being_written_refuses(running):
+    scenario, out, first = running
+    code, stdout, err = run_binary("decompose", scenario, "-o", out, "--force", "--quiet", "--runs", "200",
+                                   "--set", "simulation.pilot_runs=200")
+    assert (code, stdout) == (1, ""), err
+    assert one_error_line(err) == (
+        f"{ERROR_PREFIX}{out}: another shortfall run (process {first.pid}) is writing this results "
+        "file; wait for it to finish, or write elsewhere with -o")
+    assert first.poll() is None, "the first run must go on undisturbed"
+
+
 def test_the_first_run_finishes_as_if_alone(tmp_path, made):
     scenario = tmp_path / "medium.toml"
     # Long enough (about 6 s on one idle core) that the three refusals land while it runs.

@@ -394,7 +394,7 @@ int solve_for_target(const SolveRequest& request, const std::string& command_lin
         counts.push_back(std::move(row));
       }
       return counts;
-    });
+    }, [&points](int expected) { points.expect(expected); });
   } catch (const SolveStopped&) {
     points.finish();
     std::fprintf(stderr,

@@ -88,6 +88,13 @@ std::span<const EvaluatedPoint> SolvePoints::evaluate(std::span<const double> po
   return std::span<const EvaluatedPoint>(points_).last(count);
 }
 
+void SolvePoints::expect(int points) {
+  const std::int64_t total = counted_work_ + static_cast<std::int64_t>(points) * settings_.work_per_point;
+  if (total > total_work_) progress_->grow(total - total_work_);
+  if (total < total_work_) progress_->drop(total_work_ - total);
+  total_work_ = total;
+}
+
 void SolvePoints::finish() {
   // The bar's total was an estimate: what was not needed is dropped.
   if (total_work_ > counted_work_) progress_->drop(total_work_ - counted_work_);

@@ -63,6 +63,9 @@ class SolvePoints {
   const std::vector<EvaluatedPoint>& points() const { return points_; }
   // Evaluations read from the saved state instead of simulated.
   int resumed() const { return resumed_; }
+  // The search expects `points` more evaluations: the progress bar's total
+  // becomes the work done so far and theirs.
+  void expect(int points);
   // The progress bar's last line.
   void finish();
   const char* signal_name() const { return interrupt_.signal_name(); }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -236,7 +237,24 @@ int most_points(const SolveSearch& search) {
          (most_batches(search) - 1) * 3 * search.structures;
 }
 
-SolveResult solve_crossings(const SolveSearch& search, const EvaluatePoints& evaluate) {
+namespace {
+
+// The points a chain of halvings from the gap around `x` (between its
+// evaluated neighbours) takes to reach the tolerance, `x` included.
+int chain_length(const SolveSearch& search, const std::map<double, std::vector<ShortfallCount>>& seen,
+                 double x) {
+  const auto above = seen.upper_bound(x);
+  const double high = above == seen.end() ? search.high : above->first;
+  const double low = above == seen.begin() ? search.low : std::prev(above)->first;
+  // An integer key's halvings end at neighbouring integers.
+  const double finest = search.integer ? std::max(search.tolerance, 1.0) : search.tolerance;
+  return std::max(1, static_cast<int>(std::ceil(std::log2((high - low) / finest))));
+}
+
+}  // namespace
+
+SolveResult solve_crossings(const SolveSearch& search, const EvaluatePoints& evaluate,
+                            const OnOutlook& on_outlook) {
   check_search(search);
   const auto structures = static_cast<std::size_t>(search.structures);
   std::map<double, std::vector<ShortfallCount>> seen;
@@ -290,6 +308,11 @@ SolveResult solve_crossings(const SolveSearch& search, const EvaluatePoints& eva
       }
     }
     batch.assign(wanted.begin(), wanted.end());
+    if (on_outlook) {
+      int expected = 0;
+      for (const double x : batch) expected += chain_length(search, seen, x);
+      on_outlook(expected);
+    }
   }
   return result;
 }

@@ -91,9 +91,17 @@ struct SolveResult {
   int batches = 0;
 };
 
+// Told after each batch how many more points the search expects to
+// evaluate (0 once it is done), for the progress bar: each point it asks for
+// next starts a chain of halvings of its gap down to the tolerance.
+// Crossings that share a chain and later part, or that move, make it an
+// estimate, not a bound.
+using OnOutlook = std::function<void(int points_expected)>;
+
 // Throws std::invalid_argument for a search that breaks the rules above
 // (the command checks its options first and says it in their words).
-SolveResult solve_crossings(const SolveSearch& search, const EvaluatePoints& evaluate);
+SolveResult solve_crossings(const SolveSearch& search, const EvaluatePoints& evaluate,
+                            const OnOutlook& on_outlook = {});
 
 // The first batch: `grid_points` points from low to high, both ends exact;
 // for an integer key distinct integers (every integer when there are few).

@@ -294,6 +294,39 @@ TEST_CASE("structures share every point and each finds its own crossing", "[solv
   CHECK(again.crossings[1].low == result.crossings[1].low);
 }
 
+TEST_CASE("the outlook after each batch is near the points still to come, and 0 at the end", "[solver]") {
+  // One structure, P(x) = x on [0, 1], α = 0.5, 200,000 coupled runs: the
+  // answer and the interval's ends sit in one gap of the first grid (width
+  // 1/8), each chain halving it down to the tolerance 1/1000 takes
+  // ceil(log2(125)) = 7 points. The interval's ends (about ±0.002 from the
+  // answer) part from the answer's chain as the gap shrinks past them.
+  const std::vector<double> u = uniforms(11, 200000);
+  const SolveSearch search = search_over(0.0, 1.0, 0.5);
+  std::vector<int> outlooks;
+  std::vector<std::size_t> evaluated_before;
+  std::size_t evaluated = 0;
+  const auto base = coupled(u, [](double x, int) { return x; });
+  const SolveResult result = solve_crossings(
+      search,
+      [&](std::span<const double> points) {
+        evaluated += points.size();
+        return base(points);
+      },
+      [&](int expected) {
+        outlooks.push_back(expected);
+        evaluated_before.push_back(evaluated);
+      });
+  REQUIRE(result.crossings.front().found);
+  REQUIRE(static_cast<int>(outlooks.size()) == result.batches);
+  CHECK(outlooks.back() == 0);
+  CHECK(outlooks.front() % 7 == 0);  // whole chains from the first grid's gaps
+  // Each outlook is within a quarter (and one point) of what was still evaluated after it.
+  for (std::size_t b = 0; b < outlooks.size(); ++b) {
+    const auto still = static_cast<double>(result.evaluated.size() - evaluated_before[b]);
+    CHECK(std::abs(outlooks[b] - still) <= 0.25 * still + 1.0);
+  }
+}
+
 TEST_CASE("an interval that reaches the bracket says so", "[solver]") {
   // 2 short runs of 50 at the safe end: 4 %, whose Wilson interval (up to
   // 13.5 %) already holds 5 %.

@@ -44,6 +44,26 @@ def test_keys_have_plain_labels_and_money_is_in_millions():
     assert labels.format_millions(float("nan")) == "n/a"
 
 
+def test_every_sweepable_number_key_of_the_key_table_has_a_label_and_its_unit():
+    """The labels live beside the key table (docs/scenario-keys.md is made
+    from it): a number key added there without a plain label here, or with
+    another unit, fails this test."""
+    text = (SOURCE_DIR / "docs" / "scenario-keys.md").read_text()
+    checked = 0
+    for table, body in re.findall(r"<!-- keys: (\S+) -->\n(.*?)<!-- end keys -->", text, re.S):
+        if table in ("simulation", "sweep"):  # run settings: never swept, never on an axis
+            continue
+        for name, kind in re.findall(r"^\| `([a-z0-9_]+)` \| (number(?: \(\w+\))?|integer) \|", body, re.M):
+            assert name in labels.LEAF_LABELS, f"{table}.{name} has no plain label in shortfall.labels"
+            unit = {"number (GBP)": "money", "number (days)": "days"}.get(kind)
+            if unit:
+                assert labels.key_kind(f"{table}.{name}") == unit, (table, name)
+            if name.endswith("_months"):
+                assert labels.key_kind(f"{table}.{name}") == "months", (table, name)
+            checked += 1
+    assert checked >= 25
+
+
 def test_an_interval_shows_its_width_even_near_zero():
     nbsp = "\u00a0"
     assert summary.interval(0.101, 0.146) == f"10.1–14.6{nbsp}%"

@@ -1,6 +1,10 @@
 """The words and units a report uses for scenario keys and money: the one
 home of each key's plain label and unit in the Python package.
 
+The labels sit beside the key table (docs/scenario-keys.md), and a test
+(tests/python/test_board_report.py) fails when a number key there has no
+label here or another unit.
+
 A swept key such as `network.subcontract.vcs_recovery.pass_through` is shown
 as "share of the withhold passed on, vcs_recovery"; the label of its last
 part comes from LEAF_LABELS (written from the meanings in

@@ -12,10 +12,10 @@
 //
 // Method, after p > 1/2 is mapped to n - Binomial(n, 1 - p) (1 - p is exact
 // there):
-// - mean n p below k_inversion_mean_limit: exact inversion, the chop-down
-//   search from 0 (Kemp 1986): one uniform u, X = the least k with
-//   u < F(k). It couples draws monotonically: for one u, X grows with p, so
-//   two structures with close probabilities get close counts.
+// - mean n p below k_inversion_mean_limit (20): exact inversion, the
+//   sequential search from 0 (Kemp 1986): one uniform u, X = the least k
+//   with u < F(k). It couples draws monotonically: for one u, X grows with
+//   p, so two structures with close probabilities get close counts.
 // - mean at or above it: BTRD (Hormann 1993, "The generation of binomial
 //   random variates", J. Statist. Comput. Simul. 46), the transformed
 //   rejection with a decomposition that Boost also implements. Its exact
@@ -56,9 +56,9 @@ double log_factorial(std::int64_t k);
 
 class BinomialSampler {
  public:
-  // Inversion below this mean (n min(p, 1 - p)): about as fast as BTRD up to
-  // here on the benchmark (docs/performance.md), and monotone.
-  static constexpr double k_inversion_mean_limit = 10.0;
+  // Inversion below this mean (n min(p, 1 - p)): as fast as BTRD up to here
+  // on the benchmark (docs/performance.md), and monotone.
+  static constexpr double k_inversion_mean_limit = 20.0;
   // ln C(n, k) is tabulated up to this n (8 MB); beyond, it is computed per
   // draw by the same expression, so the bits are the same.
   static constexpr int k_table_max_cases = 1 << 20;
@@ -95,14 +95,14 @@ class BinomialSampler {
   template <class Words>
   int draw_by_btrd(double p, Words& words) const;
 
-  // f(0) = q^n. For n up to k_power_max_cases by repeated squaring (fast; relative
-  // error at most about 2n ulp, with q = 1 - p rounded), beyond through
-  // exp(n ln(1 - p)) (error a few ulp of n ln q).
+  // 1/f(0) = q^-n. For n up to k_power_max_cases by repeated squaring of
+  // 1/q (fast; relative error at most about 2n ulp), beyond through
+  // exp(-n ln(1 - p)) (error a few ulp of n ln q).
   static constexpr int k_power_max_cases = 64;
-  double probability_of_none(double p, double q) const {
-    if (cases_ > k_power_max_cases) return portable_exp(cases_ * portable_log1p(-p));
+  double inverse_probability_of_none(double p) const {
+    if (cases_ > k_power_max_cases) return portable_exp(-cases_ * portable_log1p(-p));
     double power = 1.0;
-    double square = q;
+    double square = 1.0 / (1.0 - p);
     for (int e = cases_; e != 0; e >>= 1) {
       if (e & 1) power *= square;
       square *= square;
@@ -131,18 +131,21 @@ class BinomialSampler {
 
 template <class Words>
 int BinomialSampler::draw_by_inversion(double p, Words& words) const {
-  const double q = 1.0 - p;
-  const double odds = p / q;
-  double probability_of_k = probability_of_none(p, q);
-  double u = uniform_from_word(words());
+  // X is the least k with u < F(k) = f(0) G(k), where G(k) = sum_{j <= k}
+  // f(j)/f(0) and f(j)/f(j-1) = count_ratio(j) p/q. Comparing u / f(0) with
+  // G(k), rather than u with F(k), lets the search run while q^-n is still
+  // being computed: G does not depend on it.
+  const double odds = p / (1.0 - p);
+  const double threshold = uniform_from_word(words()) * inverse_probability_of_none(p);  // u / f(0)
+  double term = 1.0;        // f(k)/f(0)
+  double cumulative = 1.0;  // G(k)
   int k = 0;
-  // Chop-down: subtract f(0), f(1), ... from u until it falls below the next
-  // one. If rounding leaves u above the whole sum (probability about 1e-16),
-  // the search stops at n.
-  while (u >= probability_of_k && k < cases_) {
-    u -= probability_of_k;
+  // If rounding leaves the threshold above the whole sum (probability about
+  // 1e-16), the search stops at n.
+  while (threshold >= cumulative && k < cases_) {
     ++k;
-    probability_of_k *= count_ratio(k) * odds;
+    term *= count_ratio(k) * odds;
+    cumulative += term;
   }
   return k;
 }

@@ -99,7 +99,8 @@ GoodnessOfFit chi_square_test(const BinomialSampler& sampler, double p, int draw
 // would fail by chance about once in 200 seeds; the seed is fixed.
 constexpr double k_significance = 1e-4;
 
-void check_fit(int n, double p, int draws, std::uint64_t test_case, double inversion_mean_limit = 10.0) {
+void check_fit(int n, double p, int draws, std::uint64_t test_case,
+               double inversion_mean_limit = BinomialSampler::k_inversion_mean_limit) {
   const BinomialSampler sampler(n, inversion_mean_limit);
   const auto fit = chi_square_test(sampler, p, draws, test_case, p);
   const double q = std::min(p, 1.0 - p);
@@ -129,11 +130,12 @@ TEST_CASE("binomial sampler: chi-square fit against exact probabilities, per reg
     check_fit(2000, 0.004, draws, 5);
   }
   SECTION("large mean: BTRD") {
-    check_fit(20, 0.5, draws, 11);     // mean 10: BTRD's least mean
+    check_fit(20, 0.5, draws, 11, 10.0);  // mean 10: BTRD's least mean
     check_fit(270, 0.28, draws, 12);   // the workload's 72-hour follow-up
     check_fit(1500, 0.18, draws, 13);  // talking therapies, 6 weeks
     check_fit(600, 0.5, draws, 14);
     check_fit(2000, 0.3, draws, 15);
+    check_fit(270, 0.09, draws, 19);  // mean 24.3: readmissions
     check_fit(50000, 0.3, draws, 16);
     check_fit(50000, 0.001, draws, 17);    // mean 50
     check_fit(2'000'000, 0.2, draws, 18);  // beyond the ln C(n, k) table: computed per draw
@@ -145,17 +147,20 @@ TEST_CASE("binomial sampler: chi-square fit against exact probabilities, per reg
     check_fit(50000, 1.0 - 1e-4, draws, 24);  // mean of n - X: 5, inversion from the top
     check_fit(2000, 0.999, draws, 25);
     check_fit(50000, 0.9, draws, 26);  // BTRD from the top
-    check_fit(270, 0.96, draws, 27);   // mean of n - X: 10.8
+    check_fit(270, 0.96, draws, 27);   // mean of n - X: 10.8, inversion from the top
+    check_fit(270, 0.96, draws, 29, 10.0);  // the same by BTRD
     check_fit(18, 0.58, draws, 28);
   }
   SECTION("p at the regime cut-over, on both sides") {
-    for (const int n : {25, 1500, 50000}) {
+    for (const int n : {static_cast<int>(2.0 * BinomialSampler::k_inversion_mean_limit) + 1, 1500, 50000}) {
       const double cut = BinomialSampler(n).inversion_below();
       check_fit(n, cut, draws, 31 + static_cast<std::uint64_t>(n));  // BTRD
       check_fit(n, std::nextafter(cut, 0.0), draws, 32 + static_cast<std::uint64_t>(n));  // inversion
     }
   }
-  SECTION("a higher inversion limit: inversion up to a mean of 30") {
+  SECTION("the inversion limit moved: inversion up to a mean of 30, BTRD from 10") {
+    check_fit(1500, 12.0 / 1500.0, draws, 43, 10.0);
+    check_fit(100, 0.88, draws, 44, 10.0);
     check_fit(1500, 25.0 / 1500.0, draws, 41, 30.0);
     check_fit(1500, 1.0 - 29.0 / 1500.0, draws, 42, 30.0);
   }

@@ -229,6 +229,20 @@ TEST_CASE("binomial sampler: every draw lies in [0, n], at extreme probabilities
   }
 }
 
+TEST_CASE("binomial sampler: the largest uniform gives a count in the far tail, not n", "[binomial_sampler]") {
+  // u = 1 - 2^-53: rounding may leave u above every computed F(k); the
+  // search must stop where F(k) is 1 in double, not run on to n.
+  struct LargestWord {
+    using result_type = std::uint64_t;
+    static constexpr result_type min() { return 0; }
+    static constexpr result_type max() { return ~result_type{0}; }
+    result_type operator()() { return max(); }
+  } words;
+  CHECK(BinomialSampler(50000).draw(1e-6, words) <= 15);  // P(X > 15) < 1e-40 at mean 0.05
+  CHECK(BinomialSampler(40).draw(0.3, words) < 40);       // P(X = 40) = 0.3^40 ~ 1e-21
+  CHECK(BinomialSampler(40).draw(0.7, words) > 0);        // the same from the top
+}
+
 TEST_CASE("binomial sampler: the same words give the same draw", "[binomial_sampler]") {
   const BinomialSampler sampler(1500);
   auto first = stream_for(10);

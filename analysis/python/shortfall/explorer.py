@@ -21,7 +21,7 @@ from . import plots
 from .intervals import wilson_interval
 from .labels import format_millions, plain_label
 from .results import design_dims
-from .summary import appetite_verdict, interval, percent
+from .summary import probability_cell
 
 # (variable, what the reader picks, kind): probabilities carry a 95 %
 # interval and are drawn against the risk appetite; money is in £m.
@@ -73,13 +73,10 @@ def _numbers(values):
 
 
 def _probability_texts(values, lows, highs, appetite):
-    texts = []
-    for value, low, high in zip(values, lows, highs):
-        text = f"{percent(value)} [{interval(low, high)}]"
-        if appetite is not None and np.isfinite(low) and np.isfinite(high):
-            text += {"within": "", "above": " ▲", "undecided": " ?"}[appetite_verdict(low, high, appetite)]
-        texts.append(text)
-    return texts
+    """Each cell as the report's tables print it; no appetite mark without an interval."""
+    return [probability_cell(value, low, high,
+                             appetite if np.isfinite(low) and np.isfinite(high) else None)
+            for value, low, high in zip(values, lows, highs)]
 
 
 def _variables(data, keys, candidates, appetite):

@@ -25,7 +25,7 @@ from .results import (ResultsFileError, design_dims, open_results, scenario_sett
                       sweep_mode, to_frame)
 from .sobol import sobol_indices
 from .solve import solve_figures
-from .summary import appetite_verdict, interval, is_draws_study, percent, written_summary
+from .summary import interval, is_draws_study, percent, probability_cell, written_summary
 
 
 DEFAULT_APPETITE = 0.05
@@ -192,10 +192,6 @@ def _safe_stem(stem):
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in stem)
 
 
-def _percent(value):
-    return percent(value)
-
-
 def _table(caption, header, rows, table_id=None):
     """An HTML table; cells are text (escaped)."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
@@ -217,17 +213,15 @@ def headline_table(ds, provider=None, at=None, appetite=None):
     for name in ds.structure.values:
         one = data.sel(structure=name)
         diff, se = float(one.p_shortfall_diff), float(one.p_shortfall_diff_se)
-        p_cell = f"{_percent(float(one.p_shortfall))} [{interval(float(one.p_shortfall_ci_low), float(one.p_shortfall_ci_high))}]"
-        if appetite is not None:
-            p_cell += {"within": "", "above": " ▲", "undecided": " ?"}[
-                appetite_verdict(float(one.p_shortfall_ci_low), float(one.p_shortfall_ci_high), appetite)]
+        p_cell = probability_cell(float(one.p_shortfall), float(one.p_shortfall_ci_low),
+                                  float(one.p_shortfall_ci_high), appetite)
         rows.append([
             name, p_cell,
             "–" if name == first else f"{100 * diff:+.1f} pp ({100 * se:.1f})",
             format_millions(float(one.min_cash_quantiles.sel(quantile=0.5))),
             format_millions(float(one.support_mean)),
             format_millions(float(one.support_p95)),
-            _percent(float(one.earned_fraction_mean)),
+            percent(float(one.earned_fraction_mean)),
             format_millions(float(one.commissioner_cost_mean)),
         ])
     header = ["structure", "P(shortfall) [95 % CI]", f"vs {first}, pp (paired s.e.)",
@@ -257,10 +251,7 @@ def any_provider_table(ds, at=None, appetite=None):
     for name in ds.structure.values:
         p = float(data.p_any_shortfall.sel(structure=name))
         low, high = (float(v) for v in wilson_interval(p, runs))
-        cell = f"{_percent(p)} [{interval(low, high)}]"
-        if appetite is not None:
-            cell += {"within": "", "above": " ▲", "undecided": " ?"}[appetite_verdict(low, high, appetite)]
-        rows.append([name, cell])
+        rows.append([name, probability_cell(p, low, high, appetite)])
     return _table(f"Any provider short: the chance that at least one of the {ds.sizes['provider']} providers runs "
                   f"short of cash{', ' + label if label else ''} [95 % Wilson interval]",
                   ["structure", "P(any provider short) [95 % CI]"], rows, "any-provider")
@@ -276,7 +267,7 @@ def distribution_tables(ds, appetite=None):
         support = plots.draw_distribution(ds, "support_mean", provider=provider)
         rows = []
         for name, row in frame.iterrows():
-            cells = [name, _percent(row["median"]), interval(row["low"], row["high"])]
+            cells = [name, percent(row["median"]), interval(row["low"], row["high"])]
             if appetite is not None:
                 cells.append(f"{100 * np.mean(row['draws'] > appetite):.0f}\u00a0%")
             cells.append(format_millions(support.loc[name, "median"]))
@@ -304,7 +295,7 @@ def points_table(ds):
     if not keys:
         return ""
     frame = to_frame(ds, ["p_shortfall", "p_shortfall_ci_low", "p_shortfall_ci_high"])
-    frame["cell"] = [f"{_percent(p)} [{interval(lo, hi)}]" for p, lo, hi in
+    frame["cell"] = [probability_cell(p, lo, hi) for p, lo, hi in
                      zip(frame.p_shortfall, frame.p_shortfall_ci_low, frame.p_shortfall_ci_high)]
     index = ["scenario", *keys]
     tables = []

@@ -52,6 +52,19 @@ def appetite_verdict(low, high, appetite):
     return "undecided"
 
 
+# How a table marks a probability against the appetite: ▲ wholly above, ? spanning it.
+_APPETITE_MARKS = {"within": "", "above": " ▲", "undecided": " ?"}
+
+
+def probability_cell(value, low, high, appetite=None):
+    """A probability with its 95 % interval as a table shows it,
+    '12.3 % [10.1–14.6 %]', marked against APPETITE unless it is None."""
+    text = f"{percent(value)} [{interval(low, high)}]"
+    if appetite is not None:
+        text += _APPETITE_MARKS[appetite_verdict(low, high, appetite)]
+    return text
+
+
 def _appetite_sentence(names, lows, highs, appetite, what="P(shortfall)"):
     groups = {"within": [], "above": [], "undecided": []}
     for name, low, high in zip(names, lows, highs):

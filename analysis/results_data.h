@@ -22,8 +22,11 @@ namespace shortfall {
 // Major.minor. Readers refuse a major version they do not know. 1.1 added
 // the envelope (analysis/results_envelope.h): a checksummed header in the
 // file's first 512 bytes, which HDF5 readers skip; 1.0 files have none.
+// 1.2: the engine's own samplers (docs/model.md section 8; the numbers
+// moved within Monte Carlo error) and the root attribute `isa`. Parts and
+// checkpoints of different versions are never combined.
 inline constexpr int k_format_version_major = 1;
-inline constexpr int k_format_version_minor = 1;
+inline constexpr int k_format_version_minor = 2;
 inline constexpr const char* k_format_name = "shortfall-results";
 
 struct ResultsMetadata {
@@ -38,6 +41,10 @@ struct ResultsMetadata {
   int complete = 0;
   double elapsed_seconds = 0.0;
   std::string host;
+  // The instruction-set path(s) that computed the runs (sim/engine/isa.h):
+  // "avx512", or "avx2,avx512" for a merge of parts run on different CPUs.
+  // Every path gives the same bits. Empty in files before 1.2.
+  std::string isa;
   std::string format_version;  // filled by the reader, "1.0"
 
   std::vector<std::string> structure_names;

@@ -63,6 +63,7 @@ const std::vector<MetadataAttribute>& metadata_attributes() {
       {"complete", &M::complete},
       {"elapsed_seconds", &M::elapsed_seconds},
       {"host", &M::host},
+      {"isa", &M::isa, true},  // since 1.2
   };
   return attributes;
 }

@@ -70,6 +70,8 @@ using MetadataField = std::variant<std::string ResultsMetadata::*, std::uint64_t
 struct MetadataAttribute {
   const char* name;
   MetadataField field;
+  // Absent from files of an earlier minor version: read as empty (text) or 0.
+  bool added_later = false;
 };
 
 const std::vector<MetadataAttribute>& metadata_attributes();

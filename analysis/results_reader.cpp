@@ -45,6 +45,7 @@ std::optional<int> major_version(std::string_view version) {
 ResultsMetadata read_metadata(hid_t file) {
   ResultsMetadata meta;
   for (const MetadataAttribute& attribute : metadata_attributes()) {
+    if (attribute.added_later && !open_attribute(file, attribute.name)) continue;
     std::visit(
         [&](auto field) {
           auto& value = meta.*field;

@@ -1,18 +1,20 @@
 #include "indicator.h"
 
+#include "isa.h"
+
 namespace shortfall {
 
-// GCC's function multiversioning: one body compiled for baseline x86-64
-// (SSE2) and for AVX2, chosen once by the CPU. Neither clone may contract a
-// multiply and an add into an FMA (ISO C++ mode sets -ffp-contract=off, and
-// "avx2" alone does not enable FMA), and the loop has no reduction to
-// reorder, so both give the bits of the scalar formulas on every x86-64 node.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-void advance_indicators(const IndicatorProcesses& processes, int month, double feedback,
-                        std::span<const double> shock, std::span<double> latent,
-                        std::span<double> rate_sum) {
+namespace {
+
+// The body of advance_indicators, compiled twice below: for baseline x86-64
+// (SSE2) and for AVX2. Neither may contract a multiply and an add into an
+// FMA (the build passes -ffp-contract=off, and "avx2" alone does not enable
+// FMA), and the loops have no reduction to reorder, so both give the bits of
+// the scalar formulas.
+[[gnu::always_inline]] inline void advance_indicators_body(const IndicatorProcesses& processes, int month,
+                                                           double feedback, std::span<const double> shock,
+                                                           std::span<double> latent,
+                                                           std::span<double> rate_sum) {
   const std::size_t k = latent.size();
   const double t = month;
   const double* __restrict logit_baseline = processes.logit_baseline.data();
@@ -30,6 +32,34 @@ void advance_indicators(const IndicatorProcesses& processes, int month, double f
     x[i] = next;
   }
   for (std::size_t i = 0; i < k; ++i) sum[i] += logistic(x[i]);
+}
+
+void advance_indicators_baseline(const IndicatorProcesses& processes, int month, double feedback,
+                                 std::span<const double> shock, std::span<double> latent,
+                                 std::span<double> rate_sum) {
+  advance_indicators_body(processes, month, feedback, shock, latent, rate_sum);
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+[[gnu::target("avx2")]] void advance_indicators_avx2(const IndicatorProcesses& processes, int month,
+                                                     double feedback, std::span<const double> shock,
+                                                     std::span<double> latent, std::span<double> rate_sum) {
+  advance_indicators_body(processes, month, feedback, shock, latent, rate_sum);
+}
+#endif
+
+}  // namespace
+
+// The path is SHORTFALL_ISA's (isa.h), not only the CPU's, so that a forced
+// `scalar` runs the baseline code and the tests can compare the two.
+void advance_indicators(const IndicatorProcesses& processes, int month, double feedback,
+                        std::span<const double> shock, std::span<double> latent,
+                        std::span<double> rate_sum) {
+#if defined(__GNUC__) && defined(__x86_64__)
+  static const bool vector_path = isa_in_use() != Isa::scalar;
+  if (vector_path) return advance_indicators_avx2(processes, month, feedback, shock, latent, rate_sum);
+#endif
+  advance_indicators_baseline(processes, month, feedback, shock, latent, rate_sum);
 }
 
 int threshold_count(double target, int cases) {

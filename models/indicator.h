@@ -8,11 +8,12 @@
 #include <vector>
 
 #include "portable_exp.h"
+#include "portable_log.h"
 #include "scenario.h"
 
 namespace shortfall {
 
-inline double logit(double p) { return std::log(p / (1.0 - p)); }
+inline double logit(double p) { return portable_log(p / (1.0 - p)); }
 inline double logistic(double x) { return 1.0 / (1.0 + portable_exp(-x)); }
 
 // The constants of one indicator's latent process, in the form the monthly

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "calendar.h"
+#include "portable_pow.h"
 
 namespace shortfall {
 
@@ -13,7 +14,7 @@ OperatingCostModel::OperatingCostModel(const ProviderFinance& provider, double a
   for (int t = 1; t <= horizon_months; ++t) {
     monthly_scale_[static_cast<std::size_t>(t - 1)] =
         (1.0 + provider.underlying_deficit) *
-        (annual_value * std::pow(1.0 + provider.cost_growth, financial_year(t)) / 12.0);
+        (annual_value * portable_integer_power(1.0 + provider.cost_growth, financial_year(t)) / 12.0);
   }
 }
 

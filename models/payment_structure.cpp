@@ -3,11 +3,12 @@
 #include <cmath>
 
 #include "calendar.h"
+#include "portable_pow.h"
 
 namespace shortfall {
 
 double contract_value_in_year(const Contract& contract, int year) {
-  return contract.annual_value * std::pow(1.0 + contract.income_growth, year);
+  return contract.annual_value * portable_integer_power(1.0 + contract.income_growth, year);
 }
 
 double efficient_cost_payment(const Contract& contract, const DemandModel& demand, int month,

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <limits>
 
 namespace shortfall {
 
@@ -50,6 +51,24 @@ inline double portable_exp(double x) {
   const auto n_bits = std::bit_cast<std::int64_t>(shifted) - std::bit_cast<std::int64_t>(k_round);
   const double scale = std::bit_cast<double>(static_cast<std::uint64_t>(n_bits + 1023) << 52);
   return p * scale;
+}
+
+// exp(x) over the whole double range, for values that may legitimately
+// overflow (the demand process, growth factors): +inf above ln(DBL_MAX), 0
+// below the log of the least subnormal, NaN for NaN, as the C library's, so
+// the engine's overflow guard sees an overflow instead of a clamped,
+// finite, wrong number. portable_exp between -708 and 709; beyond, the
+// square of portable_exp(x/2) (within twice its error; subnormal results
+// lose bits as every subnormal does).
+inline double portable_exp_full_range(double x) {
+  constexpr double k_log_max = 709.782712893383973;    // ln(DBL_MAX), rounded down
+  constexpr double k_log_least = -745.133219101941108;  // ln(2^-1074), rounded up
+  if (x > k_log_max) return std::numeric_limits<double>::infinity();
+  if (x < k_log_least) return 0.0;
+  if (x >= -708.0 && x <= 709.0) return portable_exp(x);
+  if (!(x == x)) return x;  // NaN
+  const double half = portable_exp(0.5 * x);
+  return half * half;
 }
 
 }  // namespace shortfall

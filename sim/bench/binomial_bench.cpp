@@ -1,6 +1,6 @@
 // shortfall_binomial_bench: nanoseconds per binomial draw of the sampler
 // built for a fixed n (sim/engine/binomial_sampler.h) against Boost's
-// binomial_distribution built per draw, as the engine's `binomial` does,
+// binomial_distribution built per draw, as the engine before format 1.2 drew,
 // when the probability changes from draw to draw.
 //
 // Both take their words from one RandomStream (Philox4x64-10), whose cost

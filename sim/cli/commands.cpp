@@ -21,6 +21,7 @@
 #include "sim/engine/cluster.h"
 #include "sim/engine/errors.h"
 #include "sim/engine/mpi_job.h"
+#include "models/isa.h"
 #include "sim/input/scenario_loader.h"
 
 namespace shortfall {
@@ -230,6 +231,15 @@ int run_on_rank_zero(int argc, char** argv) {
   }
 
   return exit_code_of([&] {
+    // A bad SHORTFALL_ISA is the user's input: refused before any work by
+    // every command that computes runs or writes a results file.
+    if (!*summary) {
+      try {
+        isa_in_use();
+      } catch (const IsaError& error) {
+        throw InputError(error.what());
+      }
+    }
     if (*run) return run_study(run_request, joined_command_line(argc, argv));
     if (*check) return check_study(check_request);
     if (*summary) return print_summary(summary_request.path, summary_request.format);

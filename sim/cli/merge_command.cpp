@@ -117,6 +117,18 @@ ScenarioTally gather_blocks(const std::vector<Part>& parts, const Scenario& scen
   return tally;
 }
 
+// The paths that computed the parts, each once, in shard order: parts run on
+// different CPUs may have used different paths, which give the same bits.
+std::string isas_of(const std::vector<Part>& parts) {
+  std::string isas;
+  for (const Part& part : parts) {
+    const std::string& isa = part.data.meta.isa;
+    if (isa.empty() || ("," + isas + ",").find("," + isa + ",") != std::string::npos) continue;
+    isas += (isas.empty() ? "" : ",") + isa;
+  }
+  return isas;
+}
+
 }  // namespace
 
 int merge_shard_files(const MergeRequest& request, const std::string& command_line) {
@@ -143,6 +155,7 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
   const bool stopping = study.scenarios.front().simulation.stops_on_precision();
   if (stopping) merged.target_met.assign(scenario_count, 0);
   for (const Part& part : parts) merged.meta.elapsed_seconds += part.data.meta.elapsed_seconds;
+  merged.meta.isa = isas_of(parts);
   for (std::size_t s = 0; s < scenario_count; ++s) {
     const Scenario& scenario = study.scenarios[s];
     const int index = static_cast<int>(s);

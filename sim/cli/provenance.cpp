@@ -8,6 +8,7 @@
 
 #include "git_revision.h"  // generated at build time: SHORTFALL_GIT_REVISION
 #include "sim/engine/mpi_job.h"
+#include "models/isa.h"
 
 #ifndef SHORTFALL_VERSION
 #define SHORTFALL_VERSION "0.0.0"
@@ -20,8 +21,11 @@ std::string program_version() { return SHORTFALL_VERSION; }
 std::string git_revision() { return SHORTFALL_GIT_REVISION; }
 
 std::string version_text() {
+  std::string paths;
+  for (const Isa isa : isas_supported()) paths += (paths.empty() ? "" : ", ") + std::string(isa_name(isa));
   return program_version() + " (" + git_revision() + ")" +
-         (mpi::built_with_mpi() ? ", with MPI" : ", without MPI");
+         (mpi::built_with_mpi() ? ", with MPI" : ", without MPI") +
+         "\ninstruction paths this CPU can use: " + paths + " (SHORTFALL_ISA chooses; default: the last)";
 }
 
 std::string utc_now() {

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "sim/cli/provenance.h"
+#include "models/isa.h"
 
 namespace shortfall {
 
@@ -22,6 +23,7 @@ ResultsMetadata describe_run(const LoadedStudy& study, const std::string& comman
   meta.command_line = command_line;
   meta.complete = 0;
   meta.host = host_name();
+  meta.isa = isa_name(isa_in_use());
   for (const auto& structure : first.main_contract().structures) {
     meta.structure_names.push_back(structure.name);
     meta.withhold_fraction.push_back(structure.withhold_fraction);

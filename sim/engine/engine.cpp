@@ -1,6 +1,7 @@
 #include "sim/engine/engine.h"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <utility>
 
@@ -68,44 +69,81 @@ RunDraws::RunDraws(const Scenario& scenario, int holder)
       indicators_(static_cast<int>(indicators_of_holder(scenario, holder).size())),
       periods_(periods_of_holder(scenario, holder)),
       demand_processes_(demand_processes_of_holder(scenario, holder)),
-      indicator_groups_((indicators_ + 3) / 4) {
+      indicator_groups_((indicators_ + 3) / 4),
+      isa_(isa_in_use()) {
   const auto months = static_cast<std::size_t>(months_);
   const auto indicators = static_cast<std::size_t>(indicators_);
   shocks_.demand.resize(months * static_cast<std::size_t>(demand_processes_));
   shocks_.cost.resize(demand_processes_ > 0 ? months : 0);
   shocks_.performance.resize(months * indicators);
   measurement_blocks_.resize(static_cast<std::size_t>(periods_) * indicators);
+  samplers_.resize(indicators);
+  add_run_blocks();
+}
+
+void RunDraws::add_run_blocks() {
+  // Every Philox block a run opens, in the order draw() uses them. Only the
+  // counter's first word, the run, changes from run to run (draw() sets it).
+  // The measurement streams' first blocks are shared by every structure.
+  const std::uint64_t run = 0;
+  const auto counter = [](const StreamAddress& address, std::uint64_t flag) {
+    const auto c = detail::counter_of(address, flag);
+    return std::array<std::uint64_t, 4>{c.v[0], c.v[1], c.v[2], c.v[3]};
+  };
+  for (int k = 1; k <= periods_; ++k) {
+    for (int i = 0; i < indicators_; ++i) {
+      blocks_.add(counter({run, provider_, static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i),
+                           Purpose::measurement},
+                          0));
+    }
+  }
+  // The normals' opening blocks, in the layout of opening_word(): the word of
+  // a block is the draw's index modulo 4 (the month - 1 for demand and cost,
+  // else the indicator). A segment's demand stream carries the segment's
+  // position as its indicator; alliance-wide indicators (no demand
+  // processes) draw no cash shocks.
+  for (int g = 0; demand_processes_ > 0 && 4 * g < months_; ++g) {
+    const auto group = static_cast<std::uint32_t>(g);
+    for (int segment = 0; segment < demand_processes_; ++segment) {
+      blocks_.add(counter({run, provider_, group, static_cast<std::uint32_t>(segment), Purpose::demand},
+                          detail::k_opening_flag));
+    }
+    blocks_.add(counter({run, provider_, group, 0, Purpose::cost}, detail::k_opening_flag));
+  }
+  for (int t = 1; t <= months_; ++t) {
+    for (int g = 0; g < indicator_groups_; ++g) {
+      blocks_.add(counter({run, provider_, static_cast<std::uint32_t>(t), static_cast<std::uint32_t>(g),
+                           Purpose::performance},
+                          detail::k_opening_flag));
+    }
+  }
 }
 
 void RunDraws::draw(std::uint64_t run) {
   run_ = run;
-  // The measurement streams' first blocks, shared by every structure.
-  for (int k = 1; k <= periods_; ++k) {
-    for (int i = 0; i < indicators_; ++i) {
-      measurement_blocks_[static_cast<std::size_t>((k - 1) * indicators_ + i)] = RandomStream::first_block(
-          key_, {run, provider_, static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i),
-                 Purpose::measurement});
-    }
+  // The run's blocks side by side (philox_batch.h: the same words as one at a time).
+  blocks_.set_counter_word(0, run);
+  blocks_.compute({key_.seed, key_.shock_key}, isa_);
+
+  std::size_t next = 0;  // the next block of blocks_, in the order added
+  for (auto& first : measurement_blocks_) {
+    first = {{blocks_.word(next, 0), blocks_.word(next, 1), blocks_.word(next, 2), blocks_.word(next, 3)}};
+    ++next;
   }
-  // The normals, in the layout of opening_word(): the word of a block is the
-  // draw's index modulo 4 (the month - 1 for demand and cost, else the indicator).
-  // A segment's demand stream carries the segment's position as its
-  // indicator; alliance-wide indicators (no demand processes) draw no cash shocks.
   for (int g = 0; demand_processes_ > 0 && 4 * g < months_; ++g) {
-    const auto group = static_cast<std::uint32_t>(g);
     for (int segment = 0; segment < demand_processes_; ++segment) {
       const auto process = static_cast<std::uint32_t>(segment);
-      const auto demand_block = opening_block(key_, {run, provider_, group, process, Purpose::demand});
+      const std::size_t demand_block = next++;
       for (int word = 0; word < 4 && 4 * g + word < months_; ++word) {
         const auto month = static_cast<std::uint32_t>(4 * g + word + 1);
-        DrawStream demand(key_, {run, provider_, month, process, Purpose::demand}, demand_block.v[word]);
+        DrawStream demand(key_, {run, provider_, month, process, Purpose::demand}, blocks_.word(demand_block, word));
         shocks_.demand[static_cast<std::size_t>(segment * months_) + month - 1] = standard_normal(demand);
       }
     }
-    const auto cost_block = opening_block(key_, {run, provider_, group, 0, Purpose::cost});
+    const std::size_t cost_block = next++;
     for (int word = 0; word < 4 && 4 * g + word < months_; ++word) {
       const auto month = static_cast<std::uint32_t>(4 * g + word + 1);
-      DrawStream cost(key_, {run, provider_, month, 0, Purpose::cost}, cost_block.v[word]);
+      DrawStream cost(key_, {run, provider_, month, 0, Purpose::cost}, blocks_.word(cost_block, word));
       shocks_.cost[month - 1] = standard_normal(cost);
     }
   }
@@ -114,11 +152,11 @@ void RunDraws::draw(std::uint64_t run) {
     const auto month = static_cast<std::uint32_t>(t);
     double* shocks = shocks_.performance.data() + static_cast<std::size_t>(t - 1) * indicators;
     for (int g = 0; g < indicator_groups_; ++g) {
-      const auto block =
-          opening_block(key_, {run, provider_, month, static_cast<std::uint32_t>(g), Purpose::performance});
+      const std::size_t block = next++;
       for (int word = 0; word < 4 && 4 * g + word < indicators_; ++word) {
         const auto indicator = static_cast<std::uint32_t>(4 * g + word);
-        DrawStream performance(key_, {run, provider_, month, indicator, Purpose::performance}, block.v[word]);
+        DrawStream performance(key_, {run, provider_, month, indicator, Purpose::performance},
+                               blocks_.word(block, word));
         shocks[indicator] = standard_normal(performance);
       }
     }
@@ -132,9 +170,15 @@ RandomStream RunDraws::measurement_stream(int period, int indicator) const {
                       measurement_blocks_[static_cast<std::size_t>((period - 1) * indicators_ + indicator)]);
 }
 
+const BinomialSampler& RunDraws::sampler_for(int indicator, int cases) {
+  auto& slot = samplers_[static_cast<std::size_t>(indicator)];
+  if (!slot || slot->cases() != cases) slot.emplace(cases);
+  return *slot;
+}
+
 int RunDraws::cases_met(int period, int indicator, int cases, double probability) {
   auto stream = measurement_stream(period, indicator);
-  return binomial(stream, cases, probability);
+  return sampler_for(indicator, cases).draw(probability, stream);
 }
 
 TallyShape tally_shape(const Scenario& scenario, bool keep_runs) {

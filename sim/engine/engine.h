@@ -16,6 +16,8 @@
 #include "models/network_run.h"
 #include "models/provider_run.h"
 #include "models/scenario.h"
+#include "sim/engine/binomial_sampler.h"
+#include "sim/engine/philox_batch.h"
 #include "sim/engine/random_streams.h"
 
 namespace shortfall {
@@ -57,7 +59,11 @@ class RunDraws final : public MeasurementSampler {
   int cases_met(int period, int indicator, int cases, double probability) override;
 
  private:
+  // The counters of every block draw() opens, but for the run (set there).
+  void add_run_blocks();
   RandomStream measurement_stream(int period, int indicator) const;
+  // The sampler for `cases` of stream indicator `indicator`, built on first use.
+  const BinomialSampler& sampler_for(int indicator, int cases);
 
   StreamKey key_;
   std::uint32_t provider_;
@@ -69,6 +75,9 @@ class RunDraws final : public MeasurementSampler {
   int indicator_groups_;  // opening blocks of performance shocks per month: ceil(K / 4)
   RunShocks shocks_;
   std::vector<PhiloxBlock> measurement_blocks_;  // [P][K]: first blocks of the measurement streams
+  std::vector<std::optional<BinomialSampler>> samplers_;  // [K]
+  Isa isa_;             // the path that computes the run's blocks (philox_batch.h)
+  PhiloxBatch blocks_;  // every block a run opens, computed side by side
 };
 
 // A scenario's kernel, built once and shared by the threads: the

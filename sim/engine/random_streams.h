@@ -14,10 +14,10 @@
 // stream*, addressed by the draw's full identity. A normal is still a pure
 // function of its identity, and one that takes extra words shifts no other.
 //
-// A binomial measurement draw has a stream of its own, (run, period,
-// indicator): its slow path takes two or three uniforms 40 % of the time, so
-// the whole first block of that stream is computed once per run and shared
-// by the structures.
+// A binomial measurement draw (binomial_sampler.h) has a stream of its own,
+// (run, period, indicator): BTRD takes two or more uniforms a quarter of the
+// time, so the whole first block of that stream is computed once per run
+// and shared by the structures.
 #pragma once
 
 #include <cstdint>
@@ -177,13 +177,9 @@ class DrawStream {
   std::optional<RandomStream> fallback_;
 };
 
-// A standard normal draw (Boost.Random's ziggurat).
+// A standard normal draw: Boost.Random's ziggurat, with the project's
+// portable exp and log in its rare wedge and tail steps (random_streams.cpp).
 double standard_normal(RandomStream& stream);
 double standard_normal(DrawStream& stream);
-
-// An exact Binomial(cases, probability) draw (Boost.Random: inversion for
-// small means, BTRD otherwise). Probabilities at or beyond 0 and 1 give 0
-// and `cases`.
-int binomial(RandomStream& stream, int cases, double probability);
 
 }  // namespace shortfall

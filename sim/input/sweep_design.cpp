@@ -13,6 +13,8 @@
 #include <fmt/ranges.h>
 #include <boost/random/uniform_int_distribution.hpp>
 
+#include "models/portable_exp.h"
+#include "models/portable_log.h"
 #include "sim/engine/random_streams.h"
 #include "sim/input/sobol_sequence.h"
 
@@ -91,10 +93,10 @@ double range_value(const LatinHypercubeRange& range, double fraction) {
     const double span = range.high - range.low + 1.0;
     return std::min(range.low + std::floor(fraction * span), range.high);
   }
-  const double from = range.log ? std::log(range.low) : range.low;
-  const double to = range.log ? std::log(range.high) : range.high;
+  const double from = range.log ? portable_log(range.low) : range.low;
+  const double to = range.log ? portable_log(range.high) : range.high;
   const double mapped = std::lerp(from, to, fraction);
-  const double value = range.log ? std::exp(mapped) : mapped;
+  const double value = range.log ? portable_exp(mapped) : mapped;
   return std::clamp(value, range.low, range.high);
 }
 

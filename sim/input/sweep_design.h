@@ -96,13 +96,11 @@ Design zip_design(std::span<const DesignAxis> axes);
 //
 // Values never leave [low, high]: the position is mapped through std::lerp
 // (monotone, exact at both ends, no overflow on wide ranges), in ln space
-// through std::exp for log ranges, then clamped. A stratum edge is rarely a
+// through the project's portable_log and portable_exp for log ranges (the
+// same bits on every CPU, unlike glibc's), then clamped. A stratum edge is rarely a
 // double, so a point within half a unit in the last place of an edge may
 // round to its other side: the chance is about the spacing of doubles over
 // the stratum width, negligible unless strata are only hundreds of ulps wide.
-// Log ranges call glibc's log and exp, which may round the last bit
-// differently on CPUs with and without FMA (see models/portable_exp.h).
-//
 // Throws std::invalid_argument for points < 1, low >= high, non-finite bounds,
 // log with low <= 0, no ranges, or a key listed twice.
 Design latin_hypercube_design(std::span<const LatinHypercubeRange> ranges, int points,

@@ -70,6 +70,7 @@ ResultsData sample_results(int scenarios = 2, int structures = 3, int months = 6
   meta.complete = 1;
   meta.elapsed_seconds = 12.375;
   meta.host = "";  // empty text must survive too
+  meta.isa = "avx2,avx512";
   const std::vector<std::string> names{"bonus", "withhold", "advance", "hybrid_0.5"};
   const std::vector<double> fractions{0.0, 1.0, 0.0, 0.5};
   for (int v = 0; v < structures; ++v) {
@@ -160,7 +161,7 @@ void require_same_results(const ScenarioResults& a, const ScenarioResults& b) {
 void require_same_data(const ResultsData& written, const ResultsData& read) {
   const ResultsMetadata& a = written.meta;
   const ResultsMetadata& b = read.meta;
-  CHECK(b.format_version == "1.1");
+  CHECK(b.format_version == "1.2");
   CHECK(a.program_version == b.program_version);
   CHECK(a.git_revision == b.git_revision);
   CHECK(a.seed == b.seed);
@@ -173,6 +174,7 @@ void require_same_data(const ResultsData& written, const ResultsData& read) {
   CHECK(std::bit_cast<std::uint64_t>(a.elapsed_seconds) ==
         std::bit_cast<std::uint64_t>(b.elapsed_seconds));
   CHECK(a.host == b.host);
+  CHECK(a.isa == b.isa);
   CHECK(a.structure_names == b.structure_names);
   CHECK(same_bits(a.withhold_fraction, b.withhold_fraction));
   CHECK(a.indicator_ids == b.indicator_ids);
@@ -662,9 +664,25 @@ TEST_CASE("results file: read refuses what is not a readable results file", "[re
       const fs::path path = folder / "other.h5";
       fs::copy_file(valid, path);
       rewrite_text_attribute(path, "format", "someone-elses-results");
-      prepare(path, "1.1");
+      prepare(path, "1.2");
       REQUIRE_THROWS_WITH(read_results_file(path),
                           Catch::Contains("other.h5") && Catch::Contains("someone-elses-results"));
+    }
+
+    DYNAMIC_SECTION((sealed ? "sealed again: " : "without an envelope: ") << "a 1.1 file has no isa") {
+      // The attribute came with 1.2: an older file reads, its path unknown.
+      const fs::path path = folder / "older.h5";
+      fs::copy_file(valid, path);
+      rewrite_text_attribute(path, "format_version", "1.1");
+      {
+        H5Handle file = H5Handle::file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "opening");
+        require(H5Adelete(file.get(), "isa"), "deleting");
+      }
+      prepare(path, "1.1");
+      const ResultsData read = read_results_file(path);
+      CHECK(read.meta.format_version == "1.1");
+      CHECK(read.meta.isa.empty());
+      CHECK(read.meta.host == "");
     }
 
     DYNAMIC_SECTION((sealed ? "sealed again: " : "without an envelope: ") << "format version 2.0") {
@@ -686,7 +704,7 @@ TEST_CASE("results file: read refuses what is not a readable results file", "[re
             H5Handle::file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "opening");
         require(H5Ldelete(file.get(), "support_p95", H5P_DEFAULT), "deleting");
       }
-      prepare(path, "1.1");
+      prepare(path, "1.2");
       REQUIRE_THROWS_WITH(read_results_file(path), Catch::Contains("missing_variable.h5") &&
                                                        Catch::Contains("'support_p95' is missing"));
     }
@@ -706,7 +724,7 @@ TEST_CASE("results file: read refuses what is not a readable results file", "[re
                                          H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                               "creating");
       }
-      prepare(path, "1.1");
+      prepare(path, "1.2");
       REQUIRE_THROWS_WITH(read_results_file(path),
                           Catch::Contains("'min_cash_mean' has shape (2, 2), expected (2, 3)"));
     }
@@ -717,7 +735,7 @@ TEST_CASE("results file: read refuses what is not a readable results file", "[re
     fs::copy_file(valid, path);
     strip_envelope(path);
     const ResultsData read = read_results_file(path);
-    CHECK(read.meta.format_version == "1.1");
+    CHECK(read.meta.format_version == "1.2");
     CHECK(read.scenarios.size() == sample_results().scenarios.size());
   }
 

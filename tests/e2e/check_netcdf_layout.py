@@ -50,7 +50,7 @@ RUN_RECORDS = [
 ROOT_ATTRIBUTES = [
     "format", "format_version", "program_version", "git_revision", "seed", "runs",
     "horizon_months", "created_utc", "scenario_toml", "command_line", "complete",
-    "elapsed_seconds", "host",
+    "elapsed_seconds", "host", "isa",
 ]
 
 
@@ -106,7 +106,7 @@ def main():
                     fail(f"root attribute {attribute} missing")
             if ds.attrs["format"] != "shortfall-results":
                 fail(f"format is {ds.attrs['format']!r}")
-            for text in ["format", "format_version", "scenario_toml", "host"]:
+            for text in ["format", "format_version", "scenario_toml", "host", "isa"]:
                 if not isinstance(ds.attrs[text], str):
                     fail(f"attribute {text} reads as {type(ds.attrs[text]).__name__}, not str")
 

@@ -175,12 +175,14 @@ def certain_shortfall_warnings(source, structures=("withhold", "advance")):
                    for name in structures)
 
 
-def run_binary(*args, cwd=None):
-    """Runs shortfall with ARGS; returns (exit code, stdout, stderr) as text."""
+def run_binary(*args, cwd=None, env=None):
+    """Runs shortfall with ARGS; returns (exit code, stdout, stderr) as text.
+    ENV: variables added to this process's environment."""
     assert BINARY.is_file(), f"no shortfall executable at {BINARY} (set SHORTFALL_BIN)"
     completed = subprocess.run(
         [str(BINARY), *[str(a) for a in args]],
         cwd=cwd,
+        env=None if env is None else {**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=COMMAND_TIMEOUT_SECONDS,
@@ -189,9 +191,9 @@ def run_binary(*args, cwd=None):
     return completed.returncode, completed.stdout, completed.stderr
 
 
-def run_ok(*args, cwd=None):
+def run_ok(*args, cwd=None, env=None):
     """Runs shortfall and requires exit 0; returns (stdout, stderr)."""
-    code, out, err = run_binary(*args, cwd=cwd)
+    code, out, err = run_binary(*args, cwd=cwd, env=env)
     assert code == 0, f"shortfall {' '.join(map(str, args))} exited {code}\nstdout:\n{out}\nstderr:\n{err}"
     return out, err
 
@@ -245,7 +247,8 @@ def open_results(path):
 
 
 # docs/model.md section 7: only these may differ between two runs of the same work.
-INVOCATION_ATTRIBUTES = {"created_utc", "command_line", "elapsed_seconds", "host"}
+# `isa`: the instruction-set path, which the CPU or SHORTFALL_ISA chooses; every path gives the same bits.
+INVOCATION_ATTRIBUTES = {"created_utc", "command_line", "elapsed_seconds", "host", "isa"}
 
 
 def datasets_of(path):

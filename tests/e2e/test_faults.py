@@ -310,7 +310,7 @@ def test_damaged_blocks_inside_a_sound_part_file_are_refused(made, tmp_path):
         blocks = f["shard"][name][()]
         blocks[len(blocks) // 2] ^= 0xFF
         f["shard"][name][...] = blocks
-    seal(part, "1.1")
+    seal(part, "1.2")
     out = tmp_path / "merged.h5"
     assert_refused(*run_binary("merge", "-o", out, first, part, "--quiet"), part)
     assert not out.exists()
@@ -419,7 +419,7 @@ def test_the_python_checksum_agrees_with_the_program(made, tmp_path):
     # The envelope is documented well enough to be checked by another program.
     copy = tmp_path / "copy.h5"
     shutil.copy(made["finished"], copy)
-    seal(copy, "1.1")
+    seal(copy, "1.2")
     assert copy.read_bytes() == made["finished"].read_bytes()
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import (SOURCE_DIR, assert_same_bits, assert_same_work_attributes, datasets_of,
-                      open_results, run_ok, text_attribute)
+                      open_results, root_attributes, run_binary, run_ok, text_attribute)
 
 STRUGGLING = SOURCE_DIR / "scenarios" / "struggling-trust.toml"
 # Not a multiple of any plausible block size, so a partial last block is exercised.
@@ -74,3 +74,47 @@ def test_two_seeds_give_different_results(tmp_path, small_scenario):
         toml_a = text_attribute(a.attrs["scenario_toml"])
         toml_b = text_attribute(b.attrs["scenario_toml"])
         assert "seed = 1\n" in toml_a and "seed = 2\n" in toml_b
+
+
+# SHORTFALL_ISA (docs/model.md, "The same bits on every CPU"): every
+# instruction-set path this CPU has gives the same bits, and the file says
+# which path made it.
+def _paths_this_cpu_has():
+    out, _ = run_ok("--version")
+    line = next(line for line in out.splitlines() if line.startswith("instruction paths this CPU can use:"))
+    return line.split(":", 1)[1].split("(")[0].replace(" ", "").split(",")
+
+
+def test_version_lists_the_paths_this_cpu_has():
+    paths = _paths_this_cpu_has()
+    assert paths[0] == "scalar"
+    assert set(paths) <= {"scalar", "avx2", "avx512"}
+
+
+def test_every_instruction_path_gives_the_same_bits(tmp_path):
+    paths = _paths_this_cpu_has()
+    files = {}
+    for isa in paths:
+        files[isa] = tmp_path / f"{isa}.h5"
+        run_ok("run", STRUGGLING, "--runs", 1500, "--keep-runs", "-o", files[isa], "--quiet",
+               env={"SHORTFALL_ISA": isa})
+        assert text_attribute(root_attributes(files[isa])["isa"]) == isa
+    default = tmp_path / "default.h5"
+    run_ok("run", STRUGGLING, "--runs", 1500, "--keep-runs", "-o", default, "--quiet")
+    assert text_attribute(root_attributes(default)["isa"]) == paths[-1]  # the best the CPU has
+    for isa in paths:
+        assert_same_bits(files[paths[0]], files[isa])
+        assert_same_work_attributes(files[paths[0]], files[isa])
+
+
+@pytest.mark.parametrize("value, says", [
+    ("sse9", "SHORTFALL_ISA=sse9 is not a path: one of scalar, avx2, avx512"),
+    ("AVX2", "SHORTFALL_ISA=AVX2 is not a path"),
+])
+def test_an_unknown_instruction_path_is_refused_before_any_output(tmp_path, value, says):
+    output = tmp_path / "never.h5"
+    code, _, err = run_binary("run", STRUGGLING, "--runs", 100, "-o", output, "--quiet",
+                              env={"SHORTFALL_ISA": value})
+    assert code == 1, err  # invalid input
+    assert says in err and "this CPU can run scalar" in err
+    assert not output.exists()

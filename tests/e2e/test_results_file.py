@@ -67,7 +67,7 @@ RUN_RECORDS = ["shortfall", "first_shortfall_month", "months_in_shortfall", "min
 
 ROOT_ATTRIBUTES = ["format", "format_version", "seed", "runs", "horizon_months", "scenario_toml",
                    "command_line", "complete", "created_utc", "program_version",
-                   "elapsed_seconds", "host"]
+                   "elapsed_seconds", "host", "isa"]
 
 
 # ---------------------------------------------------------------------------
@@ -162,6 +162,7 @@ def test_root_attributes(plain_file):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", text_attribute(attrs["created_utc"]))
     assert text_attribute(attrs["program_version"])
     assert text_attribute(attrs["host"])
+    assert text_attribute(attrs["isa"]) in {"scalar", "avx2", "avx512"}
     assert float(attrs["elapsed_seconds"]) >= 0.0
     command_line = text_attribute(attrs["command_line"])
     assert " run " in command_line and str(STRUGGLING) in command_line

@@ -3,6 +3,9 @@
 #include "sim/cli/provenance.h"
 
 #include <regex>
+#include <string>
+
+#include "models/isa.h"
 
 #include <catch2/catch.hpp>
 
@@ -21,10 +24,18 @@ TEST_CASE("provenance: the time is UTC to the second, ISO 8601", "[provenance]")
   CHECK(std::regex_match(utc_now(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
 }
 
-TEST_CASE("provenance: --version names the version, the revision and MPI", "[provenance]") {
+TEST_CASE("provenance: --version names the version, the revision, MPI and the instruction paths",
+          "[provenance]") {
   const std::string text = version_text();
   CHECK(text.starts_with(program_version() + " (" + git_revision() + "), with"));
-  CHECK((text.ends_with(", with MPI") || text.ends_with(", without MPI")));
+  const auto line_end = text.find('\n');
+  REQUIRE(line_end != std::string::npos);
+  const std::string first_line = text.substr(0, line_end);
+  CHECK((first_line.ends_with(", with MPI") || first_line.ends_with(", without MPI")));
+  std::string paths;
+  for (const Isa isa : isas_supported()) paths += (paths.empty() ? "" : ", ") + std::string(isa_name(isa));
+  CHECK(text.substr(line_end + 1) ==
+        "instruction paths this CPU can use: " + paths + " (SHORTFALL_ISA chooses; default: the last)");
   CHECK_FALSE(program_version().empty());
   CHECK_FALSE(host_name().empty());
 }

@@ -51,6 +51,16 @@ void check_parts(const std::vector<Part>& parts) {
                                    meta.format_version, first.path.string(),
                                    reference.format_version));
     }
+    // Runs of another format were drawn by other samplers (1.1 and 1.2:
+    // docs/model.md section 8): a merged file must not carry them under
+    // this version's name.
+    const std::string ours = fmt::format("{}.{}", k_format_version_major, k_format_version_minor);
+    if (meta.format_version != ours) {
+      throw InputError(fmt::format("{}: written by results format {}; this shortfall merges parts of "
+                                   "format {}: merge them with the shortfall that made them, or run "
+                                   "the shards again",
+                                   name, meta.format_version, ours));
+    }
     if (part.data.shard.count != count) {
       throw InputError(fmt::format("{}: shard {} of a split into {}, but {} is of a split into {}",
                                    name, which, part.data.shard.count, first.path.string(), count));

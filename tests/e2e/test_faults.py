@@ -458,6 +458,33 @@ def test_a_newer_minor_version_is_read(made, tmp_path):
     assert "P(shortfall)" in out and err == ""
 
 
+def as_format_1_1(part, path):
+    """A copy of PART at PATH as a shortfall of results format 1.1 wrote it."""
+    shutil.copy(part, path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["format_version"] = "1.1"
+        del f.attrs["isa"]
+    seal(path, "1.1")
+    return path
+
+
+def test_merge_refuses_parts_of_another_minor_version(made, tmp_path):
+    # Runs of format 1.1 were drawn with other samplers (docs/model.md
+    # section 8): a merged 1.2 file must not carry them, mixed or alone.
+    first, second = made["parts"]
+    older_first = as_format_1_1(first, tmp_path / "part-1.h5")
+    older_second = as_format_1_1(second, tmp_path / "part-2.h5")
+    out = tmp_path / "merged.h5"
+    code, stdout, err = run_binary("merge", "-o", out, first, older_second, "--quiet")
+    assert (code, stdout) == (1, "")
+    assert "format version 1.1, but" in err or "format version 1.2, but" in err
+    code, stdout, err = run_binary("merge", "-o", out, older_first, older_second, "--quiet")
+    assert (code, stdout) == (1, "")
+    assert ("written by results format 1.1; this shortfall merges parts of format 1.2: merge them "
+            "with the shortfall that made them, or run the shards again") in err
+    assert not out.exists()
+
+
 # ---------------------------------------------------------------------------
 # Output paths that cannot be used.
 

@@ -63,6 +63,28 @@ def test_one_scenario_split_with_kept_runs(tmp_path):
     assert_same_bits(whole, merged)
 
 
+def test_shards_on_different_instruction_paths_merge_to_the_same_bits(study, tmp_path):
+    # Nodes of one cluster may differ in CPU: parts run on different paths
+    # (SHORTFALL_ISA, docs/model.md) merge to the unsharded file's bits, and
+    # the merged file lists the paths its parts used, in shard order.
+    scenario, whole, _ = study
+    out, _ = run_ok("--version")
+    paths = out.split("can use:", 1)[1].split("(")[0].replace(" ", "").split(",")
+    chosen = [paths[0], paths[-1], paths[0]]  # scalar, the best, scalar
+    parts = []
+    for k, isa in enumerate(chosen, start=1):
+        part = tmp_path / f"part-{k}.h5"
+        run_ok("run", scenario, "--shard", f"{k}/3", "-o", part, "--quiet", env={"SHORTFALL_ISA": isa})
+        parts.append(part)
+    merged = tmp_path / "merged.h5"
+    run_ok("merge", "-o", merged, *parts, "--quiet")
+    assert_same_bits(whole, merged)
+    assert_same_work_attributes(whole, merged)
+    expected = ",".join(dict.fromkeys(chosen))
+    with open_results(merged) as f:
+        assert text_attribute(f.attrs["isa"]) == expected
+
+
 def test_more_shards_than_blocks_leaves_some_empty(tmp_path):
     scenario = tmp_path / "small.toml"
     scenario.write_text(SMALL_SCENARIO)  # 1,000 runs: one block

@@ -76,7 +76,6 @@ RunDraws::RunDraws(const Scenario& scenario, int holder)
   shocks_.demand.resize(months * static_cast<std::size_t>(demand_processes_));
   shocks_.cost.resize(demand_processes_ > 0 ? months : 0);
   shocks_.performance.resize(months * indicators);
-  measurement_blocks_.resize(static_cast<std::size_t>(periods_) * indicators);
   samplers_.resize(indicators);
   add_run_blocks();
 }
@@ -125,11 +124,9 @@ void RunDraws::draw(std::uint64_t run) {
   blocks_.set_counter_word(0, run);
   blocks_.compute({key_.seed, key_.shock_key}, isa_);
 
-  std::size_t next = 0;  // the next block of blocks_, in the order added
-  for (auto& first : measurement_blocks_) {
-    first = {{blocks_.word(next, 0), blocks_.word(next, 1), blocks_.word(next, 2), blocks_.word(next, 3)}};
-    ++next;
-  }
+  // The next block of blocks_, in the order added: the measurement streams'
+  // first blocks come first and are read by measurement_stream().
+  std::size_t next = static_cast<std::size_t>(periods_ * indicators_);
   for (int g = 0; demand_processes_ > 0 && 4 * g < months_; ++g) {
     for (int segment = 0; segment < demand_processes_; ++segment) {
       const auto process = static_cast<std::uint32_t>(segment);
@@ -164,10 +161,12 @@ void RunDraws::draw(std::uint64_t run) {
 }
 
 RandomStream RunDraws::measurement_stream(int period, int indicator) const {
+  const auto block = static_cast<std::size_t>((period - 1) * indicators_ + indicator);
   return RandomStream(key_,
                       {run_, provider_, static_cast<std::uint32_t>(period),
                        static_cast<std::uint32_t>(indicator), Purpose::measurement},
-                      measurement_blocks_[static_cast<std::size_t>((period - 1) * indicators_ + indicator)]);
+                      {{blocks_.word(block, 0), blocks_.word(block, 1), blocks_.word(block, 2),
+                        blocks_.word(block, 3)}});
 }
 
 const BinomialSampler& RunDraws::sampler_for(int indicator, int cases) {

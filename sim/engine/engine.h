@@ -74,10 +74,11 @@ class RunDraws final : public MeasurementSampler {
   int demand_processes_;  // one per segment; 0 for alliance-wide indicators (no cash)
   int indicator_groups_;  // opening blocks of performance shocks per month: ceil(K / 4)
   RunShocks shocks_;
-  std::vector<PhiloxBlock> measurement_blocks_;  // [P][K]: first blocks of the measurement streams
   std::vector<std::optional<BinomialSampler>> samplers_;  // [K]
   Isa isa_;             // the path that computes the run's blocks (philox_batch.h)
-  PhiloxBatch blocks_;  // every block a run opens, computed side by side
+  // Every block a run opens, computed side by side; the measurement
+  // streams' first blocks come first, [P][K].
+  PhiloxBatch blocks_;
 };
 
 // A scenario's kernel, built once and shared by the threads: the

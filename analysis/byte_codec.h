@@ -71,6 +71,14 @@ class ByteWriter {
   void put_i32(std::int32_t value) { put_u32(static_cast<std::uint32_t>(value)); }
   void put_i64(std::int64_t value) { put_u64(static_cast<std::uint64_t>(value)); }
   void put_f64(double value) { put_u64(std::bit_cast<std::uint64_t>(value)); }
+  // LEB128: seven bits a byte, low first; small numbers take one byte.
+  void put_varint(std::uint64_t value) {
+    while (value >= 0x80) {
+      put_u8(static_cast<std::uint8_t>(value | 0x80));
+      value >>= 7;
+    }
+    put_u8(static_cast<std::uint8_t>(value));
+  }
   void put_text(std::string_view text) {
     for (char c : text) bytes_.push_back(static_cast<std::byte>(c));
   }
@@ -119,6 +127,16 @@ class ByteReader {
   std::int32_t get_i32(const char* what) { return static_cast<std::int32_t>(get_u32(what)); }
   std::int64_t get_i64(const char* what) { return static_cast<std::int64_t>(get_u64(what)); }
   double get_f64(const char* what) { return std::bit_cast<double>(get_u64(what)); }
+  std::uint64_t get_varint(const char* what) {
+    std::uint64_t value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      const std::uint8_t byte = get_u8(what);
+      if (shift == 63 && byte > 1) break;  // more than 64 bits
+      value |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
+      if ((byte & 0x80) == 0) return value;
+    }
+    fail(fmt::format("{} is a varint longer than 64 bits", what));
+  }
 
   bool get_flag(const char* what) {
     const std::uint8_t value = get_u8(what);

@@ -24,6 +24,8 @@ void require_columns(const ScenarioTally& tally, const ComparedColumns& columns)
     }
   }
   if (tally.runs() < 1) throw std::invalid_argument("decomposition: the tally holds no runs");
+  if (!tally.keeps_blocks())
+    throw std::invalid_argument("decomposition: the tally kept no blocks (keep_blocks)");
 }
 
 // Y_a - Y_b of the shortfall indicator, from the counts of runs where it rose and fell.

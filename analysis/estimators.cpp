@@ -20,12 +20,6 @@ bool holds_nan(std::span<const double> values) {
   return std::any_of(values.begin(), values.end(), [](double v) { return std::isnan(v); });
 }
 
-// NumPy's _lerp: from the nearer end, so a quantile never leaves [a, b].
-double interpolate(double a, double b, double gamma) {
-  const double difference = b - a;
-  return gamma >= 0.5 ? b - difference * (1.0 - gamma) : a + difference * gamma;
-}
-
 // Fixed-point integer arithmetic on ExactSum's limbs. `low` lands at limb
 // `index`, `high` at the next one; the carry (or borrow) runs up as far as
 // it goes.
@@ -190,6 +184,11 @@ PairedDifference paired_difference_of_indicators(std::int64_t plus, std::int64_t
     difference.standard_error = std::sqrt(variance / runs);
   }
   return difference;
+}
+
+double interpolate(double a, double b, double gamma) {
+  const double difference = b - a;
+  return gamma >= 0.5 ? b - difference * (1.0 - gamma) : a + difference * gamma;
 }
 
 void quantiles_linear(std::span<double> values, std::span<const double> qs, std::span<double> out) {

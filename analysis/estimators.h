@@ -23,6 +23,10 @@ std::pair<double, double> wilson_interval(std::int64_t successes, std::int64_t t
 // NaN when `values` is empty or holds a NaN (as NumPy gives).
 double quantile_linear(std::span<double> values, double q);
 
+// The point a fraction gamma of the way from a to b, as NumPy's _lerp: from
+// the nearer end, so a quantile never leaves [a, b].
+double interpolate(double a, double b, double gamma);
+
 // Several quantiles of the same values at once (ascending q); reorders values.
 void quantiles_linear(std::span<double> values, std::span<const double> qs, std::span<double> out);
 

@@ -24,9 +24,13 @@ namespace shortfall {
 // file's first 512 bytes, which HDF5 readers skip; 1.0 files have none.
 // 1.2: the engine's own samplers (docs/model.md section 8; the numbers
 // moved within Monte Carlo error) and the root attribute `isa`. Parts and
-// checkpoints of different versions are never combined.
+// checkpoints of different versions are never combined. 1.3: quantiles
+// and CVaR from a mergeable sketch (docs/model.md, "Quantiles from a
+// sketch"; the numbers moved within its stated accuracy), the root
+// attributes quantile_method, quantile_relative_accuracy and
+// quantile_absolute_accuracy, and parts carrying merged states.
 inline constexpr int k_format_version_major = 1;
-inline constexpr int k_format_version_minor = 2;
+inline constexpr int k_format_version_minor = 3;
 inline constexpr const char* k_format_name = "shortfall-results";
 
 struct ResultsMetadata {
@@ -45,6 +49,13 @@ struct ResultsMetadata {
   // "avx512", or "avx2,avx512" for a merge of parts run on different CPUs.
   // Every path gives the same bits. Empty in files before 1.2.
   std::string isa;
+  // How the quantiles and CVaR were computed: "sketch" (since 1.3), every
+  // reported value within max(relative x |value|, absolute) pounds of the
+  // exact one (analysis/quantile_sketch.h). Empty and 0 in older files,
+  // whose quantiles are exact.
+  std::string quantile_method;
+  double quantile_relative_accuracy = 0.0;
+  double quantile_absolute_accuracy = 0.0;
   std::string format_version;  // filled by the reader, "1.0"
 
   std::vector<std::string> structure_names;

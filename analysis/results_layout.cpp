@@ -64,6 +64,9 @@ const std::vector<MetadataAttribute>& metadata_attributes() {
       {"elapsed_seconds", &M::elapsed_seconds},
       {"host", &M::host},
       {"isa", &M::isa, true},  // since 1.2
+      {"quantile_method", &M::quantile_method, true},  // since 1.3
+      {"quantile_relative_accuracy", &M::quantile_relative_accuracy, true},
+      {"quantile_absolute_accuracy", &M::quantile_absolute_accuracy, true},
   };
   return attributes;
 }

@@ -73,6 +73,12 @@ void write_shard_file(const fs::path& path, const ResultsData& data,
   results_detail::write_results_file(path, data, nullptr, &blocks);
 }
 
+std::vector<std::byte> shard_blocks_bytes(std::span<const SavedWork> work) {
+  std::vector<std::byte> bytes;
+  for (const SavedWork& piece : work) append_record(bytes, serialize(piece));
+  return bytes;
+}
+
 std::vector<std::byte> shard_blocks_bytes(std::span<const BlockTally> blocks) {
   std::vector<std::byte> bytes;
   for (const BlockTally& block : blocks) append_record(bytes, serialize(block));

@@ -5,12 +5,14 @@
 //   shard/                 attributes index (K), count (N), keep_runs (0 or 1)
 //     whole_scenarios      int32 [*]: scenarios whose statistics are the file's
 //     block_scenarios      int32 [*]: scenarios whose blocks the part holds
-//     blocks_000017        uint8 [*]: the blocks of scenario 17, each
-//                          serialised (analysis/tally_serialization.h) and
-//                          framed as a record (analysis/record_framing.h)
+//     blocks_000017        uint8 [*]: the work on scenario 17: the merged
+//                          state of the part's runs, or (with --keep-runs)
+//                          its blocks, each serialised
+//                          (analysis/tally_serialization.h) and framed as a
+//                          record (analysis/record_framing.h)
 //
 // `shortfall merge` joins the parts: it takes the statistics of whole
-// scenarios and finalises the others from every part's blocks, in shard order.
+// scenarios and finalises the others from every part's work, in shard order.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +22,7 @@
 
 #include "results_data.h"
 #include "tally.h"
+#include "tally_serialization.h"
 
 namespace shortfall {
 
@@ -29,8 +32,9 @@ namespace shortfall {
 void write_shard_file(const std::filesystem::path& path, const ResultsData& data,
                       const ShardBlocksSource& blocks);
 
-// The bytes of `blocks` as a part file holds them: what a ShardBlocksSource
+// The bytes of `work` as a part file holds them: what a ShardBlocksSource
 // returns for a scenario.
+std::vector<std::byte> shard_blocks_bytes(std::span<const SavedWork> work);
 std::vector<std::byte> shard_blocks_bytes(std::span<const BlockTally> blocks);
 
 // The blocks a shard's part file holds for `scenario` (as written). Read the

@@ -269,11 +269,61 @@ const RunOutcome& BlockTally::outcome(int s, int j) const {
   return outcomes.at(static_cast<std::size_t>(s) * run_count_ + j);
 }
 
-ScenarioTally::ScenarioTally(TallyShape shape, std::int64_t first_run)
-    : shape_(shape), first_run_(first_run) {
+namespace {
+
+ScenarioTally::MergedState empty_state(const TallyShape& shape) {
+  const auto columns = static_cast<std::size_t>(shape.structures);
+  ScenarioTally::MergedState state;
+  state.sums.assign(columns, empty_sums(shape));
+  state.any_shortfall.assign(columns / static_cast<std::size_t>(shape.providers), 0);
+  state.cash.assign(columns * static_cast<std::size_t>(shape.months), QuantileSketch{});
+  state.min_cash.assign(columns, QuantileSketch{});
+  state.end_cash.assign(columns, QuantileSketch{});
+  state.support.assign(columns, QuantileSketch{});
+  return state;
+}
+
+}  // namespace
+
+ScenarioTally::ScenarioTally(TallyShape shape, std::int64_t first_run, bool keep_blocks)
+    : shape_(shape),
+      first_run_(first_run),
+      keep_blocks_(keep_blocks || shape.keep_runs),
+      state_(empty_state(shape)) {
   if (first_run < 0) {
     throw std::invalid_argument(fmt::format("ScenarioTally: first run {} is negative", first_run));
   }
+}
+
+ScenarioTally::ScenarioTally(TallyShape shape, std::int64_t first_run, std::int64_t runs,
+                             MergedState state)
+    : ScenarioTally(shape, first_run) {
+  const MergedState empty = empty_state(shape);
+  const bool sizes_fit =
+      runs >= 0 && state.sums.size() == empty.sums.size() &&
+      state.any_shortfall.size() == empty.any_shortfall.size() &&
+      state.cash.size() == empty.cash.size() && state.min_cash.size() == empty.min_cash.size() &&
+      state.end_cash.size() == empty.end_cash.size() &&
+      state.support.size() == empty.support.size() &&
+      std::all_of(state.sums.begin(), state.sums.end(), [&](const BlockTally::Sums& sums) {
+        return sums.first_shortfall_by_month.size() == empty.sums[0].first_shortfall_by_month.size() &&
+               sums.achievement_sum.size() == empty.sums[0].achievement_sum.size();
+      });
+  const auto holds_runs = [runs](const std::vector<QuantileSketch>& sketches) {
+    return std::all_of(sketches.begin(), sketches.end(),
+                       [runs](const QuantileSketch& sketch) { return sketch.count() == runs; });
+  };
+  if (!sizes_fit || !holds_runs(state.cash) || !holds_runs(state.min_cash) ||
+      !holds_runs(state.end_cash) || !holds_runs(state.support)) {
+    throw std::invalid_argument(fmt::format(
+        "ScenarioTally: a merged state of {} runs does not fit {} columns, {} months, {} indicators",
+        runs, shape.structures, shape.months, shape.indicators));
+  }
+  if (shape.keep_runs && runs > 0) {
+    throw std::invalid_argument("ScenarioTally: a merged state cannot hold kept runs");
+  }
+  runs_ = runs;
+  state_ = std::move(state);
 }
 
 void ScenarioTally::add(BlockTally block) {
@@ -298,14 +348,65 @@ void ScenarioTally::add(BlockTally block) {
         "runs)",
         block.first_run(), block.run_count()));
   }
+  fold(block);
   runs_ += block.run_count();
-  blocks_.push_back(std::move(block));
+  if (keep_blocks_) blocks_.push_back(std::move(block));
+}
+
+void ScenarioTally::add(const ScenarioTally& later) {
+  if (!same_shape(later.shape_, shape_)) {
+    throw std::logic_error("ScenarioTally::add: a merged state of another shape");
+  }
+  if (later.first_run_ != first_run_ + runs_) {
+    throw std::logic_error(
+        fmt::format("ScenarioTally::add: a merged state from run {} arrived when run {} was next",
+                    later.first_run_, first_run_ + runs_));
+  }
+  if (keep_blocks_ && later.runs_ > 0) {
+    throw std::logic_error("ScenarioTally::add: a tally keeping blocks cannot take a merged state");
+  }
+  for (std::size_t c = 0; c < state_.sums.size(); ++c) add_sums(state_.sums[c], later.state_.sums[c]);
+  for (std::size_t g = 0; g < state_.any_shortfall.size(); ++g)
+    state_.any_shortfall[g] += later.state_.any_shortfall[g];
+  for (auto [mine, theirs] : {std::pair{&state_.cash, &later.state_.cash},
+                              std::pair{&state_.min_cash, &later.state_.min_cash},
+                              std::pair{&state_.end_cash, &later.state_.end_cash},
+                              std::pair{&state_.support, &later.state_.support}}) {
+    for (std::size_t i = 0; i < mine->size(); ++i) (*mine)[i].add((*theirs)[i]);
+  }
+  runs_ += later.runs_;
+}
+
+void ScenarioTally::fold(const BlockTally& block) {
+  const auto columns = static_cast<std::size_t>(shape_.structures);
+  const auto months = static_cast<std::size_t>(shape_.months);
+  const auto providers = static_cast<std::size_t>(shape_.providers);
+  const auto runs = static_cast<std::size_t>(block.run_count());
+  for (std::size_t c = 0; c < columns; ++c) {
+    add_sums(state_.sums[c], block.sums[c]);
+    for (std::size_t t = 0; t < months; ++t) {
+      state_.cash[c * months + t].add(row_of(block.cash_by_month, c * months + t, runs));
+    }
+    state_.min_cash[c].add(row_of(block.min_cash_by_run, c, runs));
+    state_.end_cash[c].add(row_of(block.end_cash_by_run, c, runs));
+    state_.support[c].add(row_of(block.support_by_run, c, runs));
+  }
+  // Runs in which any provider of the network was short, per structure.
+  for (std::size_t structure = 0; structure < columns / providers; ++structure) {
+    std::int64_t any_short = 0;
+    for (std::size_t j = 0; j < runs; ++j) {
+      bool short_here = false;
+      for (std::size_t p = 0; p < providers; ++p) {
+        short_here = short_here || block.shortfall_flags[(structure * providers + p) * runs + j] != 0;
+      }
+      if (short_here) ++any_short;
+    }
+    state_.any_shortfall[structure] += any_short;
+  }
 }
 
 std::int64_t ScenarioTally::shortfalls(int structure) const {
-  std::int64_t count = 0;
-  for (const auto& block : blocks_) count += block.shortfall_count(structure);
-  return count;
+  return state_.sums.at(static_cast<std::size_t>(structure)).shortfalls;
 }
 
 ScenarioResults ScenarioTally::finalize(const ForEachIndex& for_each_index) const {
@@ -341,32 +442,14 @@ ScenarioResults ScenarioTally::finalize(const ForEachIndex& for_each_index) cons
   results.indicator_achievement_mean.assign(structures * indicators, k_nan);
   if (runs_ == 0) return results;
 
-  // Block order; exact sums make it immaterial, but it is the documented order.
-  std::vector<BlockTally::Sums> totals(structures, empty_sums(shape_));
-  for (const auto& block : blocks_) {
-    for (std::size_t s = 0; s < structures; ++s) add_sums(totals[s], block.sums[s]);
-  }
-
   const double n = static_cast<double>(runs_);
-  // The one scratch array: at a million runs a copy per statistic would cost
-  // as much memory as the tally itself.
-  std::vector<double> scratch(static_cast<std::size_t>(runs_));
-  // Fills the scratch, in run order, with row `row` of a [row][run] array of
-  // every block.
-  auto gather = [&](const PerRunValues BlockTally::*array, std::size_t row) {
-    auto destination = scratch.begin();
-    for (const auto& block : blocks_) {
-      const auto column = row_of(block.*array, row, static_cast<std::size_t>(block.run_count()));
-      destination = std::copy(column.begin(), column.end(), destination);
-    }
-  };
-  auto quantiles_into = [&](std::vector<double>& out, std::size_t offset) {
-    quantiles_linear(scratch, k_reported_quantiles,
-                     std::span<double>(out).subspan(offset, quantile_count));
+  const auto quantiles_into = [&](const QuantileSketch& sketch, std::vector<double>& out,
+                                  std::size_t offset) {
+    sketch.quantiles(k_reported_quantiles, std::span<double>(out).subspan(offset, quantile_count));
   };
 
   for (std::size_t s = 0; s < structures; ++s) {
-    const BlockTally::Sums& total = totals[s];
+    const BlockTally::Sums& total = state_.sums[s];
 
     results.p_shortfall[s] = static_cast<double>(total.shortfalls) / n;
     std::tie(results.p_shortfall_ci_low[s], results.p_shortfall_ci_high[s]) =
@@ -404,44 +487,18 @@ ScenarioResults ScenarioTally::finalize(const ForEachIndex& for_each_index) cons
       results.shortfall_by_month[s * months + (t - 1)] = static_cast<double>(short_by_now) / n;
     }
 
-    gather(&BlockTally::min_cash_by_run, s);
-    quantiles_into(results.min_cash_quantiles, s * quantile_count);
-    results.min_cash_cvar05[s] = lower_tail_mean(scratch, k_cvar_share);
-    gather(&BlockTally::end_cash_by_run, s);
-    quantiles_into(results.end_cash_quantiles, s * quantile_count);
-    gather(&BlockTally::support_by_run, s);
-    results.support_p95[s] = quantile_linear(scratch, k_support_quantile);
+    quantiles_into(state_.min_cash[s], results.min_cash_quantiles, s * quantile_count);
+    results.min_cash_cvar05[s] = state_.min_cash[s].lower_tail_mean(k_cvar_share);
+    quantiles_into(state_.end_cash[s], results.end_cash_quantiles, s * quantile_count);
+    results.support_p95[s] = state_.support[s].quantile(k_support_quantile);
   }
-
-  // Runs in which any provider of the network was short, per structure.
   for (std::size_t structure = 0; structure < structures / providers; ++structure) {
-    std::int64_t any_short = 0;
-    for (const auto& block : blocks_) {
-      const auto runs = static_cast<std::size_t>(block.run_count());
-      for (std::size_t j = 0; j < runs; ++j) {
-        bool short_here = false;
-        for (std::size_t p = 0; p < providers; ++p) {
-          short_here = short_here || block.shortfall_flags[(structure * providers + p) * runs + j] != 0;
-        }
-        if (short_here) ++any_short;
-      }
-    }
-    results.p_any_shortfall[structure] = static_cast<double>(any_short) / n;
+    results.p_any_shortfall[structure] = static_cast<double>(state_.any_shortfall[structure]) / n;
   }
 
-  // Cash quantiles of every (structure, month): the bulk of the work, and
-  // independent of each other, so the caller may spread them over threads.
-  // Each task has its own scratch; the results do not depend on the order.
+  // Cash quantiles of every (structure, month), independent of each other.
   const auto cash_quantiles_of = [&](std::size_t row) {
-    std::vector<double> column(static_cast<std::size_t>(runs_));
-    auto destination = column.begin();
-    for (const auto& block : blocks_) {
-      const auto values =
-          row_of(block.cash_by_month, row, static_cast<std::size_t>(block.run_count()));
-      destination = std::copy(values.begin(), values.end(), destination);
-    }
-    quantiles_linear(column, k_reported_quantiles,
-                     std::span<double>(results.cash_quantiles).subspan(row * quantile_count, quantile_count));
+    quantiles_into(state_.cash[row], results.cash_quantiles, row * quantile_count);
   };
   const std::size_t rows = structures * months;
   if (for_each_index) {

@@ -2,10 +2,11 @@
 //
 // A work unit is one block of consecutive runs of one scenario. Its tally
 // keeps what merges exactly: counts, and exact sums accumulated in run order,
-// plus the per-run values that exact quantiles need (cash in every month,
-// minimum and end cash, support). Blocks are merged in block order, so any
-// thread count, rank count or shard split gives the same bits; as the sums
-// are exact, so does any choice of block sizes.
+// plus the block's per-run values (cash in every month, minimum and end
+// cash, support), which the scenario's tally folds into quantile sketches.
+// Blocks are merged in block order, so any thread count, rank count or
+// shard split gives the same bits; as the sums are exact and the sketches
+// integer counts, so does any choice of block sizes.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "estimators.h"
+#include "quantile_sketch.h"
 #include "run_outcome.h"
 #include "scenario_results.h"
 
@@ -149,37 +151,72 @@ class BlockTally {
   int run_count_;
 };
 
-// Merge of a scenario's blocks, in block order, and the final statistics.
+// The merge of a scenario's blocks, in block order, and the final statistics.
+//
+// What it keeps does not grow with the number of runs: the exact sums and
+// counts of every block, and a QuantileSketch of every value a quantile is
+// taken of (docs/model.md, "Quantiles from a sketch"). Integer counts and
+// exact sums make the merged state, and so every statistic, the same bits
+// however the runs were split into blocks, threads, ranks or shards.
+// Blocks themselves are kept only when asked (keep_blocks): --keep-runs
+// writes them out, and decompose pairs per-run values of two structures.
 class ScenarioTally {
  public:
+  // The merged state: everything finalize() reads.
+  struct MergedState {
+    std::vector<BlockTally::Sums> sums;  // [column]
+    std::vector<std::int64_t> any_shortfall;  // [structure]: runs where any provider was short
+    std::vector<QuantileSketch> cash;         // [column][month]
+    std::vector<QuantileSketch> min_cash;     // [column]
+    std::vector<QuantileSketch> end_cash;     // [column]
+    std::vector<QuantileSketch> support;      // [column]
+  };
+
   // The first block must start at `first_run` (a shard's tally starts
-  // where its share of the runs does).
-  explicit ScenarioTally(TallyShape shape, std::int64_t first_run = 0);
+  // where its share of the runs does). With keep_runs in the shape, blocks
+  // are always kept.
+  explicit ScenarioTally(TallyShape shape, std::int64_t first_run = 0, bool keep_blocks = false);
+  // A merged state read back (a checkpoint, a shard part, a results file):
+  // `runs` runs from `first_run`. Throws std::invalid_argument when the
+  // state's sizes do not fit the shape.
+  ScenarioTally(TallyShape shape, std::int64_t first_run, std::int64_t runs, MergedState state);
+
   // Blocks must arrive in increasing first_run order, without gaps, complete
   // and of this tally's shape; otherwise std::logic_error.
   void add(BlockTally block);
+  // The merged state of the runs that follow this tally's, same shape; the
+  // tally must not keep blocks (a state has none to give).
+  void add(const ScenarioTally& later);
+
   const TallyShape& shape() const { return shape_; }
   std::int64_t first_run() const { return first_run_; }
   std::int64_t runs() const { return runs_; }
+  bool keeps_blocks() const { return keep_blocks_; }
   // Runs short under `structure` so far: enough for a stopping rule on the
   // Wilson half-width without finalising.
   std::int64_t shortfalls(int structure) const;
+  // The blocks, in order, when kept; empty otherwise.
   const std::vector<BlockTally>& blocks() const { return blocks_; }
-  // Every statistic of docs/model.md section 7, a pure function of the blocks.
-  // A mean over no runs is NaN (with no runs at all, every statistic is);
-  // the paired standard error needs N >= 2 (NaN at N = 1), except for
-  // structure 0, whose difference with itself is 0 with standard error 0.
-  // Calls body(i) for every i in [0, count); the engine passes a parallel
-  // loop. The bodies are independent and the result does not depend on
-  // their order.
+  const MergedState& state() const { return state_; }
+  // Every statistic of docs/model.md section 7, a pure function of the
+  // merged state. A mean over no runs is NaN (with no runs at all, every
+  // statistic is); the paired standard error needs N >= 2 (NaN at N = 1),
+  // except for structure 0, whose difference with itself is 0 with standard
+  // error 0. Calls body(i) for every i in [0, count); the engine passes a
+  // parallel loop. The bodies are independent and the result does not
+  // depend on their order.
   using ForEachIndex =
       std::function<void(std::size_t count, const std::function<void(std::size_t)>& body)>;
   ScenarioResults finalize(const ForEachIndex& for_each_index = {}) const;
 
  private:
+  void fold(const BlockTally& block);
+
   TallyShape shape_;
   std::int64_t first_run_ = 0;
   std::int64_t runs_ = 0;
+  bool keep_blocks_ = false;
+  MergedState state_;
   std::vector<BlockTally> blocks_;
 };
 

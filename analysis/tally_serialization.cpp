@@ -15,6 +15,7 @@ namespace shortfall {
 namespace {
 
 constexpr std::string_view k_magic{"SFBLOCK\0", 8};
+constexpr std::string_view k_state_magic{"SFSTATE\0", 8};
 constexpr std::uint8_t k_sum_negative = 0x80;  // ExactSum flags byte: limbs above are all ones
 constexpr std::uint8_t k_sum_special_mask =
     ExactSum::k_has_nan | ExactSum::k_has_plus_infinity | ExactSum::k_has_minus_infinity;
@@ -60,6 +61,36 @@ ExactSum get_sum(ByteReader& reader, const char* what) {
             (flags & k_sum_negative) != 0 ? ~std::uint64_t{0} : 0);
   for (int i = first; i < first + count; ++i) limbs[i] = reader.get_u64(what);
   return ExactSum(limbs, static_cast<std::uint8_t>(flags & k_sum_special_mask));
+}
+
+// A column's Sums; `sums` arrives sized for the shape.
+void put_sums(ByteWriter& writer, const BlockTally::Sums& sums) {
+  for (std::int64_t count : {sums.shortfalls, sums.diff_plus, sums.diff_minus,
+                             sums.first_shortfall_month_sum, sums.months_in_shortfall_sum}) {
+    writer.put_i64(count);
+  }
+  for (const ExactSum* sum :
+       {&sums.min_cash_sum, &sums.support_sum, &sums.earned_fraction_sum, &sums.received_sum,
+        &sums.receivable_sum, &sums.commissioner_cost_sum}) {
+    put_sum(writer, *sum);
+  }
+  for (std::int64_t count : sums.first_shortfall_by_month) writer.put_i64(count);
+  for (const ExactSum& sum : sums.achievement_sum) put_sum(writer, sum);
+}
+
+void get_sums(ByteReader& reader, BlockTally::Sums& sums) {
+  for (std::int64_t* count : {&sums.shortfalls, &sums.diff_plus, &sums.diff_minus,
+                              &sums.first_shortfall_month_sum, &sums.months_in_shortfall_sum}) {
+    *count = reader.get_i64("sums");
+  }
+  for (ExactSum* sum : {&sums.min_cash_sum, &sums.support_sum, &sums.earned_fraction_sum,
+                        &sums.received_sum, &sums.receivable_sum, &sums.commissioner_cost_sum}) {
+    *sum = get_sum(reader, "sums");
+  }
+  for (std::int64_t& count : sums.first_shortfall_by_month) {
+    count = reader.get_i64("first_shortfall_by_month");
+  }
+  for (ExactSum& sum : sums.achievement_sum) sum = get_sum(reader, "achievement_sum");
 }
 
 void put_outcome(ByteWriter& writer, const RunOutcome& outcome) {
@@ -116,19 +147,7 @@ std::vector<std::byte> serialize(const BlockTally& block) {
   writer.put_i32(block.run_count());
   for (int recorded : block.recorded_runs) writer.put_i32(recorded);
 
-  for (const auto& sums : block.sums) {
-    for (std::int64_t count : {sums.shortfalls, sums.diff_plus, sums.diff_minus,
-                               sums.first_shortfall_month_sum, sums.months_in_shortfall_sum}) {
-      writer.put_i64(count);
-    }
-    for (const ExactSum* sum :
-         {&sums.min_cash_sum, &sums.support_sum, &sums.earned_fraction_sum, &sums.received_sum,
-          &sums.receivable_sum, &sums.commissioner_cost_sum}) {
-      put_sum(writer, *sum);
-    }
-    for (std::int64_t count : sums.first_shortfall_by_month) writer.put_i64(count);
-    for (const ExactSum& sum : sums.achievement_sum) put_sum(writer, sum);
-  }
+  for (const auto& sums : block.sums) put_sums(writer, sums);
 
   writer.put_f64s(block.cash_by_month);
   writer.put_f64s(block.min_cash_by_run);
@@ -198,20 +217,7 @@ BlockTally deserialize_block_tally(std::span<const std::byte> bytes) {
       reader.fail(fmt::format("recorded_runs = {} is outside [0, {}]", recorded, run_count));
     }
   }
-  for (auto& sums : block.sums) {
-    for (std::int64_t* count : {&sums.shortfalls, &sums.diff_plus, &sums.diff_minus,
-                                &sums.first_shortfall_month_sum, &sums.months_in_shortfall_sum}) {
-      *count = reader.get_i64("sums");
-    }
-    for (ExactSum* sum : {&sums.min_cash_sum, &sums.support_sum, &sums.earned_fraction_sum,
-                          &sums.received_sum, &sums.receivable_sum, &sums.commissioner_cost_sum}) {
-      *sum = get_sum(reader, "sums");
-    }
-    for (std::int64_t& count : sums.first_shortfall_by_month) {
-      count = reader.get_i64("first_shortfall_by_month");
-    }
-    for (ExactSum& sum : sums.achievement_sum) sum = get_sum(reader, "achievement_sum");
-  }
+  for (auto& sums : block.sums) get_sums(reader, sums);
 
   reader.get_f64s(block.cash_by_month, "cash_by_month");
   reader.get_f64s(block.min_cash_by_run, "min_cash_by_run");
@@ -226,6 +232,133 @@ BlockTally deserialize_block_tally(std::span<const std::byte> bytes) {
     reader.fail(fmt::format("{} bytes left over after the tally", reader.remaining()));
   }
   return block;
+}
+
+namespace {
+
+bool starts_with_tag(std::span<const std::byte> bytes, std::string_view tag) {
+  return bytes.size() >= tag.size() &&
+         std::equal(tag.begin(), tag.end(), bytes.begin(),
+                    [](char c, std::byte b) { return b == static_cast<std::byte>(c); });
+}
+
+}  // namespace
+
+bool is_merged_state(std::span<const std::byte> bytes) {
+  return starts_with_tag(bytes, k_state_magic);
+}
+
+std::vector<std::byte> serialize(const ScenarioTally& tally) {
+  if (!tally.blocks().empty()) {
+    throw std::logic_error("serialize: a tally keeping its blocks is saved block by block");
+  }
+  const TallyShape& shape = tally.shape();
+  const ScenarioTally::MergedState& state = tally.state();
+  ByteWriter writer(4096);
+  writer.put_text(k_state_magic);
+  writer.put_u32(k_merged_state_format_version);
+  writer.put_i32(shape.structures);
+  writer.put_i32(shape.months);
+  writer.put_i32(shape.indicators);
+  writer.put_i32(shape.providers);
+  writer.put_i64(tally.first_run());
+  writer.put_i64(tally.runs());
+  for (const auto& sums : state.sums) put_sums(writer, sums);
+  for (const std::int64_t count : state.any_shortfall) writer.put_i64(count);
+  for (const auto* sketches : {&state.cash, &state.min_cash, &state.end_cash, &state.support}) {
+    for (const QuantileSketch& sketch : *sketches) sketch.write(writer);
+  }
+  return writer.finish();
+}
+
+ScenarioTally deserialize_scenario_tally(std::span<const std::byte> bytes) {
+  constexpr const char* k_name = "merged state";
+  const std::size_t header_size = k_state_magic.size() + 4;
+  if (bytes.size() < header_size || !is_merged_state(bytes)) {
+    throw std::runtime_error("merged state: the bytes do not start with the merged state tag");
+  }
+  ByteReader header(bytes.subspan(k_state_magic.size()), k_name);
+  const std::uint32_t version = header.get_u32("the format version");
+  if (version != k_merged_state_format_version) {
+    throw std::runtime_error(fmt::format("merged state: format version {} is not the known version {}",
+                                         version, k_merged_state_format_version));
+  }
+  if (bytes.size() < header_size + k_checksum_size) {
+    throw std::runtime_error("merged state: truncated (no room for the checksum)");
+  }
+  const auto body = bytes.first(bytes.size() - k_checksum_size);
+  if (checksum(body) != load_le64(bytes.data() + body.size())) {
+    throw std::runtime_error("merged state: checksum mismatch (the bytes are truncated or damaged)");
+  }
+  ByteReader reader(body, k_name);
+  reader.take(header_size, "the header");
+  TallyShape shape;
+  shape.structures = reader.get_i32("structures");
+  shape.months = reader.get_i32("months");
+  shape.indicators = reader.get_i32("indicators");
+  shape.providers = reader.get_i32("providers");
+  const std::int64_t first_run = reader.get_i64("first_run");
+  const std::int64_t runs = reader.get_i64("runs");
+  if (shape.structures < 1 || shape.structures > k_dimension_limit || shape.months < 1 ||
+      shape.months > k_dimension_limit || shape.indicators < 0 ||
+      shape.indicators > k_dimension_limit || shape.providers < 1 ||
+      shape.structures % shape.providers != 0 || first_run < 0 || runs < 0) {
+    reader.fail(fmt::format("{} structures, {} months, {} indicators, {} providers, {} runs from "
+                            "run {}",
+                            shape.structures, shape.months, shape.indicators, shape.providers, runs,
+                            first_run));
+  }
+  // Each column's sums take more than 40 bytes: a damaged count fails here.
+  if (static_cast<std::size_t>(shape.structures) > reader.remaining() / 40) {
+    reader.fail(fmt::format("{} columns do not fit the {} bytes left", shape.structures,
+                            reader.remaining()));
+  }
+  const ScenarioTally empty(shape);
+  ScenarioTally::MergedState state = empty.state();
+  for (auto& sums : state.sums) get_sums(reader, sums);
+  for (std::int64_t& count : state.any_shortfall) count = reader.get_i64("any_shortfall");
+  for (auto* sketches : {&state.cash, &state.min_cash, &state.end_cash, &state.support}) {
+    for (QuantileSketch& sketch : *sketches) sketch = QuantileSketch::read(reader, "a sketch");
+  }
+  if (reader.remaining() != 0) {
+    reader.fail(fmt::format("{} bytes left over after the state", reader.remaining()));
+  }
+  try {
+    return ScenarioTally(shape, first_run, runs, std::move(state));
+  } catch (const std::invalid_argument& error) {
+    throw std::runtime_error(std::string("merged state: ") + error.what());
+  }
+}
+
+std::vector<std::byte> serialize(const SavedWork& work) {
+  return std::visit([](const auto& piece) { return serialize(piece); }, work);
+}
+
+SavedWork deserialize_saved_work(std::span<const std::byte> bytes) {
+  if (is_merged_state(bytes)) return deserialize_scenario_tally(bytes);
+  return deserialize_block_tally(bytes);
+}
+
+std::vector<SavedWork> saved_work_of(const ScenarioTally& tally) {
+  std::vector<SavedWork> work;
+  if (tally.keeps_blocks()) {
+    for (const BlockTally& block : tally.blocks()) work.emplace_back(block);
+  } else if (tally.runs() > 0) {
+    work.emplace_back(tally);
+  }
+  return work;
+}
+
+void add_saved_work(ScenarioTally& tally, SavedWork work) {
+  if (auto* block = std::get_if<BlockTally>(&work)) {
+    tally.add(std::move(*block));
+  } else {
+    tally.add(std::get<ScenarioTally>(work));
+  }
+}
+
+std::int64_t first_run_of(const SavedWork& work) {
+  return std::visit([](const auto& piece) { return piece.first_run(); }, work);
 }
 
 }  // namespace shortfall

@@ -32,6 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <variant>
 #include <vector>
 
 #include "tally.h"
@@ -45,5 +46,31 @@ std::vector<std::byte> serialize(const BlockTally& block);
 // Throws std::runtime_error when `bytes` is not a whole, intact block tally
 // of a known format version.
 BlockTally deserialize_block_tally(std::span<const std::byte> bytes);
+
+// A scenario tally's merged state (ScenarioTally::state(), without blocks),
+// for checkpoints, shard parts and the results file's saved state. Same
+// framing as a block: "SFSTATE\0", u32 version, then i32 structures,
+// months, indicators, providers, i64 first_run, runs, the Sums of every
+// column as above, i64 any_shortfall[structure], then the sketches
+// (analysis/quantile_sketch.h) of cash [column][month], minimum cash, end
+// cash and support [column]; u64 checksum.
+inline constexpr std::uint32_t k_merged_state_format_version = 1;
+std::vector<std::byte> serialize(const ScenarioTally& tally);
+// Throws std::runtime_error when `bytes` is not a whole, intact merged state.
+ScenarioTally deserialize_scenario_tally(std::span<const std::byte> bytes);
+// The bytes are a merged state rather than a block (their tag).
+bool is_merged_state(std::span<const std::byte> bytes);
+
+// Finished work of a scenario as it is saved (checkpoints, shard parts): a
+// block, or the merged state of consecutive blocks.
+using SavedWork = std::variant<BlockTally, ScenarioTally>;
+std::vector<std::byte> serialize(const SavedWork& work);
+// By the bytes' tag; throws std::runtime_error as the two above.
+SavedWork deserialize_saved_work(std::span<const std::byte> bytes);
+// The work a tally holds: its blocks when it keeps them, else its state.
+std::vector<SavedWork> saved_work_of(const ScenarioTally& tally);
+// Adds the work to `tally`, which it must continue (std::logic_error if not).
+void add_saved_work(ScenarioTally& tally, SavedWork work);
+std::int64_t first_run_of(const SavedWork& work);
 
 }  // namespace shortfall

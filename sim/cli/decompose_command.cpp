@@ -148,6 +148,7 @@ int decompose_scenario(const DecomposeRequest& request, const std::string& comma
   InterruptHandler interrupt;
   StudyEngineOptions engine;
   engine.threads = request.threads;
+  engine.keep_blocks = true;  // the paired per-run differences (analysis/decomposition.h)
   engine.on_scenario_done = [&](int, ScenarioResults&& done, bool met, const ScenarioTally& tally) {
     Decomposition parts =
         decompose(tally, done, reference, compared, earned, scenario.simulation.pilot_runs);

@@ -98,8 +98,9 @@ void check_parts(const std::vector<Part>& parts) {
   }
 }
 
-// The blocks of scenario s from every part holding some, in shard order (the
-// parts are sorted by K), as one tally.
+// The work on scenario s of every part holding some (merged states, or
+// blocks with --keep-runs), in shard order (the parts are sorted by K), as
+// one tally.
 ScenarioTally gather_blocks(const std::vector<Part>& parts, const Scenario& scenario, int s,
                             bool keep_runs) {
   ScenarioTally tally(tally_shape(scenario, keep_runs));
@@ -115,7 +116,7 @@ ScenarioTally gather_blocks(const std::vector<Part>& parts, const Scenario& scen
     try {
       for (const std::span<const std::byte> block : split_shard_blocks(bytes, part.path, s)) {
         try {
-          tally.add(deserialize_block_tally(block));
+          add_saved_work(tally, deserialize_saved_work(block));
         } catch (const std::exception& error) {
           throw InputError(fmt::format("{}: scenario {}: {}", part.path.string(), s, error.what()));
         }

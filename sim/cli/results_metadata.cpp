@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "sim/cli/provenance.h"
+#include "analysis/quantile_sketch.h"
 #include "models/isa.h"
 
 namespace shortfall {
@@ -24,6 +25,9 @@ ResultsMetadata describe_run(const LoadedStudy& study, const std::string& comman
   meta.complete = 0;
   meta.host = host_name();
   meta.isa = isa_name(isa_in_use());
+  meta.quantile_method = "sketch";
+  meta.quantile_relative_accuracy = QuantileSketch::k_relative_accuracy;
+  meta.quantile_absolute_accuracy = QuantileSketch::k_absolute_accuracy;
   for (const auto& structure : first.main_contract().structures) {
     meta.structure_names.push_back(structure.name);
     meta.withhold_fraction.push_back(structure.withhold_fraction);

@@ -57,6 +57,7 @@ std::span<const EvaluatedPoint> SolvePoints::evaluate(std::span<const double> po
     options.threads = settings_.threads;
     options.finished = finished;
     options.saved_blocks = [&](int s) { return checkpoint_.load_blocks(first + s); };
+    options.saved_state = [&](int s) { return checkpoint_.load_state(first + s); };
     options.on_scenario_done = [&](int s, ScenarioResults&& results, bool target_met,
                                    const ScenarioTally&) {
       checkpoint_.save_scenario(first + s, {results, target_met});
@@ -67,6 +68,9 @@ std::span<const EvaluatedPoint> SolvePoints::evaluate(std::span<const double> po
     options.on_progress = [this](std::int64_t work) { progress_->add(work); };
     options.on_work_dropped = [this](std::int64_t work) { progress_->drop(work); };
     options.stop_requested = &interrupt_.stop_requested();
+    options.on_unfinished_state = [&](int s, const ScenarioTally& merged) {
+      checkpoint_.save_state(first + s, merged);
+    };
     options.on_unfinished_block = [&](int s, const BlockTally& block) {
       checkpoint_.save_block(first + s, block);
     };

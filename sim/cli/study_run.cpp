@@ -82,9 +82,10 @@ int StudyRun::execute(Checkpoint& checkpoint, bool write_partial_file) {
   options.keep_runs = settings_.keep_runs;
   options.finished = finished;
   options.saved_blocks = [&checkpoint](int s) { return checkpoint.load_blocks(s); };
+  options.saved_state = [&checkpoint](int s) { return checkpoint.load_state(s); };
   options.on_scenario_done = [&](int s, ScenarioResults&& results, bool target_met,
                                  const ScenarioTally& tally) {
-    if (settings_.keep_runs) checkpoint.save_kept_runs(s, tally.blocks());
+    if (settings_.keep_runs) checkpoint.save_kept_runs(s, tally);
     checkpoint.save_scenario(s, {results, target_met});
     checkpoint.drop_blocks(s);
     std::lock_guard lock(mutex_);
@@ -92,16 +93,20 @@ int StudyRun::execute(Checkpoint& checkpoint, bool write_partial_file) {
     target_met_[static_cast<std::size_t>(s)] = target_met ? 1 : 0;
   };
   if (shard_) options.shares = shares_;
-  // Part of a scenario (a shard's): its blocks, for `shortfall merge`, and
-  // a result without runs marking it done.
+  // Part of a scenario (a shard's): its merged state (its blocks with
+  // --keep-runs), for `shortfall merge`, and a result without runs marking
+  // it done.
   options.on_part_done = [&](int s, const ScenarioTally& part) {
-    checkpoint.save_kept_runs(s, part.blocks());
+    checkpoint.save_kept_runs(s, part);
     checkpoint.save_scenario(s, {not_run(study_.scenarios[static_cast<std::size_t>(s)]), false});
     checkpoint.drop_blocks(s);
   };
   options.on_progress = [&progress](std::int64_t done) { progress.add(done); };
   options.on_work_dropped = [&progress](std::int64_t dropped) { progress.drop(dropped); };
   options.stop_requested = &interrupt.stop_requested();
+  options.on_unfinished_state = [&checkpoint](int s, const ScenarioTally& merged) {
+    checkpoint.save_state(s, merged);
+  };
   options.on_unfinished_block = [&checkpoint](int s, const BlockTally& block) {
     checkpoint.save_block(s, block);
   };
@@ -150,8 +155,8 @@ void StudyRun::write(bool complete, const Checkpoint* checkpoint) {
   ScenarioTally loaded(tally_shape(study_.scenarios.front(), true));
   const KeptRunsSource kept = [&](std::size_t s) -> const ScenarioTally& {
     loaded = ScenarioTally(tally_shape(study_.scenarios[s], true));
-    for (auto& block : checkpoint->load_kept_runs(static_cast<int>(s)))
-      loaded.add(std::move(block));
+    for (auto& work : checkpoint->load_saved_work(static_cast<int>(s)))
+      add_saved_work(loaded, std::move(work));
     return loaded;
   };
   try {
@@ -172,7 +177,7 @@ void StudyRun::write_part(ResultsData data, const Checkpoint& checkpoint) {
     if (!share.whole || settings_.keep_runs) data.shard.block_scenarios.push_back(share.scenario);
   }
   const ShardBlocksSource blocks = [&checkpoint](int s) {
-    return shard_blocks_bytes(checkpoint.load_kept_runs(s));
+    return shard_blocks_bytes(checkpoint.load_saved_work(s));
   };
   try {
     write_shard_file(output_, data, blocks);

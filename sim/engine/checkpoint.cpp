@@ -39,7 +39,7 @@ constexpr std::string_view k_temporary_prefix = ".tmp-";
 constexpr std::string_view k_file_magic{"SFCHKPT\0", 8};
 constexpr std::size_t k_header_size = 8 + 4 + 1 + 4 + 1 + 4;  // before the header checksum
 
-enum class FileKind : std::uint8_t { result = 1, runs = 2, block = 3 };
+enum class FileKind : std::uint8_t { result = 1, runs = 2, block = 3, state = 4 };
 
 std::string system_reason(int error_number) {
   return std::generic_category().message(error_number);
@@ -235,6 +235,7 @@ class ItemReader {
 
 std::string result_name(int scenario) { return fmt::format("scenario-{:06}.result", scenario); }
 std::string runs_name(int scenario) { return fmt::format("scenario-{:06}.runs", scenario); }
+std::string state_name(int scenario) { return fmt::format("scenario-{:06}.state", scenario); }
 std::string block_name(int scenario, std::int64_t first_run) {
   return fmt::format("scenario-{:06}.block-{:06}", scenario, first_run);
 }
@@ -268,6 +269,7 @@ std::optional<ScenarioFileName> parse_scenario_file_name(std::string_view name) 
   const std::string_view suffix = name.substr(dot + 1);
   if (suffix == "result") return ScenarioFileName{FileKind::result, *scenario};
   if (suffix == "runs") return ScenarioFileName{FileKind::runs, *scenario};
+  if (suffix == "state") return ScenarioFileName{FileKind::state, *scenario};
   constexpr std::string_view k_block_prefix = "block-";
   if (suffix.starts_with(k_block_prefix)) {
     const auto first_run = parse_digits<std::int64_t>(suffix.substr(k_block_prefix.size()));
@@ -320,24 +322,24 @@ FinishedScenario read_result(const fs::path& path, int scenario) {
   return finished;
 }
 
-// `on_block` sees each block as soon as it is read, so checking a large runs
-// file needs memory for one block, not all of them.
-template <class OnBlock>
-void read_blocks(const fs::path& path, FileKind kind, int scenario, OnBlock&& on_block) {
+// `on_work` sees each block (or state) as soon as it is read, so checking a
+// large runs file needs memory for one block, not all of them.
+template <class OnWork>
+void read_work(const fs::path& path, FileKind kind, int scenario, OnWork&& on_work) {
   ItemReader reader(path, kind, scenario);
-  if (kind == FileKind::block && reader.item_count() != 1) {
+  if ((kind == FileKind::block || kind == FileKind::state) && reader.item_count() != 1) {
     reader.fail(fmt::format("{} items, not 1", reader.item_count()));
   }
   for (std::uint32_t i = 0; i < reader.item_count(); ++i) {
     std::vector<std::byte> item = reader.next_item();
-    std::optional<BlockTally> block;
+    std::optional<SavedWork> work;
     try {
-      block.emplace(deserialize_block_tally(item));
+      work.emplace(deserialize_saved_work(item));
     } catch (const std::runtime_error& error) {
-      reader.fail(fmt::format("block {}: {}", i, error.what()));
+      reader.fail(fmt::format("item {}: {}", i, error.what()));
     }
     item = {};  // before the caller keeps the block: one copy at a time
-    on_block(std::move(*block));
+    on_work(std::move(*work));
   }
   reader.finish();
 }
@@ -666,13 +668,35 @@ void Checkpoint::save_scenario(int scenario, const FinishedScenario& finished) {
   file.commit();
 }
 
+void Checkpoint::save_kept_runs(int scenario, const ScenarioTally& tally) {
+  check_scenario(scenario);
+  CheckpointFile file(folder_, runs_name(scenario));
+  const std::size_t items = tally.keeps_blocks() ? tally.blocks().size() : (tally.runs() > 0 ? 1 : 0);
+  file.write(file_header(FileKind::runs, scenario, false, static_cast<std::uint32_t>(items)));
+  // One block's bytes at a time: kept runs can be gigabytes.
+  if (tally.keeps_blocks()) {
+    for (const BlockTally& block : tally.blocks()) file.write_item(serialize(block));
+  } else if (tally.runs() > 0) {
+    file.write_item(serialize(tally));
+  }
+  file.commit();
+}
+
 void Checkpoint::save_kept_runs(int scenario, std::span<const BlockTally> blocks) {
   check_scenario(scenario);
   CheckpointFile file(folder_, runs_name(scenario));
   file.write(
       file_header(FileKind::runs, scenario, false, static_cast<std::uint32_t>(blocks.size())));
-  // One block's bytes at a time: kept runs can be gigabytes.
   for (const BlockTally& block : blocks) file.write_item(serialize(block));
+  file.commit();
+}
+
+void Checkpoint::save_state(int scenario, const ScenarioTally& merged) {
+  check_scenario(scenario);
+  const std::vector<std::byte> bytes = serialize(merged);
+  CheckpointFile file(folder_, state_name(scenario));
+  file.write(file_header(FileKind::state, scenario, false, 1));
+  file.write_item(bytes);
   file.commit();
 }
 
@@ -705,8 +729,8 @@ std::vector<int> Checkpoint::finished_scenarios() const {
       // With --keep-runs the scenario is finished only when its runs can be
       // written too; otherwise it is recomputed.
       if (identity_.keep_runs) {
-        read_blocks(folder_ / runs_name(file.name.scenario), FileKind::runs, file.name.scenario,
-                    [](BlockTally&&) {});
+        read_work(folder_ / runs_name(file.name.scenario), FileKind::runs, file.name.scenario,
+                  [](SavedWork&&) {});
       }
       finished.push_back(file.name.scenario);
     } catch (const std::runtime_error& error) {
@@ -729,16 +753,47 @@ FinishedScenario Checkpoint::load_scenario(int scenario) const {
 }
 
 std::vector<BlockTally> Checkpoint::load_kept_runs(int scenario) const {
-  check_scenario(scenario);
   std::vector<BlockTally> blocks;
+  for (SavedWork& work : load_saved_work(scenario)) {
+    if (!std::holds_alternative<BlockTally>(work)) {
+      throw RunFailure(fmt::format(
+          "checkpoint: the runs of scenario {} are a merged state, not per-run records", scenario));
+    }
+    blocks.push_back(std::move(std::get<BlockTally>(work)));
+  }
+  return blocks;
+}
+
+std::vector<SavedWork> Checkpoint::load_saved_work(int scenario) const {
+  check_scenario(scenario);
+  std::vector<SavedWork> work;
   try {
-    read_blocks(folder_ / runs_name(scenario), FileKind::runs, scenario,
-                [&blocks](BlockTally&& block) { blocks.push_back(std::move(block)); });
+    read_work(folder_ / runs_name(scenario), FileKind::runs, scenario,
+              [&work](SavedWork&& piece) { work.push_back(std::move(piece)); });
   } catch (const std::runtime_error& error) {
     throw RunFailure(
         fmt::format("checkpoint: cannot load the runs of scenario {}: {}", scenario, error.what()));
   }
-  return blocks;
+  return work;
+}
+
+std::optional<ScenarioTally> Checkpoint::load_state(int scenario) const {
+  check_scenario(scenario);
+  const fs::path path = folder_ / state_name(scenario);
+  if (!fs::exists(path)) return std::nullopt;
+  std::optional<ScenarioTally> state;
+  try {
+    read_work(path, FileKind::state, scenario, [&](SavedWork&& work) {
+      if (!std::holds_alternative<ScenarioTally>(work))
+        throw std::runtime_error(fmt::format("{}: holds a block, not a merged state", path.string()));
+      state.emplace(std::move(std::get<ScenarioTally>(work)));
+    });
+  } catch (const std::runtime_error& error) {
+    warn(fmt::format("the saved state of scenario {} is damaged and its runs will be recomputed: {}",
+                     scenario, error.what()));
+    return std::nullopt;
+  }
+  return state;
 }
 
 std::vector<BlockTally> Checkpoint::load_blocks(int scenario) const {
@@ -747,7 +802,10 @@ std::vector<BlockTally> Checkpoint::load_blocks(int scenario) const {
   for (const ScenarioFile& file : list_scenario_files(folder_)) {
     if (file.name.kind != FileKind::block || file.name.scenario != scenario) continue;
     try {
-      read_blocks(file.path, FileKind::block, scenario, [&](BlockTally&& block) {
+      read_work(file.path, FileKind::block, scenario, [&](SavedWork&& work) {
+        if (!std::holds_alternative<BlockTally>(work))
+          throw std::runtime_error(fmt::format("{}: holds a merged state, not a block", file.path.string()));
+        BlockTally& block = std::get<BlockTally>(work);
         if (block.first_run() != file.name.first_run || !block.complete()) {
           throw std::runtime_error(fmt::format("{}: holds {} block from run {}", file.path.string(),
                                                block.complete() ? "a" : "an incomplete",
@@ -768,7 +826,9 @@ std::vector<BlockTally> Checkpoint::load_blocks(int scenario) const {
 void Checkpoint::drop_blocks(int scenario) {
   check_scenario(scenario);
   for (const ScenarioFile& file : list_scenario_files(folder_)) {
-    if (file.name.kind != FileKind::block || file.name.scenario != scenario) continue;
+    const bool work_of_scenario =
+        file.name.kind == FileKind::block || file.name.kind == FileKind::state;
+    if (!work_of_scenario || file.name.scenario != scenario) continue;
     std::error_code error;
     fs::remove(file.path, error);
     if (error) {

@@ -37,6 +37,7 @@
 
 #include "analysis/scenario_results.h"
 #include "analysis/tally.h"
+#include "analysis/tally_serialization.h"
 
 namespace shortfall {
 
@@ -91,9 +92,14 @@ class Checkpoint {
   // atomic. A scenario outside [0, scenario_count) is std::out_of_range; an I/O failure (disk
   // full, permission) is RunFailure naming the file and the system's reason.
   void save_scenario(int scenario, const FinishedScenario& finished);
-  // With --keep-runs, the per-run records of a finished scenario (its blocks in order). Save them
-  // before save_scenario: the result file is what marks the scenario finished.
+  // The work of a finished scenario or shard share that is written out later: with --keep-runs
+  // its blocks in order (the per-run records), otherwise its merged state (a shard's part of a
+  // scenario). Save it before save_scenario: the result file is what marks the scenario finished.
+  void save_kept_runs(int scenario, const ScenarioTally& tally);
   void save_kept_runs(int scenario, std::span<const BlockTally> blocks);
+  // The merged state of the first blocks of a scenario still running (saved when a run is
+  // interrupted); replaces the one saved before.
+  void save_state(int scenario, const ScenarioTally& merged);
   // A finished block of a scenario still running (saved when a run is interrupted). Saving a block
   // with the same first run again replaces it.
   void save_block(int scenario, const BlockTally& block);
@@ -102,10 +108,15 @@ class Checkpoint {
   // ascending. Damaged ones are skipped (and reported in warnings()).
   std::vector<int> finished_scenarios() const;
   FinishedScenario load_scenario(int scenario) const;          // throws RunFailure if damaged
-  std::vector<BlockTally> load_kept_runs(int scenario) const;  // throws RunFailure if damaged
+  // What save_kept_runs saved; throws RunFailure if damaged. load_kept_runs wants blocks only.
+  std::vector<SavedWork> load_saved_work(int scenario) const;
+  std::vector<BlockTally> load_kept_runs(int scenario) const;
+  // The saved state of an unfinished scenario, if any and intact (a damaged one is reported in
+  // warnings() and its runs recomputed).
+  std::optional<ScenarioTally> load_state(int scenario) const;
   // Saved blocks of an unfinished scenario, ascending by first_run; damaged ones skipped.
   std::vector<BlockTally> load_blocks(int scenario) const;
-  void drop_blocks(int scenario);  // once the scenario is finished
+  void drop_blocks(int scenario);  // its saved blocks and state, once the scenario is finished
   void remove();                   // the whole folder, once the results file is final
   // Damaged files met so far, one line each, naming the file and what is wrong.
   std::vector<std::string> warnings() const;

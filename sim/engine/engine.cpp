@@ -288,7 +288,7 @@ ScenarioTally simulate_scenario(const Scenario& scenario, const EngineOptions& o
     ordering.joined();
   });
   // The merge is in block order, whatever order the blocks finished in.
-  ScenarioTally merged(tally_shape(scenario, options.keep_runs));
+  ScenarioTally merged(tally_shape(scenario, options.keep_runs), 0, options.keep_blocks);
   for (auto& block : finished) merged.add(std::move(*block));
   return merged;
 }

@@ -103,6 +103,7 @@ BlockTally simulate_block(const Scenario& scenario, const ScenarioModel& model,
 struct EngineOptions {
   int threads = 0;  // 0: all cores
   bool keep_runs = false;
+  bool keep_blocks = false;  // the tally keeps every block (keep_runs does too)
   // Called from worker threads with the number of run-structures just
   // finished; must be thread-safe and cheap.
   std::function<void(std::int64_t)> on_progress;

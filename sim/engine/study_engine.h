@@ -44,6 +44,10 @@ double wilson_halfwidth(std::int64_t shortfalls, std::int64_t runs);
 struct StudyEngineOptions {
   int threads = 0;  // 0: all cores
   bool keep_runs = false;
+  // Keep every block of a scenario's tally (decompose pairs per-run values);
+  // otherwise the tally keeps only its merged state, whose size does not
+  // grow with the runs. keep_runs keeps them too.
+  bool keep_blocks = false;
   // The blocks to simulate, scenario by scenario in order (a shard's work,
   // sim/engine/shard.h; possibly none). Not set: every block of every scenario.
   std::optional<std::vector<ScenarioShare>> shares;
@@ -52,6 +56,9 @@ struct StudyEngineOptions {
   // Finished blocks of a scenario saved by an interrupted run: merged instead
   // of simulated again. May be empty.
   std::function<std::vector<BlockTally>(int scenario)> saved_blocks;
+  // The merged state of a scenario's first blocks, saved by an interrupted
+  // run (on_unfinished_state): taken as those blocks. May be empty.
+  std::function<std::optional<ScenarioTally>(int scenario)> saved_state;
   // A scenario is done: its statistics, whether the target was met, and its
   // tally (for --keep-runs). Called from worker threads, for different
   // scenarios at once, in any order: must be thread-safe.
@@ -69,8 +76,12 @@ struct StudyEngineOptions {
   // Set (e.g. by a signal handler) to stop issuing work: blocks in flight
   // finish, then simulate_study returns.
   const std::atomic<bool>* stop_requested = nullptr;
-  // After a stop: every finished block of every scenario not yet done, in
-  // block order, so the caller can save it. Called on the calling thread.
+  // After a stop, so the caller can save the finished work of every
+  // scenario not yet done: the merged state of the blocks merged so far
+  // (when the tally keeps no blocks, and has runs), then every block
+  // finished but not merged, or every block when the tally keeps them. In
+  // block order, on the calling thread.
+  std::function<void(int scenario, const ScenarioTally& merged)> on_unfinished_state;
   std::function<void(int scenario, const BlockTally& block)> on_unfinished_block;
 };
 

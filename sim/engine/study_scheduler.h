@@ -26,12 +26,13 @@ namespace shortfall::detail {
 // A scenario being simulated: its model, its blocks finished out of turn,
 // and the merge of the blocks in order.
 struct ActiveScenario {
-  ActiveScenario(const Scenario& scenario_, const ScenarioShare& share_, bool keep_runs)
+  ActiveScenario(const Scenario& scenario_, const ScenarioShare& share_, bool keep_runs,
+                 bool keep_blocks)
       : index(share_.scenario),
         scenario(scenario_),
         share(share_),
         model(scenario_),
-        tally(tally_shape(scenario_, keep_runs), share_.first_block * k_runs_per_block),
+        tally(tally_shape(scenario_, keep_runs), share_.first_block * k_runs_per_block, keep_blocks),
         next_block(share_.first_block),
         shortfalls(static_cast<std::size_t>(tally_columns(scenario_)), 0) {
     for (const auto& unit : plan_work_units(index, scenario_.simulation.most_runs())) {
@@ -146,6 +147,8 @@ class StudyScheduler {
     std::lock_guard lock(mutex_);
     if (!options_.on_unfinished_block) return;
     for (const auto& active : active_) {
+      if (!active->tally.keeps_blocks() && active->tally.runs() > 0 && options_.on_unfinished_state)
+        options_.on_unfinished_state(active->index, active->tally);
       for (const auto& block : active->tally.blocks())
         options_.on_unfinished_block(active->index, block);
       for (const auto& [index, block] : active->waiting)
@@ -194,7 +197,9 @@ class StudyScheduler {
     if (next_share_ >= shares_.size()) return false;
     const ScenarioShare& share = shares_[next_share_++];
     auto active = std::make_shared<ActiveScenario>(
-        scenarios_[static_cast<std::size_t>(share.scenario)], share, options_.keep_runs);
+        scenarios_[static_cast<std::size_t>(share.scenario)], share, options_.keep_runs,
+        options_.keep_blocks);
+    if (options_.saved_state && !active->tally.keeps_blocks()) take_saved_state(*active);
     if (options_.saved_blocks) {
       for (auto& block : options_.saved_blocks(share.scenario)) {
         const std::int64_t number = block.first_run() / k_runs_per_block;
@@ -217,6 +222,30 @@ class StudyScheduler {
     return true;
   }
 
+  // A saved merged state of the share's first blocks: the tally starts from
+  // it, and those blocks are neither simulated nor merged again.
+  void take_saved_state(ActiveScenario& active) {
+    std::optional<ScenarioTally> saved = options_.saved_state(active.index);
+    if (!saved || saved->first_run() != active.tally.first_run() || saved->runs() == 0) return;
+    const std::int64_t end_run = saved->first_run() + saved->runs();
+    std::size_t covered = 0;
+    while (covered < active.units.size() &&
+           active.units[covered].first_run + active.units[covered].run_count <= end_run) {
+      ++covered;
+    }
+    // A state ends on a block boundary; one that does not is not this run's.
+    if (covered == 0 || active.units[covered - 1].first_run + active.units[covered - 1].run_count != end_run)
+      return;
+    active.tally.add(*saved);
+    for (std::size_t unit = 0; unit < covered; ++unit) active.saved[unit] = true;
+    active.next_block += static_cast<std::int64_t>(covered);
+    for (std::size_t s = 0; s < active.shortfalls.size(); ++s)
+      active.shortfalls[s] += saved->shortfalls(static_cast<int>(s));
+    if (options_.on_progress)
+      options_.on_progress(saved->runs() * static_cast<std::int64_t>(active.shortfalls.size()));
+    decide(active);
+  }
+
   bool is_finished(std::size_t scenario) const {
     return scenario < options_.finished.size() && options_.finished[scenario];
   }
@@ -234,22 +263,26 @@ class StudyScheduler {
       active.waiting.erase(found);
       ++active.next_block;
       if (options_.on_progress) options_.on_progress(runs * static_cast<std::int64_t>(structures));
-      if (!active.share.whole) {
-        // Part of a scenario: done with its blocks; the merge decides nothing.
-        active.done = active.next_block == active.share.end_block;
-        continue;
-      }
-      const auto decision =
-          stopping_decision(active.scenario.simulation, active.tally.runs(), active.shortfalls);
-      if (decision != StopDecision::go_on) {
-        active.done = true;
-        active.target_met = decision == StopDecision::target_met;
-        active.waiting.clear();
-        const std::int64_t left = active.scenario.simulation.most_runs() - active.tally.runs();
-        if (left > 0 && options_.on_work_dropped) {
-          options_.on_work_dropped(left * static_cast<std::int64_t>(structures));
-        }
-      }
+      decide(active);
+    }
+  }
+
+  // After a merge: is the scenario (or the share) done?
+  void decide(ActiveScenario& active) {
+    if (!active.share.whole) {
+      // Part of a scenario: done with its blocks; the merge decides nothing.
+      active.done = active.next_block == active.share.end_block;
+      return;
+    }
+    const auto structures = static_cast<std::int64_t>(tally_columns(active.scenario));
+    const auto decision =
+        stopping_decision(active.scenario.simulation, active.tally.runs(), active.shortfalls);
+    if (decision != StopDecision::go_on) {
+      active.done = true;
+      active.target_met = decision == StopDecision::target_met;
+      active.waiting.clear();
+      const std::int64_t left = active.scenario.simulation.most_runs() - active.tally.runs();
+      if (left > 0 && options_.on_work_dropped) options_.on_work_dropped(left * structures);
     }
   }
 
@@ -282,7 +315,7 @@ class StudyScheduler {
   // Frees the per-run values now (blocks still in flight keep the rest of
   // the scenario alive) and lets a waiting worker open the next scenario.
   void release(ActiveScenario& active) {
-    active.tally = ScenarioTally(active.tally.shape());
+    active.tally = ScenarioTally(active.tally.shape(), 0, active.tally.keeps_blocks());
     std::lock_guard lock(mutex_);
     changed_.notify_all();
   }

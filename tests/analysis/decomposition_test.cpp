@@ -29,7 +29,7 @@ constexpr double k_support[7][k_columns] = {{0.0, 1.5e6, 0.2e6, 1.1e6},   {0.3e6
                                             {2.0e6, 4.75e6, 2.5e6, 4.0e6}};
 
 ScenarioTally hand_tally() {
-  ScenarioTally tally(k_shape);
+  ScenarioTally tally(k_shape, 0, true);  // decompose pairs per-run values
   for (const auto& [first, count] : {std::pair{0, 4}, std::pair{4, 3}}) {
     BlockTally block(k_shape, first, count);
     for (int j = 0; j < count; ++j) {

@@ -161,7 +161,7 @@ void require_same_results(const ScenarioResults& a, const ScenarioResults& b) {
 void require_same_data(const ResultsData& written, const ResultsData& read) {
   const ResultsMetadata& a = written.meta;
   const ResultsMetadata& b = read.meta;
-  CHECK(b.format_version == "1.2");
+  CHECK(b.format_version == "1.3");
   CHECK(a.program_version == b.program_version);
   CHECK(a.git_revision == b.git_revision);
   CHECK(a.seed == b.seed);
@@ -664,7 +664,7 @@ TEST_CASE("results file: read refuses what is not a readable results file", "[re
       const fs::path path = folder / "other.h5";
       fs::copy_file(valid, path);
       rewrite_text_attribute(path, "format", "someone-elses-results");
-      prepare(path, "1.2");
+      prepare(path, "1.3");
       REQUIRE_THROWS_WITH(read_results_file(path),
                           Catch::Contains("other.h5") && Catch::Contains("someone-elses-results"));
     }
@@ -704,7 +704,7 @@ TEST_CASE("results file: read refuses what is not a readable results file", "[re
             H5Handle::file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "opening");
         require(H5Ldelete(file.get(), "support_p95", H5P_DEFAULT), "deleting");
       }
-      prepare(path, "1.2");
+      prepare(path, "1.3");
       REQUIRE_THROWS_WITH(read_results_file(path), Catch::Contains("missing_variable.h5") &&
                                                        Catch::Contains("'support_p95' is missing"));
     }
@@ -724,7 +724,7 @@ TEST_CASE("results file: read refuses what is not a readable results file", "[re
                                          H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                               "creating");
       }
-      prepare(path, "1.2");
+      prepare(path, "1.3");
       REQUIRE_THROWS_WITH(read_results_file(path),
                           Catch::Contains("'min_cash_mean' has shape (2, 2), expected (2, 3)"));
     }
@@ -735,7 +735,7 @@ TEST_CASE("results file: read refuses what is not a readable results file", "[re
     fs::copy_file(valid, path);
     strip_envelope(path);
     const ResultsData read = read_results_file(path);
-    CHECK(read.meta.format_version == "1.2");
+    CHECK(read.meta.format_version == "1.3");
     CHECK(read.scenarios.size() == sample_results().scenarios.size());
   }
 

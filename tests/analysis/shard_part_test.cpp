@@ -100,7 +100,7 @@ TEST_CASE("shard part: blocks are serialised and framed one after the other", "[
     const BlockTally read = deserialize_block_tally(split[b]);
     CHECK(serialize(read) == serialize(blocks[b]));
   }
-  CHECK(shard_blocks_bytes({}).empty());
+  CHECK(shard_blocks_bytes(std::span<const BlockTally>{}).empty());
   CHECK(split_shard_blocks({}, "part-1.h5", 1).empty());
 }
 

@@ -310,7 +310,7 @@ def test_damaged_blocks_inside_a_sound_part_file_are_refused(made, tmp_path):
         blocks = f["shard"][name][()]
         blocks[len(blocks) // 2] ^= 0xFF
         f["shard"][name][...] = blocks
-    seal(part, "1.2")
+    seal(part, "1.3")
     out = tmp_path / "merged.h5"
     assert_refused(*run_binary("merge", "-o", out, first, part, "--quiet"), part)
     assert not out.exists()
@@ -419,7 +419,7 @@ def test_the_python_checksum_agrees_with_the_program(made, tmp_path):
     # The envelope is documented well enough to be checked by another program.
     copy = tmp_path / "copy.h5"
     shutil.copy(made["finished"], copy)
-    seal(copy, "1.2")
+    seal(copy, "1.3")
     assert copy.read_bytes() == made["finished"].read_bytes()
 
 
@@ -477,10 +477,10 @@ def test_merge_refuses_parts_of_another_minor_version(made, tmp_path):
     out = tmp_path / "merged.h5"
     code, stdout, err = run_binary("merge", "-o", out, first, older_second, "--quiet")
     assert (code, stdout) == (1, "")
-    assert "format version 1.1, but" in err or "format version 1.2, but" in err
+    assert "format version 1.1, but" in err or "format version 1.3, but" in err
     code, stdout, err = run_binary("merge", "-o", out, older_first, older_second, "--quiet")
     assert (code, stdout) == (1, "")
-    assert ("written by results format 1.1; this shortfall merges parts of format 1.2: merge them "
+    assert ("written by results format 1.1; this shortfall merges parts of format 1.3: merge them "
             "with the shortfall that made them, or run the shards again") in err
     assert not out.exists()
 

@@ -376,33 +376,70 @@ def test_first_shortfall_month_mean(kept):
             np.testing.assert_allclose(stored[s, st], months.mean(), rtol=MEAN_RTOL)
 
 
+def sketch_allowance(attrs, values, q, axis):
+    """The stated accuracy of a sketch quantile (docs/model.md, "Quantiles
+    from a sketch"): max(relative x |v|, absolute) of the larger of the two
+    order statistics the quantile interpolates."""
+    relative = float(attrs["quantile_relative_accuracy"])
+    absolute = float(attrs["quantile_absolute_accuracy"])
+    ordered = np.sort(values, axis=axis)
+    n = ordered.shape[axis]
+    position = (n - 1) * np.asarray(q)
+    lower = np.floor(position).astype(int)
+    upper = np.minimum(lower + 1, n - 1)
+    magnitude = np.maximum(np.abs(np.take(ordered, lower, axis=axis)),
+                           np.abs(np.take(ordered, upper, axis=axis)))
+    allowed = np.maximum(relative * magnitude, absolute)
+    # The quantile axis (where the runs were) last, as the file stores it.
+    return allowed if np.ndim(q) == 0 else np.moveaxis(allowed, axis % np.ndim(values), -1)
+
+
+def test_the_file_states_the_quantiles_accuracy(kept):
+    _, attrs, _, _ = kept
+    method = attrs["quantile_method"]
+    assert (method.decode() if isinstance(method, bytes) else method) == "sketch"
+    assert float(attrs["quantile_relative_accuracy"]) == 0.001
+    assert float(attrs["quantile_absolute_accuracy"]) == 1000.0
+
+
 @pytest.mark.parametrize("stored_name, record", [
     ("min_cash_quantiles", "min_cash"),
     ("end_cash_quantiles", "end_cash"),
 ])
-def test_quantiles_of_records_exact(kept, stored_name, record):
-    data, _, r, _ = kept
+def test_quantiles_of_records_within_the_stated_accuracy(kept, stored_name, record):
+    data, attrs, r, _ = kept
     expected = np.moveaxis(np.quantile(r[record], QUANTILES, axis=-1), 0, -1)
-    assert np.array_equal(data[stored_name], expected)
+    allowed = sketch_allowance(attrs, r[record], QUANTILES, -1)
+    assert np.all(np.abs(data[stored_name] - expected) <= allowed)
+    # The sketch is not the exact quantile in disguise: most values differ.
+    assert np.mean(data[stored_name] != expected) > 0.5
 
 
-def test_cash_quantiles_exact(kept):
-    data, _, r, _ = kept
+def test_cash_quantiles_within_the_stated_accuracy(kept):
+    data, attrs, r, _ = kept
     # cash: (scenario, structure, run, month) -> quantiles over run
     expected = np.moveaxis(np.quantile(r["cash"], QUANTILES, axis=2), 0, -1)
-    assert np.array_equal(data["cash_quantiles"], expected)
+    allowed = sketch_allowance(attrs, r["cash"], QUANTILES, 2)
+    assert np.all(np.abs(data["cash_quantiles"] - expected) <= allowed)
 
 
-def test_support_p95_exact(kept):
-    data, _, r, _ = kept
-    assert np.array_equal(data["support_p95"], np.quantile(r["support"], 0.95, axis=-1))
+def test_support_p95_within_the_stated_accuracy(kept):
+    data, attrs, r, _ = kept
+    expected = np.quantile(r["support"], 0.95, axis=-1)
+    allowed = sketch_allowance(attrs, r["support"], 0.95, -1)
+    assert np.all(np.abs(data["support_p95"] - expected) <= allowed)
+    # No support needed stays exactly 0.
+    assert np.array_equal(data["support_p95"] == 0.0, expected == 0.0)
 
 
 def test_min_cash_cvar05(kept):
     data, attrs, r, _ = kept
     n = int(attrs["runs"])
     worst = np.sort(r["min_cash"], axis=-1)[..., :math.ceil(0.05 * n)]
-    assert_mean_matches(data["min_cash_cvar05"], worst)
+    # Each tail value stands as its bucket's middle: within its own allowance.
+    allowed = np.mean(np.maximum(float(attrs["quantile_relative_accuracy"]) * np.abs(worst),
+                                 float(attrs["quantile_absolute_accuracy"])), axis=-1)
+    assert np.all(np.abs(data["min_cash_cvar05"] - worst.mean(axis=-1)) <= allowed * (1 + 1e-9))
 
 
 @pytest.mark.parametrize("stored_name, record", [

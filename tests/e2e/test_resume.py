@@ -99,7 +99,7 @@ def test_sigterm_saves_the_work_in_flight_and_exits_2(sweep, tmp_path):
     assert_same_bits(reference, out)
 
 
-def test_sigint_on_a_single_long_scenario_saves_its_blocks(tmp_path):
+def test_sigint_on_a_single_long_scenario_saves_its_work(tmp_path):
     scenario = tmp_path / "single.toml"
     scenario.write_text(SMALL_SCENARIO.replace("runs = 1000", "runs = 60000"))
     reference = tmp_path / "reference.h5"
@@ -117,8 +117,11 @@ def test_sigint_on_a_single_long_scenario_saves_its_blocks(tmp_path):
     if run.returncode == 0:
         pytest.skip("the run finished before the signal; nothing to resume")
     assert run.returncode == 2, err
-    blocks = list(checkpoint_of(out).glob("scenario-000000.block-*"))
-    assert blocks, "no finished block was saved"
+    # The merged state of the blocks merged so far, and any block finished
+    # out of turn.
+    saved = (list(checkpoint_of(out).glob("scenario-000000.block-*")) +
+             list(checkpoint_of(out).glob("scenario-000000.state")))
+    assert saved, "no finished work was saved"
     run_ok("run", scenario, "--resume", "-o", out)
     assert_same_bits(reference, out)
 

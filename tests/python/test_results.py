@@ -26,7 +26,7 @@ def test_a_single_point_keeps_the_file_layout_and_values(single_file):
                  "indicator_achievement_mean", "runs_done", "withhold_fraction", "quantile", "month"]:
         assert np.array_equal(ds[name].values, h5_values(single_file, name), equal_nan=True), name
     assert ds.attrs["seed"] == 424242 and isinstance(ds.attrs["seed"], int)
-    assert ds.attrs["format_version"] == "1.2"
+    assert ds.attrs["format_version"] == "1.3"
     assert ds.attrs["complete"] == 1
     assert ds.attrs["program_version"]
     assert 'title = "End-to-end test trust"' in ds.attrs["scenario_toml"]

@@ -34,6 +34,7 @@ StudyOutcome run_study(const std::vector<Scenario>& scenarios, int threads,
   StudyOutcome outcome;
   std::mutex mutex;
   options.threads = threads;
+  options.keep_blocks = true;  // the flags of every run, below
   options.on_scenario_done = [&](int s, ScenarioResults&& results, bool met,
                                  const ScenarioTally& tally) {
     std::vector<std::uint8_t> flags;
@@ -116,6 +117,7 @@ TEST_CASE("precision stopping stops at the first block that meets the target, fo
   full.simulation.runs = full.simulation.max_runs;
   EngineOptions engine;
   engine.threads = 2;
+  engine.keep_blocks = true;
   const ScenarioTally everything = simulate_scenario(full, engine);
   std::vector<std::int64_t> short_runs(3, 0);
   std::int64_t expected_runs = 0;

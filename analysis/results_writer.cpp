@@ -177,13 +177,15 @@ class ResultsWriter {
   ResultsWriter(hid_t file, const ResultsData& data, const fs::path& path)
       : file_(file), data_(data), path_(path), extents_(extents_of_data(data)) {}
 
-  void write(const KeptRunsSource* kept_runs, const ShardBlocksSource* shard_blocks = nullptr) {
+  void write(const KeptRunsSource* kept_runs, const ShardBlocksSource* shard_blocks = nullptr,
+             const SavedStatesSource* states = nullptr) {
     write_root_attributes();
     write_dimensions();
     write_swept_keys();
     write_statistics();
     if (kept_runs != nullptr) write_kept_runs(*kept_runs);
     if (shard_blocks != nullptr) write_shard_group(file_, data_.shard, *shard_blocks);
+    if (states != nullptr) write_state_group(file_, static_cast<int>(scenarios()), *states);
     if (data_.solve) write_solve_group(file_, *data_.solve, structure_scale_.get(), scenario_scale_.get());
     if (!data_.decompositions.empty())
       write_decomposition_group(file_, data_, extents_, [this](Dim dim) { return scale(dim); });
@@ -647,7 +649,8 @@ namespace results_detail {
 // Written under a temporary name, sealed (and synced: seal_with_envelope)
 // and renamed over `path` when complete.
 void write_results_file(const fs::path& path, const ResultsData& data,
-                        const KeptRunsSource* kept_runs, const ShardBlocksSource* shard_blocks) {
+                        const KeptRunsSource* kept_runs, const ShardBlocksSource* shard_blocks,
+                        const SavedStatesSource* states) {
   check_writable(path, data);
   silence_hdf5_error_printing();
   const auto fail = [&](const std::string& why) {
@@ -662,7 +665,7 @@ void write_results_file(const fs::path& path, const ResultsData& data,
       atomic.adopt_temporary();
       {
         ResultsWriter writer(file.get(), data, path);
-        writer.write(kept_runs, shard_blocks);
+        writer.write(kept_runs, shard_blocks, states);
       }  // every object closed before the file
       file.close("closing the file");
     }
@@ -687,8 +690,8 @@ void write_results_file(const fs::path& path, const ResultsData& data,
 }  // namespace results_detail
 
 void write_results_file(const fs::path& path, const ResultsData& data,
-                        const KeptRunsSource* kept_runs) {
-  results_detail::write_results_file(path, data, kept_runs, nullptr);
+                        const KeptRunsSource* kept_runs, const SavedStatesSource* states) {
+  results_detail::write_results_file(path, data, kept_runs, nullptr, states);
 }
 
 }  // namespace shortfall

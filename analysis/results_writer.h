@@ -6,16 +6,19 @@
 #include <filesystem>
 
 #include "results_data.h"
+#include "saved_states.h"
 
 namespace shortfall {
 
 // Writes `data` to `path` atomically: the file is written under a temporary
 // name in the same folder and renamed over `path` only when complete, so an
 // existing file is never left damaged. With `kept_runs` the group `runs`
-// holds the per-run records and cash paths of every scenario.
+// holds the per-run records and cash paths of every scenario; with `states`
+// the group `state` holds the merged states (analysis/saved_states.h).
 // Throws ResultsFileError (I/O) on failure, leaving `path` untouched.
 void write_results_file(const std::filesystem::path& path, const ResultsData& data,
-                        const KeptRunsSource* kept_runs = nullptr);
+                        const KeptRunsSource* kept_runs = nullptr,
+                        const SavedStatesSource* states = nullptr);
 
 // The name write_results_file writes under before renaming over `path`:
 // `.<name>.tmp-<pid>` in the same folder (hidden, one per process).
@@ -27,7 +30,8 @@ namespace results_detail {
 // that is given. For write_shard_file (analysis/shard_part.h), which checks
 // data.shard first; use that.
 void write_results_file(const std::filesystem::path& path, const ResultsData& data,
-                        const KeptRunsSource* kept_runs, const ShardBlocksSource* shard_blocks);
+                        const KeptRunsSource* kept_runs, const ShardBlocksSource* shard_blocks,
+                        const SavedStatesSource* states);
 
 }  // namespace results_detail
 

@@ -65,12 +65,12 @@ ShardInfo read_shard_group(hid_t file, hsize_t scenario_count) {
 }
 
 void write_shard_file(const fs::path& path, const ResultsData& data,
-                      const ShardBlocksSource& blocks) {
+                      const ShardBlocksSource& blocks, const SavedStatesSource* states) {
   if (data.shard.index < 1 || data.shard.index > data.shard.count)
     throw ResultsFileError("cannot write results file '" + path.string() + "': shard " +
                            std::to_string(data.shard.index) + "/" +
                            std::to_string(data.shard.count) + " is not a shard");
-  results_detail::write_results_file(path, data, nullptr, &blocks);
+  results_detail::write_results_file(path, data, nullptr, &blocks, states);
 }
 
 std::vector<std::byte> shard_blocks_bytes(std::span<const SavedWork> work) {

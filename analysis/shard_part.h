@@ -21,16 +21,18 @@
 #include <vector>
 
 #include "results_data.h"
+#include "saved_states.h"
 #include "tally.h"
 #include "tally_serialization.h"
 
 namespace shortfall {
 
 // A shard's part file: `data` (with data.shard filled) and the blocks of
-// every scenario in data.shard.block_scenarios. Atomic like
+// every scenario in data.shard.block_scenarios (and with `states` the merged
+// states of the scenarios it finished whole). Atomic like
 // write_results_file. Throws ResultsFileError.
 void write_shard_file(const std::filesystem::path& path, const ResultsData& data,
-                      const ShardBlocksSource& blocks);
+                      const ShardBlocksSource& blocks, const SavedStatesSource* states = nullptr);
 
 // The bytes of `work` as a part file holds them: what a ShardBlocksSource
 // returns for a scenario.

@@ -60,7 +60,10 @@ CLI::App* add_run_command(CLI::App& app, RunRequest& request) {
       "--resume", request.resume,
       "continue an interrupted run into the same results file (starts one if there is none)");
   run->add_option("--extend", request.extend_path,
-                  "add runs to a finished results file in place (with --runs N, the new total)");
+                  "add runs to a finished results file in place (with --runs N, the new total, "
+                  "or --target-halfwidth H)");
+  run->add_option("--target-halfwidth", request.target_halfwidth,
+                  "with --extend: continue precision-based stopping to this Wilson half-width");
   run->add_option(
       "--shard", request.shard,
       "run only shard K of N of the work (K from 1, e.g. $SLURM_ARRAY_TASK_ID/16); join the "

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <span>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "analysis/results_file.h"
+#include "analysis/saved_states.h"
 #include "analysis/tally_serialization.h"
 #include "sim/cli/output_lock.h"
 #include "sim/cli/output_path.h"
@@ -167,6 +169,8 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
   if (stopping) merged.target_met.assign(scenario_count, 0);
   for (const Part& part : parts) merged.meta.elapsed_seconds += part.data.meta.elapsed_seconds;
   merged.meta.isa = isas_of(parts);
+  std::vector<const Part*> owners(scenario_count, nullptr);
+  std::map<std::size_t, std::vector<std::byte>> cut_states;  // serialised, without --keep-runs
   for (std::size_t s = 0; s < scenario_count; ++s) {
     const Scenario& scenario = study.scenarios[s];
     const int index = static_cast<int>(s);
@@ -175,6 +179,7 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
       const auto& whole = part.data.shard.whole_scenarios;
       if (std::find(whole.begin(), whole.end(), index) != whole.end()) owner = &part;
     }
+    owners[s] = owner;
     if (owner != nullptr) {
       merged.scenarios.push_back(owner->data.scenarios[s]);
       if (stopping) merged.target_met[s] = owner->data.target_met.at(s);
@@ -187,6 +192,7 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
                                    tally.runs(), scenario.simulation.most_runs()));
     }
     merged.scenarios.push_back(finalize_scenario(tally, request.threads));
+    if (!keep_runs) cut_states.emplace(s, serialize(tally));
   }
 
   ScenarioTally loaded(tally_shape(study.scenarios.front(), true));
@@ -194,8 +200,22 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
     loaded = gather_blocks(parts, study.scenarios[s], static_cast<int>(s), true);
     return loaded;
   };
+  // The merged state of every scenario, for `run --extend` of the merged
+  // file: a whole scenario's from the part that ran it (none from a part
+  // written without one), a cut scenario's from the gathered states.
+  const SavedStatesSource states = [&](int s) -> std::vector<std::byte> {
+    const auto index = static_cast<std::size_t>(s);
+    if (const auto cut = cut_states.find(index); cut != cut_states.end()) return cut->second;
+    if (owners[index] == nullptr) return {};
+    try {
+      const std::optional<ScenarioTally> state = read_saved_state(owners[index]->path, s);
+      return state ? serialize(*state) : std::vector<std::byte>{};
+    } catch (const ResultsFileError& error) {
+      throw InputError(error.what());
+    }
+  };
   try {
-    write_results_file(output, merged, keep_runs ? &kept : nullptr);
+    write_results_file(output, merged, keep_runs ? &kept : nullptr, keep_runs ? nullptr : &states);
   } catch (const ResultsFileError& error) {
     throw RunFailure(error.what());
   }

@@ -36,6 +36,12 @@ void check_run_options(const RunRequest& request) {
     if (request.scenario_path.empty()) {
       throw InputError("run: give a scenario file (shortfall run SCENARIO.toml), or --extend FILE");
     }
+    if (request.target_halfwidth) {
+      throw InputError(fmt::format(
+          "run: --target-halfwidth continues a finished file (with --extend FILE); for a new run "
+          "use --set simulation.target_halfwidth={}",
+          *request.target_halfwidth));
+    }
     return;
   }
   const std::vector<std::pair<bool, const char*>> refused{
@@ -68,17 +74,22 @@ LoadedStudy load_extended_study(RunRequest& request, const fs::path& file) {
     throw InputError(fmt::format(
         "{}: cannot extend an unfinished run; continue it with --resume first", file.string()));
   }
-  if (!request.runs)
-    throw InputError(
-        fmt::format("{}: --extend needs --runs N, the new number of runs", file.string()));
-  if (*request.runs < extended.meta.runs) {
+  if (!request.runs && !request.target_halfwidth)
+    throw InputError(fmt::format(
+        "{}: --extend needs --runs N, the new number of runs, or --target-halfwidth H",
+        file.string()));
+  if (request.runs && *request.runs < extended.meta.runs) {
     throw InputError(
         fmt::format("{}: --runs {} is below the file's {} runs; --extend only adds runs",
                     file.string(), *request.runs, extended.meta.runs));
   }
   request.keep_runs = request.keep_runs || extended.has_kept_runs;
   const std::string source = file.string() + " (scenario_toml)";
-  return load_with_options(study_options(request), [&](const std::vector<std::string>& overrides) {
+  StudyOptions options = study_options(request);
+  // A tighter target goes through the scenario's own checks, like --set.
+  if (request.target_halfwidth)
+    options.overrides.push_back("simulation.target_halfwidth=" + *request.target_halfwidth);
+  return load_with_options(options, [&](const std::vector<std::string>& overrides) {
     return load_study_text(extended.meta.scenario_toml, source, overrides);
   });
 }
@@ -102,7 +113,11 @@ RunIdentity identity_of(const LoadedStudy& study, bool keep_runs,
 std::string continue_command(const RunRequest& request, const fs::path& output,
                              const std::optional<ShardSpec>& shard) {
   if (!request.extend_path.empty()) {
-    return fmt::format("shortfall run --extend {} --runs {}", output.string(), *request.runs);
+    return fmt::format("shortfall run --extend {}{}{}", output.string(),
+                       request.runs ? fmt::format(" --runs {}", *request.runs) : "",
+                       request.target_halfwidth
+                           ? fmt::format(" --target-halfwidth {}", *request.target_halfwidth)
+                           : "");
   }
   const std::string shard_option =
       shard ? fmt::format(" --shard {}/{}", shard->index, shard->count) : "";
@@ -162,8 +177,10 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
   // The other ranks of an MPI job (if any) start from the resolved text, so
   // every rank simulates exactly rank 0's scenarios.
   start_worker_ranks(0, study.resolved_toml, request.keep_runs, request.threads);
-  StudyRun run(study, {request.threads, request.keep_runs, request.quiet}, output, command_line,
-               shard);
+  StudyRun run(study,
+               {request.threads, request.keep_runs, request.quiet,
+                extending ? output : fs::path{}},
+               output, command_line, shard);
   int code = 0;
   try {
     code = run.execute(checkpoint, plan.write_partial_file);

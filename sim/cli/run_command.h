@@ -20,6 +20,7 @@ struct RunRequest {
   std::string output_path;  // empty: <scenario stem>.h5 in the current folder
   std::string extend_path;  // --extend FILE
   std::optional<std::int64_t> runs;
+  std::optional<std::string> target_halfwidth;  // --extend FILE --target-halfwidth H
   std::optional<std::string> seed;
   std::optional<std::string> shard;  // --shard K/N
   int threads = 0;

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "analysis/saved_states.h"
+#include "analysis/tally_serialization.h"
 #include "sim/cli/interrupt.h"
 #include "sim/cli/progress.h"
 #include "sim/cli/results_metadata.h"
@@ -22,6 +24,13 @@ namespace {
 // The statistics of a scenario not run yet: every value NaN, no runs.
 ScenarioResults not_run(const Scenario& scenario) {
   return ScenarioTally(tally_shape(scenario, false)).finalize();
+}
+
+// The merged state a finished scenario left in the checkpoint, as bytes;
+// none when it left blocks (--keep-runs) or nothing (an older checkpoint).
+std::vector<std::byte> finished_state_bytes(const Checkpoint& checkpoint, int scenario) {
+  const std::optional<ScenarioTally> state = checkpoint.load_finished_state(scenario);
+  return state ? serialize(*state) : std::vector<std::byte>{};
 }
 
 // Run-structures of a scenario's blocks [first_block, end_block).
@@ -82,10 +91,25 @@ int StudyRun::execute(Checkpoint& checkpoint, bool write_partial_file) {
   options.keep_runs = settings_.keep_runs;
   options.finished = finished;
   options.saved_blocks = [&checkpoint](int s) { return checkpoint.load_blocks(s); };
-  options.saved_state = [&checkpoint](int s) { return checkpoint.load_state(s); };
+  // An interrupted run's state first (it is further on), then, extending,
+  // the file's: a state that does not fit the run is not taken.
+  options.saved_state = [&](int s) -> std::optional<ScenarioTally> {
+    if (auto saved = checkpoint.load_state(s)) return saved;
+    if (settings_.extending.empty() || settings_.keep_runs) return std::nullopt;
+    try {
+      std::optional<ScenarioTally> earlier = read_saved_state(settings_.extending, s);
+      if (earlier) ++reused_states_;
+      return earlier;
+    } catch (const ResultsFileError& error) {
+      if (!settings_.quiet)
+        std::fprintf(stderr, "shortfall: warning: %s; its runs are simulated again\n", error.what());
+      return std::nullopt;
+    }
+  };
   options.on_scenario_done = [&](int s, ScenarioResults&& results, bool target_met,
                                  const ScenarioTally& tally) {
-    if (settings_.keep_runs) checkpoint.save_kept_runs(s, tally);
+    // Its merged state (or, with --keep-runs, its blocks) for the results file.
+    checkpoint.save_kept_runs(s, tally);
     checkpoint.save_scenario(s, {results, target_met});
     checkpoint.drop_blocks(s);
     std::lock_guard lock(mutex_);
@@ -128,6 +152,12 @@ int StudyRun::execute(Checkpoint& checkpoint, bool write_partial_file) {
   }
   write(true, &checkpoint);
   checkpoint.remove();
+  if (!settings_.extending.empty() && !settings_.quiet) {
+    std::fprintf(stderr,
+                 "shortfall: extending: the runs %s held were reused for %d of %zu scenarios; "
+                 "only new runs were simulated for them\n",
+                 settings_.extending.c_str(), reused_states_.load(), scenario_count);
+  }
   return 0;
 }
 
@@ -159,8 +189,10 @@ void StudyRun::write(bool complete, const Checkpoint* checkpoint) {
       add_saved_work(loaded, std::move(work));
     return loaded;
   };
+  const SavedStatesSource states = [checkpoint](int s) { return finished_state_bytes(*checkpoint, s); };
   try {
-    write_results_file(output_, data, complete && settings_.keep_runs ? &kept : nullptr);
+    write_results_file(output_, data, complete && settings_.keep_runs ? &kept : nullptr,
+                       complete && !settings_.keep_runs ? &states : nullptr);
   } catch (const ResultsFileError& error) {
     throw RunFailure(error.what());
   }
@@ -179,8 +211,15 @@ void StudyRun::write_part(ResultsData data, const Checkpoint& checkpoint) {
   const ShardBlocksSource blocks = [&checkpoint](int s) {
     return shard_blocks_bytes(checkpoint.load_saved_work(s));
   };
+  const SavedStatesSource states = [&](int s) {
+    const auto whole = data.shard.whole_scenarios;
+    if (settings_.keep_runs || std::find(whole.begin(), whole.end(), s) == whole.end()) {
+      return std::vector<std::byte>{};
+    }
+    return finished_state_bytes(checkpoint, s);
+  };
   try {
-    write_shard_file(output_, data, blocks);
+    write_shard_file(output_, data, blocks, &states);
   } catch (const ResultsFileError& error) {
     throw RunFailure(error.what());
   }

@@ -6,6 +6,7 @@
 // SIGTERM stop cleanly: the finished work is saved and execute() returns 2.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,9 @@ struct StudyRunSettings {
   int threads = 0;  // 0: all cores
   bool keep_runs = false;
   bool quiet = false;  // no progress, no "resuming" line
+  // run --extend: the finished file whose saved states (analysis/saved_states.h)
+  // stand for the runs it already has, so only the new runs are simulated.
+  std::filesystem::path extending;
 };
 
 class StudyRun {
@@ -56,6 +60,7 @@ class StudyRun {
   std::vector<std::optional<ScenarioResults>> results_;
   std::vector<int> target_met_;
   double elapsed_seconds_ = 0.0;
+  std::atomic<int> reused_states_{0};  // scenarios continued from the extended file's state
 };
 
 }  // namespace shortfall

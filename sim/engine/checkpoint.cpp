@@ -727,8 +727,9 @@ std::vector<int> Checkpoint::finished_scenarios() const {
     try {
       read_result(file.path, file.name.scenario);
       // With --keep-runs the scenario is finished only when its runs can be
-      // written too; otherwise it is recomputed.
-      if (identity_.keep_runs) {
+      // written too; otherwise it is recomputed. Without, its merged state
+      // (absent from checkpoints of earlier versions) must be whole if there.
+      if (identity_.keep_runs || fs::exists(folder_ / runs_name(file.name.scenario))) {
         read_work(folder_ / runs_name(file.name.scenario), FileKind::runs, file.name.scenario,
                   [](SavedWork&&) {});
       }
@@ -762,6 +763,14 @@ std::vector<BlockTally> Checkpoint::load_kept_runs(int scenario) const {
     blocks.push_back(std::move(std::get<BlockTally>(work)));
   }
   return blocks;
+}
+
+std::optional<ScenarioTally> Checkpoint::load_finished_state(int scenario) const {
+  check_scenario(scenario);
+  if (!fs::exists(folder_ / runs_name(scenario))) return std::nullopt;
+  std::vector<SavedWork> work = load_saved_work(scenario);
+  if (work.size() != 1 || !std::holds_alternative<ScenarioTally>(work.front())) return std::nullopt;
+  return std::move(std::get<ScenarioTally>(work.front()));
 }
 
 std::vector<SavedWork> Checkpoint::load_saved_work(int scenario) const {

@@ -111,6 +111,9 @@ class Checkpoint {
   // What save_kept_runs saved; throws RunFailure if damaged. load_kept_runs wants blocks only.
   std::vector<SavedWork> load_saved_work(int scenario) const;
   std::vector<BlockTally> load_kept_runs(int scenario) const;
+  // The merged state a finished scenario saved with save_kept_runs; nothing when it saved blocks
+  // or no runs file (a checkpoint of an earlier version). Throws RunFailure if damaged.
+  std::optional<ScenarioTally> load_finished_state(int scenario) const;
   // The saved state of an unfinished scenario, if any and intact (a damaged one is reported in
   // warnings() and its runs recomputed).
   std::optional<ScenarioTally> load_state(int scenario) const;

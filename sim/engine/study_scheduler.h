@@ -222,28 +222,39 @@ class StudyScheduler {
     return true;
   }
 
-  // A saved merged state of the share's first blocks: the tally starts from
-  // it, and those blocks are neither simulated nor merged again.
+  // A saved merged state of the share's first runs (an interrupted run's, or
+  // an extended file's): the tally starts from it, and the blocks it holds
+  // are neither simulated nor merged again. A state ending inside a block
+  // (a file extended from a run count that is not a multiple of the block
+  // size) shortens that block to the runs after it: splitting a block
+  // changes no bit, as the sums are exact and the sketches integer counts.
+  // The stopping rule is then asked only at a block's end, as a run that
+  // never stopped there would ask it.
   void take_saved_state(ActiveScenario& active) {
     std::optional<ScenarioTally> saved = options_.saved_state(active.index);
     if (!saved || saved->first_run() != active.tally.first_run() || saved->runs() == 0) return;
     const std::int64_t end_run = saved->first_run() + saved->runs();
+    const auto unit_end = [](const WorkUnit& unit) { return unit.first_run + unit.run_count; };
     std::size_t covered = 0;
-    while (covered < active.units.size() &&
-           active.units[covered].first_run + active.units[covered].run_count <= end_run) {
-      ++covered;
+    while (covered < active.units.size() && unit_end(active.units[covered]) <= end_run) ++covered;
+    const bool inside_a_block =
+        covered < active.units.size() && active.units[covered].first_run < end_run;
+    if (!inside_a_block && (covered == 0 || unit_end(active.units[covered - 1]) != end_run)) {
+      return;  // more runs than the share holds: not this run's state
     }
-    // A state ends on a block boundary; one that does not is not this run's.
-    if (covered == 0 || active.units[covered - 1].first_run + active.units[covered - 1].run_count != end_run)
-      return;
     active.tally.add(*saved);
+    if (inside_a_block) {
+      WorkUnit& rest = active.units[covered];
+      rest.run_count = static_cast<int>(unit_end(rest) - end_run);
+      rest.first_run = end_run;
+    }
     for (std::size_t unit = 0; unit < covered; ++unit) active.saved[unit] = true;
     active.next_block += static_cast<std::int64_t>(covered);
     for (std::size_t s = 0; s < active.shortfalls.size(); ++s)
       active.shortfalls[s] += saved->shortfalls(static_cast<int>(s));
     if (options_.on_progress)
       options_.on_progress(saved->runs() * static_cast<std::int64_t>(active.shortfalls.size()));
-    decide(active);
+    if (!inside_a_block) decide(active);
   }
 
   bool is_finished(std::size_t scenario) const {

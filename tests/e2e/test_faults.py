@@ -137,12 +137,25 @@ def mounted_tmpfs(folder, options):
 # A full disk.
 
 def test_disk_full_while_writing_the_results_file_keeps_the_old_file(made, tmp_path):
+    # A sweep of four points: each checkpoint file holds one point (its
+    # statistics, or its merged state, whole), the results file all four
+    # (the states deflated), so a file-size limit between them lets the
+    # checkpoint be written and stops the results file.
+    scenario = tmp_path / "sweep.toml"
+    scenario.write_text(made["scenario"].read_text() + """
+[sweep]
+mode = "grid"
+[sweep.parameters]
+"provider.opening_cash" = [1.0e6, 3.0e6, 6.0e6, 9.0e6]
+""")
     out = tmp_path / "out.h5"
-    shutil.copy(made["finished"], out)
+    run_ok("run", scenario, "-o", out, "--quiet")
     before = out.read_bytes()
-    # The checkpoint's files (a few kB each) fit; the results file does not.
-    limit = len(before) // 2
-    code, stdout, err = run_limited(limit, "run", made["scenario"], "-o", out, "--force",
+    with h5py.File(out, "r") as f:
+        largest_state = max(f["state"][name].size for name in f["state"])
+    assert largest_state + 40_000 < len(before)
+    limit = (largest_state + 20_000 + len(before)) // 2
+    code, stdout, err = run_limited(limit, "run", scenario, "-o", out, "--force",
                                     "--seed", 99, "--quiet")
     assert (code, stdout) == (2, ""), err
     line = one_error_line(err)
@@ -150,16 +163,16 @@ def test_disk_full_while_writing_the_results_file_keeps_the_old_file(made, tmp_p
     assert str(out) in line and "File too large" in line, line
     assert out.read_bytes() == before
     # Nothing half-written is left beside it; the finished work is.
-    assert files_in(tmp_path) == ["out.h5", "out.h5.checkpoint"]
+    assert files_in(tmp_path) == ["out.h5", "out.h5.checkpoint", "sweep.toml"]
 
     # With room again, the finished work is taken up, not recomputed, and the
     # file is the one an undisturbed run writes.
-    code, _, err = run_binary("run", made["scenario"], "-o", out, "--force", "--seed", 99,
+    code, _, err = run_binary("run", scenario, "-o", out, "--force", "--seed", 99,
                               "--resume")
     assert code == 0, err
-    assert "resuming: 1 of 1 scenarios already finished" in err
+    assert "resuming: 4 of 4 scenarios already finished" in err
     reference = tmp_path / "reference.h5"
-    run_ok("run", made["scenario"], "-o", reference, "--seed", 99, "--quiet")
+    run_ok("run", scenario, "-o", reference, "--seed", 99, "--quiet")
     assert_same_bits(reference, out)
 
 

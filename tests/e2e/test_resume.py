@@ -202,3 +202,84 @@ def test_extend_gives_the_file_of_a_fresh_larger_run(tmp_path):
     assert code == 1 and "--extend needs --runs" in err
     code, _, err = run_binary("run", "--extend", extended, "--runs", "5000", "--seed", "3")
     assert code == 1 and "cannot be combined with --seed" in err
+
+
+# A single scenario of 2,500 runs: not a whole number of 1,000-run blocks, so
+# an extension continues inside a block.
+EXTENDABLE = SMALL_SCENARIO.replace("runs = 1000", "runs = 2500")
+
+
+def test_extend_simulates_only_the_new_runs_and_gives_a_fresh_runs_bits(tmp_path):
+    scenario = tmp_path / "single.toml"
+    scenario.write_text(EXTENDABLE)
+    fresh = tmp_path / "fresh.h5"
+    run_ok("run", scenario, "-o", fresh, "--quiet", "--runs", "6000")
+    extended = tmp_path / "extended.h5"
+    run_ok("run", scenario, "-o", extended, "--quiet")
+    with open_results(extended) as f:
+        assert "state_000000" in f["state"]  # the merged state, for this
+    code, _, err = run_binary("run", "--extend", extended, "--runs", "4000")
+    assert code == 0, err
+    assert "reused for 1 of 1 scenarios" in err, err
+    code, _, err = run_binary("run", "--extend", extended, "--runs", "6000")
+    assert code == 0, err
+    assert "reused for 1 of 1 scenarios" in err, err
+    # Every dataset, the saved state included, as a fresh run of 6,000.
+    assert_same_bits(fresh, extended)
+
+
+def test_extend_a_sweep_after_an_interrupted_run_was_resumed(sweep, tmp_path):
+    scenario, _ = sweep
+    fresh = tmp_path / "fresh.h5"
+    run_ok("run", scenario, "-o", fresh, "--quiet", "--runs", "2700")
+    out = tmp_path / "resumed.h5"
+    run = start("run", scenario, "-o", out, "--threads", "2")
+    wait_for_a_finished_scenario(out)
+    run.send_signal(signal.SIGINT)
+    run.communicate(timeout=120)
+    run_ok("run", scenario, "--resume", "-o", out, "--quiet")
+    code, _, err = run_binary("run", "--extend", out, "--runs", "2700")
+    assert code == 0, err
+    assert "reused for 16 of 16 scenarios" in err, err
+    assert_same_bits(fresh, out)
+
+
+def test_extend_a_sharded_and_merged_file(tmp_path):
+    # Three shards of 2,500 runs cut the scenario between parts; the merged
+    # file carries the merged state, and extends like an unsharded one.
+    scenario = tmp_path / "single.toml"
+    scenario.write_text(EXTENDABLE)
+    fresh = tmp_path / "fresh.h5"
+    run_ok("run", scenario, "-o", fresh, "--quiet", "--runs", "5000")
+    parts = []
+    for k in (1, 2, 3):
+        part = tmp_path / f"part-{k}.h5"
+        run_ok("run", scenario, "--shard", f"{k}/3", "-o", part, "--quiet")
+        parts.append(part)
+    merged = tmp_path / "merged.h5"
+    run_ok("merge", *parts, "-o", merged, "--quiet")
+    code, _, err = run_binary("run", "--extend", merged, "--runs", "5000")
+    assert code == 0, err
+    assert "reused for 1 of 1 scenarios" in err, err
+    assert_same_bits(fresh, merged)
+
+
+def test_extend_continues_precision_stopping_to_a_tighter_target(tmp_path):
+    stopping = EXTENDABLE.replace(
+        "seed = 424242", "seed = 424242\ntarget_halfwidth = 0.02\nmin_runs = 1500\nmax_runs = 40000")
+    scenario = tmp_path / "stopping.toml"
+    scenario.write_text(stopping)
+    fresh = tmp_path / "fresh.h5"
+    run_ok("run", scenario, "-o", fresh, "--quiet", "--set", "simulation.target_halfwidth=0.012")
+    extended = tmp_path / "extended.h5"
+    run_ok("run", scenario, "-o", extended, "--quiet")
+    with open_results(extended) as f, open_results(fresh) as g:
+        loose = f["runs_done"][()].max()
+        assert 0 < loose < g["runs_done"][()].max()  # the tighter target needs more runs
+    code, _, err = run_binary("run", "--extend", extended, "--target-halfwidth", "0.012")
+    assert code == 0, err
+    assert "reused for 1 of 1 scenarios" in err, err
+    assert_same_bits(fresh, extended)
+
+    code, _, err = run_binary("run", scenario, "-o", tmp_path / "x.h5", "--target-halfwidth", "0.01")
+    assert code == 1 and "--set simulation.target_halfwidth=0.01" in err, err

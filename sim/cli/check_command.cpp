@@ -88,7 +88,7 @@ int check_study(const CheckRequest& request) {
                static_cast<long long>(first.simulation.most_runs()),
                first.simulation.stops_on_precision() ? "up to " : "", static_cast<long long>(work));
   std::fprintf(stdout, "# memory: about %s at the peak, of %s this process may use\n",
-               format_bytes(peak_memory_estimate(study.scenarios, false, threads)).c_str(),
+               format_bytes(peak_memory_estimate(study.scenarios, KeptPerRun::nothing, threads)).c_str(),
                format_bytes(available_memory()).c_str());
   const int cores =
       threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

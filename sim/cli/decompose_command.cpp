@@ -133,7 +133,7 @@ int decompose_scenario(const DecomposeRequest& request, const std::string& comma
     throw InputError(overflow_message(study, in_scenario, request.scenario_path + " (pilot)"));
   }
   const std::vector<Scenario> augmented{with_comparators(scenario, earned)};
-  require_memory_for(augmented, false, request.threads, request.scenario_path);
+  require_memory_for(augmented, KeptPerRun::values, request.threads, request.scenario_path);
 
   // The other ranks of an MPI job build the same scenario from the text.
   start_worker_ranks(0, study.resolved_toml, false, request.threads);

@@ -147,7 +147,8 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
   const std::string source = extending ? output.string() : request.scenario_path;
   print_warnings(study.warnings);
   print_warnings(no_randomness_warnings(study.scenarios, source));
-  require_memory_for(study.scenarios, request.keep_runs, request.threads,
+  require_memory_for(study.scenarios, request.keep_runs ? KeptPerRun::records : KeptPerRun::nothing,
+                     request.threads,
                      extending ? output.string() : request.scenario_path);
 
   std::optional<ShardSpec> shard;

@@ -49,7 +49,8 @@ std::span<const EvaluatedPoint> SolvePoints::evaluate(std::span<const double> po
     total_work_ = needed;
   }
   if (unfinished > 0) {
-    if (first == 0) require_memory_for(study.scenarios, false, settings_.threads, settings_.source);
+    if (first == 0) require_memory_for(study.scenarios, KeptPerRun::nothing, settings_.threads,
+                                      settings_.source);
     // The other ranks of an MPI job (if any) serve this batch from its text.
     start_worker_study(text, false, settings_.threads);
     std::mutex mutex;

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/engine/engine.h"
 #include "sim/engine/errors.h"
 #include "models/run_outcome.h"
 
@@ -45,25 +46,44 @@ std::uint64_t times(std::uint64_t a, std::uint64_t b) {
 
 }  // namespace
 
-std::uint64_t peak_memory_estimate(std::span<const Scenario> scenarios, bool keep_runs, int threads) {
-  std::uint64_t largest = 0;
+std::uint64_t peak_memory_estimate(std::span<const Scenario> scenarios, KeptPerRun kept_per_run,
+                                   int threads) {
+  const bool keep_runs = kept_per_run == KeptPerRun::records;
+  const int workers =
+      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::uint64_t largest_scenario = 0;
+  std::uint64_t largest_block = 0;
   for (const Scenario& scenario : scenarios) {
-    // cash of every month, minimum and end cash, support; a shortfall flag;
-    // the run's record with --keep-runs: for each structure, and in a
-    // network for each provider under it.
-    const std::uint64_t per_run_structure =
-        (static_cast<std::uint64_t>(scenario.simulation.horizon_months) + 3) * sizeof(double) + 1 +
-        (keep_runs ? sizeof(RunOutcome) : 0);
-    const std::uint64_t bytes =
-        times(times(static_cast<std::uint64_t>(scenario.simulation.most_runs()),
-                    static_cast<std::uint64_t>(scenario.structure_count()) *
-                        static_cast<std::uint64_t>(scenario.provider_count())),
-              per_run_structure);
-    largest = std::max(largest, bytes);
+    // Per structure, and in a network for each provider under it.
+    const auto columns = static_cast<std::uint64_t>(scenario.structure_count()) *
+                         static_cast<std::uint64_t>(scenario.provider_count());
+    const auto values = static_cast<std::uint64_t>(scenario.simulation.horizon_months) + 3;
+    // A block's per-run values: cash of every month, minimum and end cash,
+    // support, a shortfall flag, and the run's record with --keep-runs.
+    const std::uint64_t per_run_column =
+        values * sizeof(double) + 1 + (keep_runs ? sizeof(RunOutcome) : 0);
+    largest_block = std::max(
+        largest_block,
+        times(times(static_cast<std::uint64_t>(
+                        std::min<std::int64_t>(scenario.simulation.most_runs(), k_runs_per_block)),
+                    columns),
+              per_run_column));
+    // The merged state: a sketch of every value a quantile is taken of,
+    // whatever the runs; every block too when they are kept.
+    std::uint64_t bytes = times(times(columns, values), k_sketch_allowance);
+    if (kept_per_run != KeptPerRun::nothing) {
+      const std::uint64_t kept =
+          times(times(static_cast<std::uint64_t>(scenario.simulation.most_runs()), columns),
+                per_run_column);
+      bytes = kept > k_unlimited - bytes ? k_unlimited : bytes + kept;
+    }
+    largest_scenario = std::max(largest_scenario, bytes);
   }
-  const int workers = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const auto open_at_once = std::min<std::uint64_t>(scenarios.size(), 2 * static_cast<std::uint64_t>(workers) + 2);
-  return times(largest, open_at_once);
+  const auto window = 2 * static_cast<std::uint64_t>(workers) + 2;
+  const auto open_at_once = std::min<std::uint64_t>(scenarios.size(), window);
+  const std::uint64_t states = times(largest_scenario, open_at_once);
+  const std::uint64_t blocks = times(largest_block, window);
+  return blocks > k_unlimited - states ? k_unlimited : states + blocks;
 }
 
 std::uint64_t available_memory() {
@@ -86,19 +106,31 @@ std::string format_bytes(std::uint64_t bytes) {
   return fmt::format("{:.0f} MB", value / 1e6);
 }
 
-void require_memory_for(std::span<const Scenario> scenarios, bool keep_runs, int threads,
+void require_memory_for(std::span<const Scenario> scenarios, KeptPerRun kept, int threads,
                         const std::string& source) {
-  const std::uint64_t needed = peak_memory_estimate(scenarios, keep_runs, threads);
+  const std::uint64_t needed = peak_memory_estimate(scenarios, kept, threads);
   const std::uint64_t available = available_memory();
   if (needed <= available) return;
   const Scenario& first = scenarios.front();
+  if (kept != KeptPerRun::nothing) {
+    throw InputError(fmt::format(
+        "{}: needs about {} of memory ({} runs x {} structures{} x {} months of cash per scenario"
+        "{}), more than the {} this process may use (the machine's memory, or a cgroup or ulimit "
+        "limit): use fewer runs per scenario{}",
+        source, format_bytes(needed), first.simulation.most_runs(), first.structure_count(),
+        first.provider_count() > 1 ? fmt::format(" x {} providers", first.provider_count()) : "",
+        first.simulation.horizon_months,
+        kept == KeptPerRun::records ? " and every run's record, kept for --keep-runs"
+                                    : ", kept to pair the runs of two structures",
+        format_bytes(available), kept == KeptPerRun::records ? ", or leave out --keep-runs" : ""));
+  }
   throw InputError(fmt::format(
-      "{}: needs about {} of memory ({} runs x {} structures{} x {} months of cash per scenario{}, "
-      "kept for exact quantiles{}), more than the {} this process may use (the machine's memory, "
-      "or a cgroup or ulimit limit): use fewer runs per scenario",
-      source, format_bytes(needed), first.simulation.most_runs(), first.structure_count(),
+      "{}: needs about {} of memory ({} structures{} x {} months of quantile sketches per "
+      "scenario{}, and the blocks in flight), more than the {} this process may use (the "
+      "machine's memory, or a cgroup or ulimit limit): use fewer threads",
+      source, format_bytes(needed), first.structure_count(),
       first.provider_count() > 1 ? fmt::format(" x {} providers", first.provider_count()) : "",
-      first.simulation.horizon_months, keep_runs ? " and every run's record" : "",
+      first.simulation.horizon_months,
       scenarios.size() > 1 ? ", for the scenarios open at once" : "", format_bytes(available)));
 }
 

@@ -1,6 +1,8 @@
 #include "sim/engine/cluster.h"
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <csignal>
 #include <map>
 #include <memory>
@@ -69,6 +71,28 @@ std::span<const std::byte> checked_body(const mpi::Message& message) {
   return bytes.first(bytes.size() - 8);
 }
 
+// Bytes of results reaching rank 0, per scenario: with SHORTFALL_MPI_TRAFFIC
+// set, printed to stderr at the end of a study (docs/hpc.md measures it).
+class ResultTraffic {
+ public:
+  void add(int scenario, std::size_t bytes) {
+    auto& [count, total] = by_scenario_[scenario];
+    ++count;
+    total += bytes;
+  }
+  void report() const {
+    if (std::getenv("SHORTFALL_MPI_TRAFFIC") == nullptr) return;
+    for (const auto& [scenario, counted] : by_scenario_) {
+      std::fprintf(stderr, "shortfall: MPI: scenario %d: rank 0 received %llu bytes in %llu messages\n",
+                   scenario, static_cast<unsigned long long>(counted.second),
+                   static_cast<unsigned long long>(counted.first));
+    }
+  }
+
+ private:
+  std::map<int, std::pair<std::uint64_t, std::uint64_t>> by_scenario_;  // messages, bytes
+};
+
 }  // namespace
 
 void start_worker_ranks(int code, const std::string& study_text, bool keep_runs, int threads) {
@@ -121,35 +145,56 @@ int serve_study(const mpi::Message& first, const StudyFromText& load_study) {
     while (true) {
       const mpi::Message message = mpi::receive(0);
       ByteReader reader(checked_body(message), "MPI work");
-      const int count = reader.get_i32("unit count");
+      const int count = reader.get_i32("span count");
       if (count == 0) return reader.get_i32("exit code");
-      std::vector<WorkUnit> units(static_cast<std::size_t>(count));
-      for (auto& unit : units) {
-        unit.scenario = reader.get_i32("scenario");
-        unit.block = reader.get_i64("block");
-        unit.first_run = reader.get_i64("first run");
-        unit.run_count = reader.get_i32("runs");
-        auto& model = models[unit.scenario];
+      std::vector<std::vector<WorkUnit>> spans(static_cast<std::size_t>(count));
+      for (auto& span : spans) {
+        const int scenario = reader.get_i32("scenario");
+        const int units = reader.get_i32("unit count");
+        for (int u = 0; u < units; ++u) {
+          WorkUnit unit;
+          unit.scenario = scenario;
+          unit.block = reader.get_i64("block");
+          unit.first_run = reader.get_i64("first run");
+          unit.run_count = reader.get_i32("runs");
+          span.push_back(unit);
+        }
+        auto& model = models[scenario];
         if (!model) {
           if (models.size() > k_cached_models) models.erase(models.begin());
-          models[unit.scenario] = std::make_unique<ScenarioModel>(
-              scenarios.at(static_cast<std::size_t>(unit.scenario)));
+          models[scenario] = std::make_unique<ScenarioModel>(
+              scenarios.at(static_cast<std::size_t>(scenario)));
         }
       }
-      std::vector<std::vector<std::byte>> results(units.size());
+      // A span's blocks are simulated in order on one thread and folded into
+      // one merged state as they finish, so what travels to rank 0 is a
+      // state whatever the span's runs (a block with --keep-runs, whose
+      // records rank 0 writes).
+      std::vector<std::vector<std::byte>> results(spans.size());
       arena.execute([&] {
-        tbb::parallel_for(std::size_t{0}, units.size(), [&](std::size_t u) {
-          const auto& unit = units[u];
-          const auto& scenario = scenarios[static_cast<std::size_t>(unit.scenario)];
+        tbb::parallel_for(std::size_t{0}, spans.size(), [&](std::size_t i) {
+          const auto& span = spans[i];
+          const WorkUnit& first = span.front();
+          const auto& scenario = scenarios[static_cast<std::size_t>(first.scenario)];
+          const ScenarioModel& model = *models.at(first.scenario);
           ByteWriter writer;
-          writer.put_i32(unit.scenario);
-          writer.put_i64(unit.block);
-          const auto block =
-              serialize(simulate_block(scenario, *models.at(unit.scenario), unit, keep_runs));
+          writer.put_i32(first.scenario);
+          writer.put_i64(first.block);
+          writer.put_i32(static_cast<std::int32_t>(span.size()));
+          std::vector<std::byte> payload;
+          if (keep_runs) {
+            writer.put_u8(0);
+            payload = serialize(simulate_block(scenario, model, first, true));
+          } else {
+            writer.put_u8(1);
+            ScenarioTally merged(tally_shape(scenario, false), first.first_run);
+            for (const WorkUnit& unit : span) merged.add(simulate_block(scenario, model, unit, false));
+            payload = serialize(merged);
+          }
           auto bytes = writer.finish();
           bytes.resize(bytes.size() - 8);  // the header's checksum goes: one at the very end
-          bytes.insert(bytes.end(), block.begin(), block.end());
-          results[u] = std::move(bytes);
+          bytes.insert(bytes.end(), payload.begin(), payload.end());
+          results[i] = std::move(bytes);
         });
       });
       for (auto& bytes : results) {
@@ -198,15 +243,19 @@ int serve_studies_as_worker_rank(const StudyFromText& load_study) {
   }
 }
 
-void coordinate_worker_ranks(detail::StudyScheduler& scheduler) {
+void coordinate_worker_ranks(detail::StudyScheduler& scheduler, bool keep_runs) {
   const int ranks = mpi::size();
   std::map<int, int> waiting;  // rank -> free threads, asking for work
   struct Outstanding {
     int rank;
     detail::ActivePointer scenario;
+    int units;
   };
-  std::map<std::pair<int, std::int64_t>, Outstanding> outstanding;  // by (scenario, block)
-  std::map<int, int> units_at;  // rank -> units sent, results not yet back
+  // Spans sent, by (scenario, first block).
+  std::map<std::pair<int, std::int64_t>, Outstanding> outstanding;
+  std::map<int, int> units_at;       // rank -> spans sent, results not yet back
+  std::map<int, int> worker_threads;  // rank -> threads, as its requests say
+  ResultTraffic traffic;
   std::string failed;
   int released = 0;
   while (released < ranks - 1) {
@@ -216,22 +265,32 @@ void coordinate_worker_ranks(detail::StudyScheduler& scheduler) {
       if (message->tag == Tag::request) {
         ByteReader reader(checked_body(*message), "MPI request");
         waiting[message->from] = std::max(1, reader.get_i32("threads"));
+        worker_threads[message->from] = waiting[message->from];
       } else if (message->tag == Tag::result) {
         const auto body = checked_body(*message);
         ByteReader reader(body, "MPI result");
         const int scenario = reader.get_i32("scenario");
         const std::int64_t block = reader.get_i64("block");
+        const int units = reader.get_i32("unit count");
+        const bool state = reader.get_flag("state");
         const auto found = outstanding.find({scenario, block});
-        if (found == outstanding.end() || found->second.rank != message->from) {
-          throw RunFailure(
-              fmt::format("MPI: rank {} sent block {} of scenario {}, which it was not given",
-                          message->from, block, scenario));
+        if (found == outstanding.end() || found->second.rank != message->from ||
+            found->second.units != units) {
+          throw RunFailure(fmt::format(
+              "MPI: rank {} sent {} blocks of scenario {} from block {}, which it was not given",
+              message->from, units, scenario, block));
         }
+        traffic.add(scenario, message->bytes.size());
         const auto active = found->second.scenario;
         outstanding.erase(found);
         --units_at[message->from];
         try {
-          scheduler.finished(active, deserialize_block_tally(body.subspan(12)));
+          const auto payload = body.subspan(17);
+          if (state) {
+            scheduler.finished(active, block, units, deserialize_scenario_tally(payload));
+          } else {
+            scheduler.finished(active, deserialize_block_tally(payload));
+          }
         } catch (const std::exception& error) {
           // Rank 0 failed (saving a finished scenario, say): stop handing out
           // work and release every rank before reporting it, so no rank is
@@ -255,28 +314,36 @@ void coordinate_worker_ranks(detail::StudyScheduler& scheduler) {
         waiting[message->from] = 1;
       }
     }
+    // A scenario goes out in about two spans per worker thread: enough to
+    // balance the ranks, few enough that what comes back to rank 0 does
+    // not grow with the runs. With --keep-runs every block travels alone.
+    int spans_per_scenario = 0;
+    for (const auto& [rank, threads] : worker_threads) spans_per_scenario += 2 * threads;
     for (auto it = waiting.begin(); it != waiting.end();) {
       const int rank = it->first;
-      std::vector<WorkUnit> units;
+      std::vector<detail::SpanAssignment> spans;
       bool more = true;
-      while (std::ssize(units) < it->second) {
-        auto assignment = scheduler.try_next(more);
-        if (!assignment) break;
-        outstanding.emplace(std::pair{assignment->unit.scenario, assignment->unit.block},
-                            Outstanding{rank, assignment->scenario});
-        units.push_back(assignment->unit);
+      while (std::ssize(spans) < it->second) {
+        auto span = scheduler.try_next_span(more, keep_runs ? 0 : spans_per_scenario);
+        if (!span) break;
+        outstanding.emplace(std::pair{span->units.front().scenario, span->units.front().block},
+                            Outstanding{rank, span->scenario, static_cast<int>(span->units.size())});
+        spans.push_back(std::move(*span));
       }
-      if (!units.empty()) {
+      if (!spans.empty()) {
         ByteWriter writer;
-        writer.put_i32(static_cast<std::int32_t>(units.size()));
-        for (const auto& unit : units) {
-          writer.put_i32(unit.scenario);
-          writer.put_i64(unit.block);
-          writer.put_i64(unit.first_run);
-          writer.put_i32(unit.run_count);
+        writer.put_i32(static_cast<std::int32_t>(spans.size()));
+        for (const auto& span : spans) {
+          writer.put_i32(span.units.front().scenario);
+          writer.put_i32(static_cast<std::int32_t>(span.units.size()));
+          for (const auto& unit : span.units) {
+            writer.put_i64(unit.block);
+            writer.put_i64(unit.first_run);
+            writer.put_i32(unit.run_count);
+          }
         }
         mpi::send(rank, Tag::work, writer.finish());
-        units_at[rank] += static_cast<int>(units.size());
+        units_at[rank] += static_cast<int>(spans.size());
         it = waiting.erase(it);
         progressed = true;
       } else if (!more && (units_at[rank] == 0 || !failed.empty())) {
@@ -291,6 +358,7 @@ void coordinate_worker_ranks(detail::StudyScheduler& scheduler) {
     // Nothing to do: a short nap instead of spinning a core.
     if (!progressed) std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
+  traffic.report();
   if (!failed.empty()) throw RunFailure(failed.starts_with("rank 0: ") ? failed.substr(8) : failed);
 }
 

@@ -2,19 +2,28 @@
 //
 // Rank 0 reads the input, owns the checkpoint and the results file, and runs
 // the study's scheduler: its own threads take work units from it, and so do
-// the other ranks, which ask for units when they have free threads (dynamic
-// load balancing: design points differ in cost), simulate them and send each
-// finished block back serialised (analysis/tally_serialization.h). Rank 0
-// merges every block in block order, so the file is the one a single process
-// writes, bit for bit. Only rank 0 prints.
+// the other ranks, which ask for work when they have free threads (dynamic
+// load balancing: design points differ in cost). A rank is handed spans:
+// consecutive blocks of one scenario, about two spans per worker thread in
+// a scenario, each simulated in order on one thread and folded into one
+// merged state, which is all that travels back (analysis/tally_serialization.h).
+// So the bytes reaching rank 0 for a scenario do not grow with its runs. A
+// scenario stopping on precision goes out a block at a time (its rule is
+// asked after every block), and with --keep-runs every block travels whole
+// (rank 0 writes its records). Rank 0 merges the states and blocks in block
+// order, so the file is the one a single process writes, bit for bit. Only
+// rank 0 prints.
 //
 // Messages (tags below), all byte strings in analysis/byte_codec.h's codec:
 //   start   0 -> r   i32 exit code (non-zero: exit at once), u8 keep_runs,
 //                    i32 threads, the resolved scenario text
 //   request r -> 0   i32 free threads
-//   work    0 -> r   i32 n, then n units (i32 scenario, i64 block, i64 first
-//                    run, i32 runs); n = 0 releases the rank: i32 exit code
-//   result  r -> 0   i32 scenario, i64 block, the serialised block tally
+//   work    0 -> r   i32 n, then n spans (i32 scenario, i32 units, then per
+//                    unit i64 block, i64 first run, i32 runs); n = 0
+//                    releases the rank: i32 exit code
+//   result  r -> 0   i32 scenario, i64 first block, i32 units, u8 1 and the
+//                    span's serialised merged state (u8 0 and the serialised
+//                    block tally with --keep-runs)
 //   failure r -> 0   the error message
 #pragma once
 
@@ -59,9 +68,10 @@ void finish_worker_ranks(int code);
 // the code of rank 0's finish.
 int serve_studies_as_worker_rank(const StudyFromText& load_study);
 
-// Rank 0, inside simulate_study: hands units to the other ranks and merges
-// their blocks until every rank is released. Throws RunFailure naming the
-// rank when one failed.
-void coordinate_worker_ranks(detail::StudyScheduler& scheduler);
+// Rank 0, inside simulate_study: hands spans to the other ranks and merges
+// what they send back until every rank is released. Throws RunFailure naming
+// the rank when one failed. With SHORTFALL_MPI_TRAFFIC set, prints the bytes
+// received per scenario.
+void coordinate_worker_ranks(detail::StudyScheduler& scheduler, bool keep_runs);
 
 }  // namespace shortfall

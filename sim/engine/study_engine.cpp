@@ -94,7 +94,7 @@ bool simulate_study(std::span<const Scenario> scenarios, const StudyEngineOption
     // workers run beside it.
     std::thread local(local_workers);
     try {
-      coordinate_worker_ranks(scheduler);
+      coordinate_worker_ranks(scheduler, options.keep_runs);
     } catch (...) {
       scheduler.fail();
       local.join();

@@ -13,10 +13,12 @@
 #include <mutex>
 #include <optional>
 #include <utility>
+#include <variant>
 
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "analysis/tally_serialization.h"
 #include "sim/engine/engine.h"
 #include "sim/engine/study_engine.h"
 #include "sim/engine/thread_sanitizer.h"
@@ -51,7 +53,9 @@ struct ActiveScenario {
   ScenarioTally tally;
   std::int64_t next_block;  // the next block to merge
   int in_flight = 0;
-  std::map<std::int64_t, BlockTally> waiting;  // finished out of turn, by block
+  // Finished out of turn, by first block: blocks, or the merged state of
+  // consecutive blocks (a span another MPI rank simulated).
+  std::map<std::int64_t, SavedWork> waiting;
   std::vector<std::int64_t> shortfalls;        // [structure], of the merged runs
   bool done = false;
   bool target_met = false;
@@ -63,6 +67,13 @@ using ActivePointer = std::shared_ptr<ActiveScenario>;
 struct Assignment {
   ActivePointer scenario;
   WorkUnit unit;
+};
+
+// Consecutive units of one scenario, simulated by one MPI rank and returned
+// as one merged state.
+struct SpanAssignment {
+  ActivePointer scenario;
+  std::vector<WorkUnit> units;
 };
 
 // Hands out work units and merges finished blocks. One mutex guards it all:
@@ -125,14 +136,52 @@ class StudyScheduler {
     }
   }
 
+  // Without waiting: consecutive units of one scenario, about
+  // 1/spans_per_scenario of its units (one when spans_per_scenario is 0, and
+  // for a scenario stopping on precision, whose rule is asked after every
+  // block), or nothing; `more` as for try_next.
+  std::optional<SpanAssignment> try_next_span(bool& more, int spans_per_scenario) {
+    std::optional<Assignment> first = try_next(more);
+    if (!first) return std::nullopt;
+    SpanAssignment span{first->scenario, {first->unit}};
+    std::unique_lock lock(mutex_);
+    ActiveScenario& active = *span.scenario;
+    const auto units = static_cast<std::int64_t>(active.units.size());
+    const std::int64_t most_units =
+        spans_per_scenario <= 0 ? 1 : std::max<std::int64_t>(1, (units + spans_per_scenario - 1) / spans_per_scenario);
+    // Rank 0's own threads take units too: only the unit right after the
+    // last one joins the span.
+    while (std::ssize(span.units) < most_units && !active.scenario.simulation.stops_on_precision() &&
+           active.next_to_issue < active.units.size() && !active.saved[active.next_to_issue] &&
+           active.units[active.next_to_issue].block == span.units.back().block + 1) {
+      const auto unit = issue_from(active);
+      if (!unit) break;
+      span.units.push_back(*unit);
+    }
+    return span;
+  }
+
   // A block is finished: merge what can be merged, in order, deciding after
   // each block whether its scenario stops. A finished scenario is finalised
   // here, outside the lock.
   void finished(const ActivePointer& active, BlockTally block) {
+    const std::int64_t first_block = block.first_run() / k_runs_per_block;
+    finished_work(active, first_block, 1, SavedWork(std::move(block)));
+  }
+
+  // A span's merged state is finished (`units` of them, from `first_block`).
+  void finished(const ActivePointer& active, std::int64_t first_block, int units,
+                ScenarioTally span) {
+    finished_work(active, first_block, units, SavedWork(std::move(span)));
+  }
+
+ private:
+  void finished_work(const ActivePointer& active, std::int64_t first_block, int units,
+                     SavedWork work) {
     std::unique_lock lock(mutex_);
-    --active->in_flight;
+    active->in_flight -= units;
     if (!active->done) {
-      active->waiting.emplace(block.first_run() / k_runs_per_block, std::move(block));
+      active->waiting.emplace(first_block, std::move(work));
       merge_in_order(*active);
     }
     const bool finalise_now = active->done && !active->finalising;
@@ -141,6 +190,8 @@ class StudyScheduler {
     lock.unlock();
     if (finalise_now) finalise(*active);
   }
+
+ public:
 
   // After a stop: the finished blocks of every scenario not done, in order.
   void hand_over_unfinished() {
@@ -151,8 +202,12 @@ class StudyScheduler {
         options_.on_unfinished_state(active->index, active->tally);
       for (const auto& block : active->tally.blocks())
         options_.on_unfinished_block(active->index, block);
-      for (const auto& [index, block] : active->waiting)
-        options_.on_unfinished_block(active->index, block);
+      // A span's state finished out of turn is not saved: its runs are
+      // simulated again on resume.
+      for (const auto& [index, work] : active->waiting) {
+        if (const auto* block = std::get_if<BlockTally>(&work))
+          options_.on_unfinished_block(active->index, *block);
+      }
     }
   }
 
@@ -266,16 +321,41 @@ class StudyScheduler {
     while (!active.done) {
       const auto found = active.waiting.find(active.next_block);
       if (found == active.waiting.end()) return;
-      for (std::size_t s = 0; s < structures; ++s) {
-        active.shortfalls[s] += found->second.shortfall_count(static_cast<int>(s));
+      std::int64_t runs = 0;
+      std::int64_t blocks = 1;
+      if (auto* block = std::get_if<BlockTally>(&found->second)) {
+        for (std::size_t s = 0; s < structures; ++s)
+          active.shortfalls[s] += block->shortfall_count(static_cast<int>(s));
+        runs = block->run_count();
+        active.tally.add(std::move(*block));
+      } else {
+        const ScenarioTally& span = std::get<ScenarioTally>(found->second);
+        for (std::size_t s = 0; s < structures; ++s)
+          active.shortfalls[s] += span.shortfalls(static_cast<int>(s));
+        runs = span.runs();
+        blocks = units_in(active, span);
+        active.tally.add(span);
       }
-      const std::int64_t runs = found->second.run_count();
-      active.tally.add(std::move(found->second));
       active.waiting.erase(found);
-      ++active.next_block;
+      active.next_block += blocks;
       if (options_.on_progress) options_.on_progress(runs * static_cast<std::int64_t>(structures));
       decide(active);
     }
+  }
+
+  // The units a span's state covers, from the next block to merge.
+  static std::int64_t units_in(const ActiveScenario& active, const ScenarioTally& span) {
+    auto unit = static_cast<std::size_t>(active.next_block - active.share.first_block);
+    const std::int64_t end_run = span.first_run() + span.runs();
+    std::int64_t count = 0;
+    while (unit < active.units.size() &&
+           active.units[unit].first_run + active.units[unit].run_count <= end_run) {
+      ++unit;
+      ++count;
+    }
+    if (count == 0 || active.units[unit - 1].first_run + active.units[unit - 1].run_count != end_run)
+      throw std::logic_error("StudyScheduler: a span's state does not end on a block's end");
+    return count;
   }
 
   // After a merge: is the scenario (or the share) done?

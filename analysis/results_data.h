@@ -110,6 +110,10 @@ struct ResultsData {
 // so a sweep's runs can come from disk one scenario at a time.
 using KeptRunsSource = std::function<const ScenarioTally&(std::size_t scenario)>;
 
+// Scenario s's statistics, asked for once per scenario in order, so a file
+// can be written holding one row at a time (`merge` of many parts).
+using ScenarioRowSource = std::function<ScenarioResults(std::size_t scenario)>;
+
 // A shard's blocks of scenario s, serialised (analysis/tally_serialization.h)
 // and framed as records one after the other (analysis/record_framing.h):
 // what shard_blocks_bytes (analysis/shard_part.h) returns.

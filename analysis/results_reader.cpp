@@ -60,7 +60,45 @@ ResultsMetadata read_metadata(hid_t file) {
   return meta;
 }
 
-ResultsData read_contents(hid_t file, const std::string& format_version) {
+// Scenario s's row of every statistic: each variable's box at s, and a
+// network's non-per-provider rows put back as [structure][provider][inner].
+void read_statistic_rows(hid_t file, const Extents& extents, hsize_t s, ScenarioResults& row) {
+  const hsize_t columns = extents.columns();
+  for (const StatisticVariable& variable : statistic_variables()) {
+    std::vector<hsize_t> shape;
+    for (const Dim dim : statistic_axes(variable, extents.network)) shape.push_back(extents.of(dim));
+    H5Handle dataset = open_variable(file, variable.name, shape);
+    std::vector<hsize_t> start(shape.size(), 0);
+    std::vector<hsize_t> count = shape;
+    count[0] = 1;
+    start[0] = s;
+    std::vector<double>& values = row.*variable.field;
+    values = read_box<double>(dataset.get(), start, count,
+                              std::string("reading '") + variable.name + "'");
+    if (extents.network && !variable.per_provider) {
+      // Back to [structure][provider][inner]: the first provider's rows hold
+      // the network's values (its indicators), the others have none (NaN).
+      const hsize_t width = statistic_row_size(variable, extents) / columns;
+      std::vector<double> by_column(columns * width, std::numeric_limits<double>::quiet_NaN());
+      for (hsize_t structure = 0; structure < extents.structure; ++structure) {
+        std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(structure * width), width,
+                    by_column.begin() +
+                        static_cast<std::ptrdiff_t>(structure * extents.provider * width));
+      }
+      values = std::move(by_column);
+    }
+  }
+  if (extents.network) {
+    H5Handle dataset = open_variable(file, k_any_shortfall, {extents.scenario, extents.structure});
+    row.p_any_shortfall =
+        read_box<double>(dataset.get(), std::vector<hsize_t>{s, 0},
+                         std::vector<hsize_t>{1, extents.structure}, "reading 'p_any_shortfall'");
+  } else {
+    row.p_any_shortfall = row.p_shortfall;  // one provider: any provider is that one
+  }
+}
+
+ResultsData read_contents(hid_t file, const std::string& format_version, bool statistics = true) {
   ResultsData data;
   data.meta = read_metadata(file);
   ResultsMetadata& meta = data.meta;
@@ -147,51 +185,15 @@ ResultsData read_contents(hid_t file, const std::string& format_version) {
     for (const std::int8_t met : read_vector<std::int8_t>(file, k_target_met, scenario_count))
       data.target_met.push_back(met);
   }
-  for (const StatisticVariable& variable : statistic_variables()) {
-    std::vector<hsize_t> shape;
-    for (const Dim dim : statistic_axes(variable, network)) shape.push_back(extents.of(dim));
-    H5Handle dataset = open_variable(file, variable.name, shape);
-    std::vector<hsize_t> start(shape.size(), 0);
-    std::vector<hsize_t> count = shape;
-    count[0] = 1;
-    for (hsize_t s = 0; s < scenario_count; ++s) {
-      start[0] = s;
-      data.scenarios[s].*variable.field = read_box<double>(
-          dataset.get(), start, count, std::string("reading '") + variable.name + "'");
-    }
-    if (network && !variable.per_provider) {
-      // Back to [structure][provider][inner]: the first provider's rows hold
-      // the network's values (its indicators), the others have none (NaN).
-      const hsize_t width = statistic_row_size(variable, extents) / columns;
-      for (ScenarioResults& row : data.scenarios) {
-        std::vector<double>& values = row.*variable.field;
-        std::vector<double> by_column(columns * width, std::numeric_limits<double>::quiet_NaN());
-        for (hsize_t structure = 0; structure < structures; ++structure) {
-          std::copy_n(
-              values.begin() + static_cast<std::ptrdiff_t>(structure * width), width,
-              by_column.begin() + static_cast<std::ptrdiff_t>(structure * providers * width));
-        }
-        values = std::move(by_column);
-      }
-    }
-  }
-  for (hsize_t s = 0; s < scenario_count; ++s) {
-    ScenarioResults& row = data.scenarios[s];
-    if (network) {
-      H5Handle dataset = open_variable(file, k_any_shortfall, {scenario_count, structures});
-      row.p_any_shortfall =
-          read_box<double>(dataset.get(), std::vector<hsize_t>{s, 0},
-                           std::vector<hsize_t>{1, structures}, "reading 'p_any_shortfall'");
-    } else {
-      row.p_any_shortfall = row.p_shortfall;  // one provider: any provider is that one
-    }
+  if (statistics) {
+    for (hsize_t s = 0; s < scenario_count; ++s) read_statistic_rows(file, extents, s, data.scenarios[s]);
   }
   return data;
 }
 
 // What read_results_file reads, without its defences. `name` is the file as
 // messages name it.
-ResultsData read_unguarded(const fs::path& path, const std::string& name) {
+ResultsData read_unguarded(const fs::path& path, const std::string& name, bool statistics = true) {
   silence_hdf5_error_printing();
   if (H5Fis_hdf5(path.c_str()) <= 0) throw ResultsFileError(name + " is not an HDF5 file");
   try {
@@ -212,7 +214,7 @@ ResultsData read_unguarded(const fs::path& path, const std::string& name) {
       throw ResultsFileError(name + " was written by format version " + version +
                              "; this shortfall reads " + std::to_string(k_format_version_major) +
                              ".x");
-    return read_contents(file.get(), version);
+    return read_contents(file.get(), version, statistics);
   } catch (const Hdf5Error& failure) {
     throw ResultsFileError(name + " cannot be read: " + failure.what());
   } catch (const std::bad_alloc&) {
@@ -236,11 +238,47 @@ ResultsData read_results_file_unguarded(const fs::path& path) {
   return data;
 }
 
-ResultsData read_results_file(const fs::path& path) {
+namespace {
+ResultsData read_checked(const fs::path& path, bool statistics);
+}  // namespace
+
+ResultsData read_results_file(const fs::path& path) { return read_checked(path, true); }
+
+ResultsData read_results_header(const fs::path& path) { return read_checked(path, false); }
+
+ScenarioResults read_scenario_statistics(const fs::path& path, const ResultsMetadata& meta,
+                                         std::size_t scenario_count, std::size_t scenario,
+                                         ScenarioResults row) {
+  const std::string name = "results file '" + path.string() + "'";
+  if (scenario >= scenario_count)
+    throw ResultsFileError(name + ": no scenario " + std::to_string(scenario));
+  silence_hdf5_error_printing();
+  try {
+    H5Handle file =
+        H5Handle::file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "opening the file");
+    const Extents extents{scenario_count,
+                          meta.structure_names.size(),
+                          std::max<std::size_t>(meta.provider_ids.size(), 1),
+                          static_cast<hsize_t>(meta.horizon_months),
+                          meta.indicator_ids.size(),
+                          0,
+                          !meta.provider_ids.empty()};
+    read_statistic_rows(file.get(), extents, scenario, row);
+  } catch (const Hdf5Error& failure) {
+    throw ResultsFileError(name + " cannot be read: " + failure.what());
+  } catch (const std::bad_alloc&) {
+    throw ResultsFileError(name + " cannot be read: out of memory");
+  }
+  return row;
+}
+
+namespace {
+
+ResultsData read_checked(const fs::path& path, bool statistics) {
   const std::string name = "results file '" + path.string() + "'";
   require_a_file(path, name);
   const std::optional<Envelope> envelope = vouch_for_results_file(path, name);
-  ResultsData data = read_unguarded(path, name);
+  ResultsData data = read_unguarded(path, name, statistics);
   // The checksum covers the HDF5 file, not the envelope's own first line.
   if (envelope && envelope->format_version != data.meta.format_version)
     throw ResultsFileError(name + " cannot be read: its header says format version " +
@@ -248,5 +286,7 @@ ResultsData read_results_file(const fs::path& path) {
                            data.meta.format_version + ": the file is damaged");
   return data;
 }
+
+}  // namespace
 
 }  // namespace shortfall

@@ -16,6 +16,19 @@ namespace shortfall {
 // ResultsFileError. Throws ResultsFileError naming the file and what is wrong.
 ResultsData read_results_file(const std::filesystem::path& path);
 
+// read_results_file without the statistics: every scenario's row holds its
+// shape and runs_done only, so a file of many points costs little memory.
+// With the same checks; read a row with read_scenario_statistics.
+ResultsData read_results_header(const std::filesystem::path& path);
+
+// Scenario `scenario`'s statistics from a file whose header (`meta`, and
+// `scenario_count` rows, of which `row` is this scenario's) was read, and so
+// vouched for, by read_results_header: `row` filled in. Throws
+// ResultsFileError.
+ScenarioResults read_scenario_statistics(const std::filesystem::path& path,
+                                         const ResultsMetadata& meta, std::size_t scenario_count,
+                                         std::size_t scenario, ScenarioResults row);
+
 // Reads every part of the file read_results_file and read_shard_blocks
 // read, in this process, with neither of read_results_file's defences: a
 // damaged file may crash HDF5 here. For the child process of

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <cstdint>
 #include <limits>
 #include <new>
@@ -66,7 +67,27 @@ Extents extents_of_data(const ResultsData& data) {
   return extents;
 }
 
-void check_writable(const fs::path& path, const ResultsData& data) {
+// A row's statistics hold the values the file's shape asks for.
+void check_row_statistics(const fs::path& path, const ScenarioResults& row, std::size_t s,
+                          const Extents& extents) {
+  const std::string where = "scenario " + std::to_string(s) + ": ";
+  if (row.p_any_shortfall.size() != extents.structure)
+    refuse_to_write(path, where + "'p_any_shortfall' holds " +
+                              std::to_string(row.p_any_shortfall.size()) + " values, expected " +
+                              std::to_string(extents.structure));
+  for (const StatisticVariable& variable : statistic_variables()) {
+    const std::size_t expected = statistic_row_size(variable, extents);
+    const std::size_t actual = (row.*variable.field).size();
+    if (actual != expected)
+      refuse_to_write(path, where + "'" + variable.name + "' holds " + std::to_string(actual) +
+                                " values, expected " + std::to_string(expected));
+  }
+}
+
+// With rows_streamed the rows of data.scenarios give the shape and runs_done
+// only; their statistics come from a ScenarioRowSource and are checked as
+// they are written.
+void check_writable(const fs::path& path, const ResultsData& data, bool rows_streamed) {
   const ResultsMetadata& meta = data.meta;
   const auto providers = std::max<std::size_t>(meta.provider_ids.size(), 1);
   const auto structures = meta.structure_names.size();
@@ -101,17 +122,7 @@ void check_writable(const fs::path& path, const ResultsData& data) {
                                 " months, " + std::to_string(row.indicator_count) +
                                 " indicators) differs from (" + std::to_string(columns) + ", " +
                                 std::to_string(months) + ", " + std::to_string(indicators) + ")");
-    if (row.p_any_shortfall.size() != structures)
-      refuse_to_write(path, where + "'p_any_shortfall' holds " +
-                                std::to_string(row.p_any_shortfall.size()) + " values, expected " +
-                                std::to_string(structures));
-    for (const StatisticVariable& variable : statistic_variables()) {
-      const std::size_t expected = statistic_row_size(variable, extents);
-      const std::size_t actual = (row.*variable.field).size();
-      if (actual != expected)
-        refuse_to_write(path, where + "'" + variable.name + "' holds " + std::to_string(actual) +
-                                  " values, expected " + std::to_string(expected));
-    }
+    if (!rows_streamed) check_row_statistics(path, row, s, extents);
   }
 
   std::vector<std::string_view> keys;
@@ -174,8 +185,9 @@ void write_description(hid_t object, const std::string& long_name, const char* u
 
 class ResultsWriter {
  public:
-  ResultsWriter(hid_t file, const ResultsData& data, const fs::path& path)
-      : file_(file), data_(data), path_(path), extents_(extents_of_data(data)) {}
+  ResultsWriter(hid_t file, const ResultsData& data, const fs::path& path,
+                const ScenarioRowSource* rows = nullptr)
+      : file_(file), data_(data), path_(path), extents_(extents_of_data(data)), rows_(rows) {}
 
   void write(const KeptRunsSource* kept_runs, const ShardBlocksSource* shard_blocks = nullptr,
              const SavedStatesSource* states = nullptr) {
@@ -354,49 +366,73 @@ class ResultsWriter {
 
   // Each scenario's row goes straight from its ScenarioResults into the
   // variable's hyperslab.
+  // Scenario s's row of one statistic variable.
+  void write_row(hid_t dataset, const StatisticVariable& variable, hsize_t s,
+                 const ScenarioResults& results) {
+    const std::vector<Dim> dims = statistic_axes(variable, network());
+    std::vector<hsize_t> start(dims.size(), 0);
+    std::vector<hsize_t> count;
+    for (Dim dim : dims) count.push_back(extents_.of(dim));
+    count[0] = 1;
+    start[0] = s;
+    const std::vector<double>& row = results.*variable.field;
+    const double* values = row.data();
+    std::vector<double> first_provider_rows;
+    if (!variable.per_provider && network()) {
+      // The network's values sit with each structure's first provider.
+      const std::size_t width = row.size() / columns();
+      for (hsize_t structure = 0; structure < structures(); ++structure) {
+        const auto from = row.begin() + static_cast<std::ptrdiff_t>(structure * providers() * width);
+        first_provider_rows.insert(first_provider_rows.end(), from,
+                                   from + static_cast<std::ptrdiff_t>(width));
+      }
+      values = first_provider_rows.data();
+    }
+    write_box(dataset, H5T_NATIVE_DOUBLE, start, count, values,
+              std::string("writing '") + variable.name + "'");
+  }
+
+  void write_any_shortfall(hid_t dataset, hsize_t s, const ScenarioResults& results) {
+    write_box(dataset, H5T_NATIVE_DOUBLE, std::vector<hsize_t>{s, 0},
+              std::vector<hsize_t>{1, structures()}, results.p_any_shortfall.data(),
+              "writing 'p_any_shortfall'");
+  }
+
   void write_statistics() {
+    // Every statistic variable, then each scenario's row of each: written
+    // scenario by scenario from a row source (a merge, which holds one row
+    // at a time), variable by variable from rows in memory.
+    std::vector<H5Handle> datasets;
     for (const StatisticVariable& variable : statistic_variables()) {
-      const std::vector<Dim> dims = statistic_axes(variable, network());
-      H5Handle dataset = create_variable(file_, variable.name, H5T_IEEE_F64LE, dims);
-      write_description(dataset.get(), variable.long_name, variable.units);
-
-      std::vector<hsize_t> start(dims.size(), 0);
-      std::vector<hsize_t> count;
-      for (Dim dim : dims) count.push_back(extents_.of(dim));
-      count[0] = 1;
-      std::vector<double> first_provider_rows;
-      for (hsize_t s = 0; s < scenarios(); ++s) {
-        start[0] = s;
-        const std::vector<double>& row = data_.scenarios[s].*variable.field;
-        const double* values = row.data();
-        if (!variable.per_provider && network()) {
-          // The network's values sit with each structure's first provider.
-          const std::size_t width = row.size() / columns();
-          first_provider_rows.clear();
-          for (hsize_t structure = 0; structure < structures(); ++structure) {
-            const auto from =
-                row.begin() + static_cast<std::ptrdiff_t>(structure * providers() * width);
-            first_provider_rows.insert(first_provider_rows.end(), from,
-                                       from + static_cast<std::ptrdiff_t>(width));
-          }
-          values = first_provider_rows.data();
-        }
-        write_box(dataset.get(), H5T_NATIVE_DOUBLE, start, count, values,
-                  std::string("writing '") + variable.name + "'");
-      }
+      datasets.push_back(
+          create_variable(file_, variable.name, H5T_IEEE_F64LE, statistic_axes(variable, network())));
+      write_description(datasets.back().get(), variable.long_name, variable.units);
     }
-
+    std::optional<H5Handle> any;
     if (network()) {
-      H5Handle any =
-          create_variable(file_, k_any_shortfall, H5T_IEEE_F64LE, {Dim::scenario, Dim::structure});
-      write_description(any.get(),
+      any = create_variable(file_, k_any_shortfall, H5T_IEEE_F64LE, {Dim::scenario, Dim::structure});
+      write_description(any->get(),
                         "probability that any provider of the network has a cash shortfall", "1");
-      const std::vector<hsize_t> count{1, structures()};
+    }
+    const auto& variables = statistic_variables();
+    if (rows_ != nullptr) {
       for (hsize_t s = 0; s < scenarios(); ++s) {
-        write_box(any.get(), H5T_NATIVE_DOUBLE, std::vector<hsize_t>{s, 0}, count,
-                  data_.scenarios[s].p_any_shortfall.data(), "writing 'p_any_shortfall'");
+        const ScenarioResults row = (*rows_)(s);
+        check_row_statistics(path_, row, s, extents_);
+        for (std::size_t v = 0; v < variables.size(); ++v) write_row(datasets[v].get(), variables[v], s, row);
+        if (any) write_any_shortfall(any->get(), s, row);
+      }
+    } else {
+      for (std::size_t v = 0; v < variables.size(); ++v) {
+        for (hsize_t s = 0; s < scenarios(); ++s)
+          write_row(datasets[v].get(), variables[v], s, data_.scenarios[s]);
+      }
+      if (any) {
+        for (hsize_t s = 0; s < scenarios(); ++s) write_any_shortfall(any->get(), s, data_.scenarios[s]);
       }
     }
+    datasets.clear();
+    any.reset();
 
     H5Handle runs_done = create_variable(file_, k_runs_done, H5T_STD_I64LE, {Dim::scenario});
     std::vector<std::int64_t> done;
@@ -610,6 +646,7 @@ class ResultsWriter {
   const ResultsData& data_;
   const fs::path& path_;  // for messages
   Extents extents_;       // `run` is set by write_kept_runs
+  const ScenarioRowSource* rows_;  // the statistics' rows, when not in data_.scenarios
   H5Handle scenario_scale_, structure_scale_, provider_scale_, month_scale_, quantile_scale_,
       indicator_scale_;
   H5Handle run_scale_;
@@ -650,8 +687,8 @@ namespace results_detail {
 // and renamed over `path` when complete.
 void write_results_file(const fs::path& path, const ResultsData& data,
                         const KeptRunsSource* kept_runs, const ShardBlocksSource* shard_blocks,
-                        const SavedStatesSource* states) {
-  check_writable(path, data);
+                        const SavedStatesSource* states, const ScenarioRowSource* rows) {
+  check_writable(path, data, rows != nullptr);
   silence_hdf5_error_printing();
   const auto fail = [&](const std::string& why) {
     throw ResultsFileError("cannot write results file '" + path.string() + "': " + why);
@@ -664,7 +701,7 @@ void write_results_file(const fs::path& path, const ResultsData& data,
       H5Handle file = create_results_file(atomic.temporary());
       atomic.adopt_temporary();
       {
-        ResultsWriter writer(file.get(), data, path);
+        ResultsWriter writer(file.get(), data, path, rows);
         writer.write(kept_runs, shard_blocks, states);
       }  // every object closed before the file
       file.close("closing the file");
@@ -690,8 +727,9 @@ void write_results_file(const fs::path& path, const ResultsData& data,
 }  // namespace results_detail
 
 void write_results_file(const fs::path& path, const ResultsData& data,
-                        const KeptRunsSource* kept_runs, const SavedStatesSource* states) {
-  results_detail::write_results_file(path, data, kept_runs, nullptr, states);
+                        const KeptRunsSource* kept_runs, const SavedStatesSource* states,
+                        const ScenarioRowSource* rows) {
+  results_detail::write_results_file(path, data, kept_runs, nullptr, states, rows);
 }
 
 }  // namespace shortfall

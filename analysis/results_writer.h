@@ -14,11 +14,14 @@ namespace shortfall {
 // name in the same folder and renamed over `path` only when complete, so an
 // existing file is never left damaged. With `kept_runs` the group `runs`
 // holds the per-run records and cash paths of every scenario; with `states`
-// the group `state` holds the merged states (analysis/saved_states.h).
+// the group `state` holds the merged states (analysis/saved_states.h). With
+// `rows` the statistics come from it, a scenario at a time, and the rows of
+// data.scenarios give only each scenario's shape and runs_done.
 // Throws ResultsFileError (I/O) on failure, leaving `path` untouched.
 void write_results_file(const std::filesystem::path& path, const ResultsData& data,
                         const KeptRunsSource* kept_runs = nullptr,
-                        const SavedStatesSource* states = nullptr);
+                        const SavedStatesSource* states = nullptr,
+                        const ScenarioRowSource* rows = nullptr);
 
 // The name write_results_file writes under before renaming over `path`:
 // `.<name>.tmp-<pid>` in the same folder (hidden, one per process).
@@ -31,7 +34,7 @@ namespace results_detail {
 // data.shard first; use that.
 void write_results_file(const std::filesystem::path& path, const ResultsData& data,
                         const KeptRunsSource* kept_runs, const ShardBlocksSource* shard_blocks,
-                        const SavedStatesSource* states);
+                        const SavedStatesSource* states, const ScenarioRowSource* rows = nullptr);
 
 }  // namespace results_detail
 

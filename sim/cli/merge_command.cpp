@@ -26,10 +26,36 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A part as merge holds it: its metadata and shard lists, and the header
+// rows (shape, runs_done) and target_met of the scenarios it finished
+// whole; their statistics are read one at a time as the file is written.
 struct Part {
   fs::path path;
-  ResultsData data;
+  ResultsData data;  // without scenario rows or swept keys
+  std::size_t scenario_count = 0;
+  std::map<int, ScenarioResults> whole_rows;
+  std::map<int, int> whole_target_met;
 };
+
+Part read_part(const fs::path& path) {
+  Part part{path, {}};
+  try {
+    part.data = read_results_header(path);
+  } catch (const ResultsFileError& error) {
+    throw InputError(error.what());
+  }
+  part.scenario_count = part.data.scenarios.size();
+  for (const int s : part.data.shard.whole_scenarios) {
+    const auto index = static_cast<std::size_t>(s);
+    part.whole_rows.emplace(s, part.data.scenarios.at(index));
+    if (!part.data.target_met.empty()) part.whole_target_met.emplace(s, part.data.target_met.at(index));
+  }
+  // What grows with the points goes: merge holds one part's rows at a time.
+  part.data.scenarios = {};
+  part.data.swept_keys = {};
+  part.data.target_met = {};
+  return part;
+}
 
 // The shards must be the N parts of one study: the same scenario text, seed,
 // run count and format, each K once, none missing.
@@ -150,7 +176,7 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
   check_output_path(output, request.force);
   const OutputLock lock(output);
   std::vector<Part> parts;
-  for (const auto& path : request.parts) parts.push_back({path, read_results_input(path)});
+  for (const auto& path : request.parts) parts.push_back(read_part(path));
   check_parts(parts);
   std::sort(parts.begin(), parts.end(),
             [](const Part& a, const Part& b) { return a.data.shard.index < b.data.shard.index; });
@@ -171,6 +197,7 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
   merged.meta.isa = isas_of(parts);
   std::vector<const Part*> owners(scenario_count, nullptr);
   std::map<std::size_t, std::vector<std::byte>> cut_states;  // serialised, without --keep-runs
+  std::map<std::size_t, ScenarioResults> cut_rows;  // finalised here
   for (std::size_t s = 0; s < scenario_count; ++s) {
     const Scenario& scenario = study.scenarios[s];
     const int index = static_cast<int>(s);
@@ -181,8 +208,8 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
     }
     owners[s] = owner;
     if (owner != nullptr) {
-      merged.scenarios.push_back(owner->data.scenarios[s]);
-      if (stopping) merged.target_met[s] = owner->data.target_met.at(s);
+      merged.scenarios.push_back(owner->whole_rows.at(index));  // shape and runs_done
+      if (stopping) merged.target_met[s] = owner->whole_target_met.at(index);
       continue;
     }
     // Cut between shards: finalised here from every part's blocks, in order.
@@ -192,6 +219,7 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
                                    tally.runs(), scenario.simulation.most_runs()));
     }
     merged.scenarios.push_back(finalize_scenario(tally, request.threads));
+    cut_rows.emplace(s, merged.scenarios.back());
     if (!keep_runs) cut_states.emplace(s, serialize(tally));
   }
 
@@ -214,12 +242,26 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
       throw InputError(error.what());
     }
   };
+  // A whole scenario's statistics come from the part that ran it, a row at a
+  // time: merge's memory does not grow with parts x points.
+  const ScenarioRowSource rows = [&](std::size_t s) -> ScenarioResults {
+    if (const auto cut = cut_rows.find(s); cut != cut_rows.end()) return cut->second;
+    const Part& owner = *owners[s];
+    try {
+      return read_scenario_statistics(owner.path, owner.data.meta, owner.scenario_count, s,
+                                      merged.scenarios[s]);
+    } catch (const ResultsFileError& error) {
+      throw InputError(error.what());
+    }
+  };
   try {
-    write_results_file(output, merged, keep_runs ? &kept : nullptr, keep_runs ? nullptr : &states);
+    write_results_file(output, merged, keep_runs ? &kept : nullptr, keep_runs ? nullptr : &states,
+                       &rows);
   } catch (const ResultsFileError& error) {
     throw RunFailure(error.what());
   }
-  if (!request.quiet) print_run_results(merged, study.title, output);
+  // The table from the merged file: its statistics were never all in memory.
+  if (!request.quiet) print_run_results(read_results_input(output), study.title, output);
   return 0;
 }
 

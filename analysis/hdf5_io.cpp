@@ -52,6 +52,9 @@ H5Handle create_dataset(hid_t location, const std::string& name, hid_t stored_ty
     require(
         H5Pset_chunk(creation.get(), static_cast<int>(storage.chunk.size()), storage.chunk.data()),
         what);
+    if (storage.fill_value) {
+      require(H5Pset_fill_value(creation.get(), H5T_NATIVE_DOUBLE, &*storage.fill_value), what);
+    }
     require(H5Pset_shuffle(creation.get()), what);
     require(H5Pset_deflate(creation.get(), 4), what);
     // Blocks of runs do not line up with chunks: keep the chunk being filled

@@ -82,6 +82,9 @@ void write_number_attribute(hid_t object, const std::string& name, T value) {
 // Storage of a new variable: contiguous, or chunked and compressed.
 struct Storage {
   std::vector<hsize_t> chunk;  // empty: contiguous
+  // Chunked only: what a chunk never written reads as (doubles). A chunk
+  // left unwritten takes no space in the file.
+  std::optional<double> fill_value;
 };
 
 // A new dataset whose attributes keep their creation order, as netCDF-4

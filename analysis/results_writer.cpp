@@ -402,15 +402,28 @@ class ResultsWriter {
     // Every statistic variable, then each scenario's row of each: written
     // scenario by scenario from a row source (a merge, which holds one row
     // at a time), variable by variable from rows in memory.
+    // A shard's part holds only the rows of the points it ran: its variables
+    // are chunked by scenario with NaN as the fill, and the other rows are
+    // never written, so they take no space (and read as NaN, as a point not
+    // run is).
+    const bool part = data_.shard.index > 0;
+    const auto storage_of = [&](const std::vector<Dim>& dims) {
+      Storage storage;
+      if (!part) return storage;
+      for (Dim dim : dims) storage.chunk.push_back(dim == Dim::scenario ? 1 : extents_.of(dim));
+      storage.fill_value = std::numeric_limits<double>::quiet_NaN();
+      return storage;
+    };
     std::vector<H5Handle> datasets;
     for (const StatisticVariable& variable : statistic_variables()) {
-      datasets.push_back(
-          create_variable(file_, variable.name, H5T_IEEE_F64LE, statistic_axes(variable, network())));
+      const std::vector<Dim> dims = statistic_axes(variable, network());
+      datasets.push_back(create_variable(file_, variable.name, H5T_IEEE_F64LE, dims, storage_of(dims)));
       write_description(datasets.back().get(), variable.long_name, variable.units);
     }
     std::optional<H5Handle> any;
     if (network()) {
-      any = create_variable(file_, k_any_shortfall, H5T_IEEE_F64LE, {Dim::scenario, Dim::structure});
+      const std::vector<Dim> dims{Dim::scenario, Dim::structure};
+      any = create_variable(file_, k_any_shortfall, H5T_IEEE_F64LE, dims, storage_of(dims));
       write_description(any->get(),
                         "probability that any provider of the network has a cash shortfall", "1");
     }
@@ -423,12 +436,15 @@ class ResultsWriter {
         if (any) write_any_shortfall(any->get(), s, row);
       }
     } else {
+      std::vector<bool> written(scenarios(), !part);
+      for (const int s : data_.shard.whole_scenarios) written.at(static_cast<std::size_t>(s)) = true;
       for (std::size_t v = 0; v < variables.size(); ++v) {
         for (hsize_t s = 0; s < scenarios(); ++s)
-          write_row(datasets[v].get(), variables[v], s, data_.scenarios[s]);
+          if (written[s]) write_row(datasets[v].get(), variables[v], s, data_.scenarios[s]);
       }
       if (any) {
-        for (hsize_t s = 0; s < scenarios(); ++s) write_any_shortfall(any->get(), s, data_.scenarios[s]);
+        for (hsize_t s = 0; s < scenarios(); ++s)
+          if (written[s]) write_any_shortfall(any->get(), s, data_.scenarios[s]);
       }
     }
     datasets.clear();

@@ -1,5 +1,7 @@
 // A shard's part file (`run --shard K/N`): a results file holding the
-// statistics of the scenarios the shard finished, the root attribute
+// statistics of the scenarios the shard finished (the other rows are never
+// written: chunked by scenario with NaN as the fill, they take no space and
+// read as NaN), the root attribute
 // `shard = "K/N"` and a group `shard`:
 //
 //   shard/                 attributes index (K), count (N), keep_runs (0 or 1)

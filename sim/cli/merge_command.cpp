@@ -50,10 +50,11 @@ Part read_part(const fs::path& path) {
     part.whole_rows.emplace(s, part.data.scenarios.at(index));
     if (!part.data.target_met.empty()) part.whole_target_met.emplace(s, part.data.target_met.at(index));
   }
-  // What grows with the points goes: merge holds one part's rows at a time.
-  part.data.scenarios = {};
-  part.data.swept_keys = {};
-  part.data.target_met = {};
+  // What grows with the points goes (capacity included): merge holds one
+  // part's rows at a time.
+  std::vector<ScenarioResults>().swap(part.data.scenarios);
+  std::vector<SweptKey>().swap(part.data.swept_keys);
+  std::vector<int>().swap(part.data.target_met);
   return part;
 }
 

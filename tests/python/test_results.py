@@ -189,3 +189,20 @@ def test_per_run_records(tmp_path, single_file):
     runs.close()
     with pytest.raises(shortfall.ResultsFileError, match="no per-run records"):
         shortfall.open_runs(single_file)
+
+
+def test_lazy_reads_only_the_rows_asked_for(grid_file):
+    eager = shortfall.open_results(grid_file, unstack=False)
+    lazy = shortfall.open_results(grid_file, lazy=True)
+    try:
+        assert "scenario" in lazy.dims  # a lazy file is never unstacked
+        assert not lazy.cash_quantiles.variable._in_memory
+        one = lazy.isel(scenario=3).load()
+        for name in ["p_shortfall", "cash_quantiles", "min_cash_cvar05"]:
+            assert np.array_equal(one[name].values, eager[name].isel(scenario=3).values,
+                                  equal_nan=True), name
+        assert lazy.attrs["format_version"] == eager.attrs["format_version"]
+    finally:
+        lazy.close()
+    with pytest.raises(ValueError, match="lazy=True"):
+        shortfall.open_results(grid_file, lazy=True, unstack=True)

@@ -171,8 +171,11 @@ def _unstack_grid(ds, keys, levels, order):
     return xr.Dataset(variables, coords=coords, attrs=dict(ds.attrs))
 
 
-def open_results(path, allow_incomplete=False, unstack=None):
-    """Opens the results file PATH as an xarray.Dataset, read into memory.
+def open_results(path, allow_incomplete=False, unstack=None, lazy=False):
+    """Opens the results file PATH as an xarray.Dataset, read into memory
+    (with lazy=True, read as it is used: a sweep of many points costs only
+    the rows asked for, e.g. `ds.isel(scenario=17).load()`; close it with
+    `ds.close()`).
 
     Refuses (ResultsFileError, naming the file) a file that is not a shortfall
     results file, whose format major version this reader does not know, whose
@@ -187,12 +190,18 @@ def open_results(path, allow_incomplete=False, unstack=None):
     """
     path = os.fspath(path)
     attrs = _check_header(path, allow_incomplete)
-    with xr.open_dataset(path, engine="h5netcdf") as lazy:
-        ds = lazy.load()
+    if lazy and unstack:
+        raise ValueError("open_results: unstack=True reads every point; with lazy=True use "
+                         "unstack=None or False")
+    if lazy:
+        ds = xr.open_dataset(path, engine="h5netcdf")
+    else:
+        with xr.open_dataset(path, engine="h5netcdf") as opened:
+            ds = opened.load()
     ds.attrs = attrs
     keys = swept_keys(ds)
     ds = ds.set_coords(keys)
-    if unstack is False or not keys:
+    if unstack is False or not keys or lazy:
         return ds
 
     mode = sweep_mode(ds)

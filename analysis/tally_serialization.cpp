@@ -125,6 +125,51 @@ std::size_t bytes_per_run(const TallyShape& shape) {
   return structures * (months * 8 + 3 * 8 + 1 + (shape.keep_runs ? k_outcome_size : 0));
 }
 
+// The body of tagged, versioned, checksummed bytes (a block or a merged
+// state), read past its tag and version. Tag and version are checked first,
+// so foreign bytes are named as such; then the checksum, so damaged bytes
+// fail with one clear message before any of their lengths are believed.
+ByteReader checked_body(std::span<const std::byte> bytes, std::string_view tag,
+                        std::uint32_t known_version, const char* name) {
+  const std::size_t header_size = tag.size() + 4;
+  if (bytes.size() < header_size ||
+      !std::equal(tag.begin(), tag.end(), bytes.begin(),
+                  [](char c, std::byte b) { return b == static_cast<std::byte>(c); })) {
+    throw std::runtime_error(fmt::format("{}: the bytes do not start with the {} tag", name, name));
+  }
+  ByteReader header(bytes.subspan(tag.size()), name);
+  const std::uint32_t version = header.get_u32("the format version");
+  if (version != known_version) {
+    throw std::runtime_error(fmt::format("{}: format version {} is not the known version {}", name,
+                                         version, known_version));
+  }
+  if (bytes.size() < header_size + k_checksum_size) {
+    throw std::runtime_error(fmt::format("{}: truncated (no room for the checksum)", name));
+  }
+  const auto body = bytes.first(bytes.size() - k_checksum_size);
+  if (checksum(body) != load_le64(bytes.data() + body.size())) {
+    throw std::runtime_error(
+        fmt::format("{}: checksum mismatch (the bytes are truncated or damaged)", name));
+  }
+  ByteReader reader(body, name);
+  reader.take(header_size, "the header");
+  return reader;
+}
+
+// A tally's shape and runs as read: within the limits, or the bytes are refused.
+void check_shape(const ByteReader& reader, const TallyShape& shape, std::int64_t first_run,
+                 std::int64_t runs) {
+  if (shape.structures < 1 || shape.structures > k_dimension_limit || shape.months < 1 ||
+      shape.months > k_dimension_limit || shape.indicators < 0 ||
+      shape.indicators > k_dimension_limit || shape.providers < 1 ||
+      shape.structures % shape.providers != 0 || first_run < 0 || runs < 0) {
+    reader.fail(fmt::format("{} structures, {} months, {} indicators, {} providers, {} runs from "
+                            "run {}",
+                            shape.structures, shape.months, shape.indicators, shape.providers, runs,
+                            first_run));
+  }
+}
+
 }  // namespace
 
 std::vector<std::byte> serialize(const BlockTally& block) {
@@ -161,32 +206,7 @@ std::vector<std::byte> serialize(const BlockTally& block) {
 }
 
 BlockTally deserialize_block_tally(std::span<const std::byte> bytes) {
-  // Tag and version first, so foreign bytes are named as such.
-  const std::size_t header_size = k_magic.size() + 4;
-  if (bytes.size() < header_size ||
-      !std::equal(k_magic.begin(), k_magic.end(), bytes.begin(),
-                  [](char c, std::byte b) { return b == static_cast<std::byte>(c); })) {
-    throw std::runtime_error("block tally: the bytes do not start with the block tally tag");
-  }
-  ByteReader header(bytes.subspan(k_magic.size()), "block tally");
-  const std::uint32_t version = header.get_u32("the format version");
-  if (version != k_block_tally_format_version) {
-    throw std::runtime_error(
-        fmt::format("block tally: format version {} is not the known version {}", version,
-                    k_block_tally_format_version));
-  }
-  // Then the checksum: damaged bytes fail with one clear message before any
-  // of their lengths are believed.
-  if (bytes.size() < header_size + k_checksum_size) {
-    throw std::runtime_error("block tally: truncated (no room for the checksum)");
-  }
-  const auto body = bytes.first(bytes.size() - k_checksum_size);
-  if (checksum(body) != load_le64(bytes.data() + body.size())) {
-    throw std::runtime_error("block tally: checksum mismatch (the bytes are truncated or damaged)");
-  }
-
-  ByteReader reader(body, "block tally");
-  reader.take(header_size, "the header");
+  ByteReader reader = checked_body(bytes, k_magic, k_block_tally_format_version, "block tally");
   TallyShape shape;
   shape.structures = reader.get_i32("structures");
   shape.months = reader.get_i32("months");
@@ -195,15 +215,7 @@ BlockTally deserialize_block_tally(std::span<const std::byte> bytes) {
   shape.providers = reader.get_i32("providers");
   const std::int64_t first_run = reader.get_i64("first_run");
   const std::int32_t run_count = reader.get_i32("run_count");
-  if (shape.structures < 1 || shape.structures > k_dimension_limit || shape.months < 1 ||
-      shape.months > k_dimension_limit || shape.indicators < 0 ||
-      shape.indicators > k_dimension_limit || shape.providers < 1 ||
-      shape.structures % shape.providers != 0 || first_run < 0 || run_count < 0) {
-    reader.fail(fmt::format("{} structures, {} months, {} indicators, {} providers, {} runs from "
-                            "run {}",
-                            shape.structures, shape.months, shape.indicators, shape.providers,
-                            run_count, first_run));
-  }
+  check_shape(reader, shape, first_run, run_count);
   if (static_cast<std::size_t>(run_count) > reader.remaining() / bytes_per_run(shape)) {
     throw std::runtime_error(
         fmt::format("block tally: truncated ({} runs need more than the {} bytes left)", run_count,
@@ -272,26 +284,8 @@ std::vector<std::byte> serialize(const ScenarioTally& tally) {
 }
 
 ScenarioTally deserialize_scenario_tally(std::span<const std::byte> bytes) {
-  constexpr const char* k_name = "merged state";
-  const std::size_t header_size = k_state_magic.size() + 4;
-  if (bytes.size() < header_size || !is_merged_state(bytes)) {
-    throw std::runtime_error("merged state: the bytes do not start with the merged state tag");
-  }
-  ByteReader header(bytes.subspan(k_state_magic.size()), k_name);
-  const std::uint32_t version = header.get_u32("the format version");
-  if (version != k_merged_state_format_version) {
-    throw std::runtime_error(fmt::format("merged state: format version {} is not the known version {}",
-                                         version, k_merged_state_format_version));
-  }
-  if (bytes.size() < header_size + k_checksum_size) {
-    throw std::runtime_error("merged state: truncated (no room for the checksum)");
-  }
-  const auto body = bytes.first(bytes.size() - k_checksum_size);
-  if (checksum(body) != load_le64(bytes.data() + body.size())) {
-    throw std::runtime_error("merged state: checksum mismatch (the bytes are truncated or damaged)");
-  }
-  ByteReader reader(body, k_name);
-  reader.take(header_size, "the header");
+  ByteReader reader =
+      checked_body(bytes, k_state_magic, k_merged_state_format_version, "merged state");
   TallyShape shape;
   shape.structures = reader.get_i32("structures");
   shape.months = reader.get_i32("months");
@@ -299,15 +293,7 @@ ScenarioTally deserialize_scenario_tally(std::span<const std::byte> bytes) {
   shape.providers = reader.get_i32("providers");
   const std::int64_t first_run = reader.get_i64("first_run");
   const std::int64_t runs = reader.get_i64("runs");
-  if (shape.structures < 1 || shape.structures > k_dimension_limit || shape.months < 1 ||
-      shape.months > k_dimension_limit || shape.indicators < 0 ||
-      shape.indicators > k_dimension_limit || shape.providers < 1 ||
-      shape.structures % shape.providers != 0 || first_run < 0 || runs < 0) {
-    reader.fail(fmt::format("{} structures, {} months, {} indicators, {} providers, {} runs from "
-                            "run {}",
-                            shape.structures, shape.months, shape.indicators, shape.providers, runs,
-                            first_run));
-  }
+  check_shape(reader, shape, first_run, runs);
   // Each column's sums take more than 40 bytes: a damaged count fails here.
   if (static_cast<std::size_t>(shape.structures) > reader.remaining() / 40) {
     reader.fail(fmt::format("{} columns do not fit the {} bytes left", shape.structures,

@@ -30,6 +30,11 @@ constexpr std::int64_t k_sub_buckets = std::int64_t{1} << k_sub_bucket_bits;
 constexpr auto k_linear_buckets =
     static_cast<std::int64_t>(k_first_log_value / k_linear_width) + 1;  // 525
 
+// The bucket of the largest finite double (exponent 1023, every
+// sub-bucket): no bucket lies beyond it, on either side.
+constexpr std::int64_t k_largest_bucket =
+    k_linear_buckets + 1 + (1023 - k_first_log_exponent + 1) * k_sub_buckets;
+
 static_assert(0.5 / k_sub_buckets <= QuantileSketch::k_relative_accuracy,
               "log buckets wider than the promised relative accuracy");
 
@@ -240,10 +245,15 @@ QuantileSketch QuantileSketch::read(ByteReader& reader, const char* what) {
   std::vector<std::pair<std::int64_t, std::int64_t>> filled;
   filled.reserve(static_cast<std::size_t>(buckets));
   for (std::uint64_t i = 0; i < buckets; ++i) {
-    const std::int64_t bucket = previous + unzigzag(reader.get_varint(what));
-    const auto in_bucket = static_cast<std::int64_t>(reader.get_varint(what));
-    if ((i > 0 && bucket <= previous) || in_bucket <= 0 || in_bucket > INT64_MAX - total ||
-        std::abs(bucket) > (std::int64_t{1} << 40)) {
+    // Damaged bytes may hold any gap: bounded before it is added.
+    const std::int64_t gap = unzigzag(reader.get_varint(what));
+    const std::uint64_t in_bucket_bits = reader.get_varint(what);
+    const bool gap_fits = gap >= -k_largest_bucket && gap <= k_largest_bucket;
+    const std::int64_t bucket = gap_fits ? previous + gap : 0;
+    const auto in_bucket = static_cast<std::int64_t>(in_bucket_bits);
+    if (!gap_fits || (i > 0 && bucket <= previous) || in_bucket_bits > static_cast<std::uint64_t>(INT64_MAX) ||
+        in_bucket <= 0 || in_bucket > INT64_MAX - total || bucket < -k_largest_bucket ||
+        bucket > k_largest_bucket) {
       reader.fail(fmt::format("{}: bucket {} with {} values is out of order or out of range", what,
                               bucket, in_bucket));
     }

@@ -194,6 +194,20 @@ TEST_CASE("a sketch written and read back is the same sketch; damaged bytes are 
   CHECK_THROWS_AS(QuantileSketch::read(damaged_reader, "sketch"), std::runtime_error);
   ByteReader short_reader(std::span<const std::byte>(bytes).first(40), "test");
   CHECK_THROWS_AS(QuantileSketch::read(short_reader, "sketch"), std::runtime_error);
+
+  // A bucket far beyond any double's (a damaged gap) is refused before it
+  // is added or allocated.
+  ByteWriter crafted(64);
+  crafted.put_u8(1);          // format
+  crafted.put_varint(1);      // one value
+  crafted.put_f64(1.0e7);     // smallest
+  crafted.put_f64(1.0e7);     // largest
+  crafted.put_varint(1);      // one bucket
+  crafted.put_varint(std::uint64_t{1} << 62);  // its gap from 0, zigzagged
+  crafted.put_varint(1);      // its count
+  const std::vector<std::byte> far = crafted.finish();
+  ByteReader far_reader(std::span<const std::byte>(far).first(far.size() - 8), "test");
+  CHECK_THROWS_AS(QuantileSketch::read(far_reader, "sketch"), std::runtime_error);
 }
 
 }  // namespace

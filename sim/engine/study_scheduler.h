@@ -119,21 +119,7 @@ class StudyScheduler {
   // scenario stopping on precision, allow more look-ahead).
   std::optional<Assignment> try_next(bool& more) {
     std::unique_lock lock(mutex_);
-    while (true) {
-      if (stop_requested()) {
-        more = false;
-        return std::nullopt;
-      }
-      for (auto& active : active_) {
-        if (auto unit = issue_from(*active)) {
-          more = true;
-          return Assignment{active, *unit};
-        }
-      }
-      if (std::ssize(active_) < window_ && open_next_scenario(lock)) continue;
-      more = !(active_.empty() && next_share_ >= shares_.size());
-      return std::nullopt;
-    }
+    return try_next_locked(lock, more);
   }
 
   // Without waiting: consecutive units of one scenario, about
@@ -141,16 +127,18 @@ class StudyScheduler {
   // for a scenario stopping on precision, whose rule is asked after every
   // block), or nothing; `more` as for try_next.
   std::optional<SpanAssignment> try_next_span(bool& more, int spans_per_scenario) {
-    std::optional<Assignment> first = try_next(more);
+    // One lock for the whole span, so rank 0's own threads never take a unit
+    // from its middle: a scenario goes out in at most spans_per_scenario + 1
+    // spans whatever its runs.
+    std::unique_lock lock(mutex_);
+    std::optional<Assignment> first = try_next_locked(lock, more);
     if (!first) return std::nullopt;
     SpanAssignment span{first->scenario, {first->unit}};
-    std::unique_lock lock(mutex_);
     ActiveScenario& active = *span.scenario;
     const auto units = static_cast<std::int64_t>(active.units.size());
     const std::int64_t most_units =
         spans_per_scenario <= 0 ? 1 : std::max<std::int64_t>(1, (units + spans_per_scenario - 1) / spans_per_scenario);
-    // Rank 0's own threads take units too: only the unit right after the
-    // last one joins the span.
+    // Saved units, and units issued before (to rank 0's threads), end a span.
     while (std::ssize(span.units) < most_units && !active.scenario.simulation.stops_on_precision() &&
            active.next_to_issue < active.units.size() && !active.saved[active.next_to_issue] &&
            active.units[active.next_to_issue].block == span.units.back().block + 1) {
@@ -174,24 +162,6 @@ class StudyScheduler {
                 ScenarioTally span) {
     finished_work(active, first_block, units, SavedWork(std::move(span)));
   }
-
- private:
-  void finished_work(const ActivePointer& active, std::int64_t first_block, int units,
-                     SavedWork work) {
-    std::unique_lock lock(mutex_);
-    active->in_flight -= units;
-    if (!active->done) {
-      active->waiting.emplace(first_block, std::move(work));
-      merge_in_order(*active);
-    }
-    const bool finalise_now = active->done && !active->finalising;
-    if (finalise_now) mark_finalising(active);
-    changed_.notify_all();
-    lock.unlock();
-    if (finalise_now) finalise(*active);
-  }
-
- public:
 
   // After a stop: the finished blocks of every scenario not done, in order.
   void hand_over_unfinished() {
@@ -221,6 +191,41 @@ class StudyScheduler {
   }
 
  private:
+  // try_next with the lock held (open_next_scenario may release it while
+  // it finalises a scenario whose every block was saved).
+  std::optional<Assignment> try_next_locked(std::unique_lock<std::mutex>& lock, bool& more) {
+    while (true) {
+      if (stop_requested()) {
+        more = false;
+        return std::nullopt;
+      }
+      for (auto& active : active_) {
+        if (auto unit = issue_from(*active)) {
+          more = true;
+          return Assignment{active, *unit};
+        }
+      }
+      if (std::ssize(active_) < window_ && open_next_scenario(lock)) continue;
+      more = !(active_.empty() && next_share_ >= shares_.size());
+      return std::nullopt;
+    }
+  }
+
+  void finished_work(const ActivePointer& active, std::int64_t first_block, int units,
+                     SavedWork work) {
+    std::unique_lock lock(mutex_);
+    active->in_flight -= units;
+    if (!active->done) {
+      active->waiting.emplace(first_block, std::move(work));
+      merge_in_order(*active);
+    }
+    const bool finalise_now = active->done && !active->finalising;
+    if (finalise_now) mark_finalising(active);
+    changed_.notify_all();
+    lock.unlock();
+    if (finalise_now) finalise(*active);
+  }
+
   bool stop_requested() const {
     return failed_.load() ||
            (options_.stop_requested != nullptr && options_.stop_requested->load());

@@ -69,6 +69,9 @@ CLI::App* add_run_command(CLI::App& app, RunRequest& request) {
       "run only shard K of N of the work (K from 1, e.g. $SLURM_ARRAY_TASK_ID/16); join the "
       "parts with `shortfall merge`");
   run->add_flag("--quiet", request.quiet, "no progress and no summary table");
+  run->add_flag("--no-state", request.no_state,
+                "leave out the merged states that let `run --extend` simulate only the new runs "
+                "(a smaller file for a sweep of many points)");
   run->add_option("--set", request.overrides, "override a scenario key, KEY=VALUE (repeatable)");
   run->add_option("--sweep", request.sweeps,
                   "sweep a key over listed values, KEY=V1,V2,... (repeatable: a grid)")
@@ -99,6 +102,8 @@ CLI::App* add_merge_command(CLI::App& app, MergeRequest& request) {
       ->check(integer_in(1, 4096));
   merge->add_flag("--force", request.force, "overwrite an existing results file");
   merge->add_flag("--quiet", request.quiet, "no summary table");
+  merge->add_flag("--no-state", request.no_state,
+                  "leave out the merged states that let `run --extend` simulate only the new runs");
   return merge;
 }
 

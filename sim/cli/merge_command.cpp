@@ -221,7 +221,7 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
     }
     merged.scenarios.push_back(finalize_scenario(tally, request.threads));
     cut_rows.emplace(s, merged.scenarios.back());
-    if (!keep_runs) cut_states.emplace(s, serialize(tally));
+    if (!keep_runs && !request.no_state) cut_states.emplace(s, serialize(tally));
   }
 
   ScenarioTally loaded(tally_shape(study.scenarios.front(), true));
@@ -256,8 +256,8 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
     }
   };
   try {
-    write_results_file(output, merged, keep_runs ? &kept : nullptr, keep_runs ? nullptr : &states,
-                       &rows);
+    write_results_file(output, merged, keep_runs ? &kept : nullptr,
+                       keep_runs || request.no_state ? nullptr : &states, &rows);
   } catch (const ResultsFileError& error) {
     throw RunFailure(error.what());
   }

@@ -13,6 +13,7 @@ struct MergeRequest {
   int threads = 0;
   bool force = false;
   bool quiet = false;
+  bool no_state = false;  // --no-state: no group `state` in the results file
 };
 
 // Writes the merged results file and, unless quiet, prints its summary.

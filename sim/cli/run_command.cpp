@@ -180,7 +180,7 @@ int run_study(const RunRequest& asked, const std::string& command_line) {
   start_worker_ranks(0, study.resolved_toml, request.keep_runs, request.threads);
   StudyRun run(study,
                {request.threads, request.keep_runs, request.quiet,
-                extending ? output : fs::path{}},
+                extending ? output : fs::path{}, !request.no_state},
                output, command_line, shard);
   int code = 0;
   try {

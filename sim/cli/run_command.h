@@ -28,6 +28,7 @@ struct RunRequest {
   bool force = false;
   bool quiet = false;
   bool resume = false;
+  bool no_state = false;  // --no-state: no group `state` in the results file
   std::vector<std::string> overrides;
   std::vector<std::string> sweeps;  // --sweep KEY=V1,V2,...
 };

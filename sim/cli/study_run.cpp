@@ -192,7 +192,8 @@ void StudyRun::write(bool complete, const Checkpoint* checkpoint) {
   const SavedStatesSource states = [checkpoint](int s) { return finished_state_bytes(*checkpoint, s); };
   try {
     write_results_file(output_, data, complete && settings_.keep_runs ? &kept : nullptr,
-                       complete && !settings_.keep_runs ? &states : nullptr);
+                       complete && !settings_.keep_runs && settings_.write_states ? &states
+                                                                                  : nullptr);
   } catch (const ResultsFileError& error) {
     throw RunFailure(error.what());
   }
@@ -213,7 +214,8 @@ void StudyRun::write_part(ResultsData data, const Checkpoint& checkpoint) {
   };
   const SavedStatesSource states = [&](int s) {
     const auto whole = data.shard.whole_scenarios;
-    if (settings_.keep_runs || std::find(whole.begin(), whole.end(), s) == whole.end()) {
+    if (settings_.keep_runs || !settings_.write_states ||
+        std::find(whole.begin(), whole.end(), s) == whole.end()) {
       return std::vector<std::byte>{};
     }
     return finished_state_bytes(checkpoint, s);

@@ -28,6 +28,8 @@ struct StudyRunSettings {
   // run --extend: the finished file whose saved states (analysis/saved_states.h)
   // stand for the runs it already has, so only the new runs are simulated.
   std::filesystem::path extending;
+  // Write each scenario's merged state (the group `state`); off with --no-state.
+  bool write_states = true;
 };
 
 class StudyRun {

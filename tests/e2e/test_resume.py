@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from conftest import (BINARY, SMALL_SCENARIO, assert_same_bits, assert_same_work_attributes, open_results,
-                      run_binary, run_ok)
+from conftest import (BINARY, SMALL_SCENARIO, assert_same_bits, assert_same_work_attributes,
+                      datasets_of, open_results, run_binary, run_ok)
 
 # 16 points x 2,000 runs x 3 structures: about 2 s on two threads here, so
 # random moments in it fall before, during and after finished scenarios.
@@ -283,3 +283,27 @@ def test_extend_continues_precision_stopping_to_a_tighter_target(tmp_path):
 
     code, _, err = run_binary("run", scenario, "-o", tmp_path / "x.h5", "--target-halfwidth", "0.01")
     assert code == 1 and "--set simulation.target_halfwidth=0.01" in err, err
+
+
+def test_no_state_leaves_the_states_out_and_extend_simulates_everything(tmp_path):
+    scenario = tmp_path / "single.toml"
+    scenario.write_text(EXTENDABLE)
+    with_state = tmp_path / "with.h5"
+    run_ok("run", scenario, "-o", with_state, "--quiet")
+    without = tmp_path / "without.h5"
+    run_ok("run", scenario, "-o", without, "--quiet", "--no-state")
+    with open_results(without) as f:
+        assert "state" not in f
+    # Every statistic is the same; only the group `state` is missing.
+    kept, stripped = datasets_of(with_state), datasets_of(without)
+    assert {name for name in kept if not name.startswith("state/")} == set(stripped)
+    for name, value in stripped.items():
+        assert kept[name] == value, name
+    assert without.stat().st_size < with_state.stat().st_size
+    # Without a state, --extend simulates every run again, to the same bits.
+    fresh = tmp_path / "fresh.h5"
+    run_ok("run", scenario, "-o", fresh, "--quiet", "--runs", "4000")
+    code, _, err = run_binary("run", "--extend", without, "--runs", "4000")
+    assert code == 0, err
+    assert "reused for 0 of 1 scenarios" in err, err
+    assert_same_bits(fresh, without)

@@ -130,7 +130,7 @@ void check_parts(const std::vector<Part>& parts) {
 // The work on scenario s of every part holding some (merged states, or
 // blocks with --keep-runs), in shard order (the parts are sorted by K), as
 // one tally.
-ScenarioTally gather_blocks(const std::vector<Part>& parts, const Scenario& scenario, int s,
+ScenarioTally gather_work(const std::vector<Part>& parts, const Scenario& scenario, int s,
                             bool keep_runs) {
   ScenarioTally tally(tally_shape(scenario, keep_runs));
   for (const Part& part : parts) {
@@ -214,7 +214,7 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
       continue;
     }
     // Cut between shards: finalised here from every part's blocks, in order.
-    const ScenarioTally tally = gather_blocks(parts, scenario, index, keep_runs);
+    const ScenarioTally tally = gather_work(parts, scenario, index, keep_runs);
     if (tally.runs() != scenario.simulation.most_runs()) {
       throw InputError(fmt::format("scenario {}: the shards hold {} of its {} runs", s,
                                    tally.runs(), scenario.simulation.most_runs()));
@@ -226,7 +226,7 @@ int merge_shard_files(const MergeRequest& request, const std::string& command_li
 
   ScenarioTally loaded(tally_shape(study.scenarios.front(), true));
   const KeptRunsSource kept = [&](std::size_t s) -> const ScenarioTally& {
-    loaded = gather_blocks(parts, study.scenarios[s], static_cast<int>(s), true);
+    loaded = gather_work(parts, study.scenarios[s], static_cast<int>(s), true);
     return loaded;
   };
   // The merged state of every scenario, for `run --extend` of the merged

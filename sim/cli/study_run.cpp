@@ -213,7 +213,7 @@ void StudyRun::write_part(ResultsData data, const Checkpoint& checkpoint) {
     return shard_blocks_bytes(checkpoint.load_saved_work(s));
   };
   const SavedStatesSource states = [&](int s) {
-    const auto whole = data.shard.whole_scenarios;
+    const auto& whole = data.shard.whole_scenarios;
     if (settings_.keep_runs || !settings_.write_states ||
         std::find(whole.begin(), whole.end(), s) == whole.end()) {
       return std::vector<std::byte>{};

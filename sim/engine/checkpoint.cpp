@@ -669,16 +669,15 @@ void Checkpoint::save_scenario(int scenario, const FinishedScenario& finished) {
 }
 
 void Checkpoint::save_kept_runs(int scenario, const ScenarioTally& tally) {
+  if (tally.keeps_blocks()) {
+    save_kept_runs(scenario, tally.blocks());
+    return;
+  }
   check_scenario(scenario);
   CheckpointFile file(folder_, runs_name(scenario));
-  const std::size_t items = tally.keeps_blocks() ? tally.blocks().size() : (tally.runs() > 0 ? 1 : 0);
-  file.write(file_header(FileKind::runs, scenario, false, static_cast<std::uint32_t>(items)));
-  // One block's bytes at a time: kept runs can be gigabytes.
-  if (tally.keeps_blocks()) {
-    for (const BlockTally& block : tally.blocks()) file.write_item(serialize(block));
-  } else if (tally.runs() > 0) {
-    file.write_item(serialize(tally));
-  }
+  const std::uint32_t items = tally.runs() > 0 ? 1 : 0;
+  file.write(file_header(FileKind::runs, scenario, false, items));
+  if (items > 0) file.write_item(serialize(tally));
   file.commit();
 }
 
@@ -687,6 +686,7 @@ void Checkpoint::save_kept_runs(int scenario, std::span<const BlockTally> blocks
   CheckpointFile file(folder_, runs_name(scenario));
   file.write(
       file_header(FileKind::runs, scenario, false, static_cast<std::uint32_t>(blocks.size())));
+  // One block's bytes at a time: kept runs can be gigabytes.
   for (const BlockTally& block : blocks) file.write_item(serialize(block));
   file.commit();
 }

@@ -13,7 +13,7 @@ bool cpu_has(Isa isa) {
     case Isa::avx2:
       return __builtin_cpu_supports("avx2");
     case Isa::avx512:
-      return __builtin_cpu_supports("avx512f");
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");  // DQ: 64-bit integer to double (binomial_batch.cpp)
   }
   return false;
 }

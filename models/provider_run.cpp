@@ -73,6 +73,8 @@ ProviderRunModel::Workspace ProviderRunModel::make_workspace() const {
   work.settlements_due.resize(months);
   work.latent.resize(k);
   work.rate_sum.resize(k);
+  work.draws.reserve(k);
+  work.met.resize(k);
   work.achievement_by_period.resize(s * index(periods_));
   work.outcomes.resize(s);
   work.cash.resize(s * months);
@@ -105,13 +107,26 @@ void ProviderRunModel::simulate(const RunShocks& shocks, MeasurementSampler& sam
   }
 }
 
-double ProviderRunModel::measure_period(int period, MeasurementSampler& sampler,
-                                        std::span<double> rate_sum,
+double ProviderRunModel::measure_period(int period, MeasurementSampler& sampler, Workspace& work,
                                         std::span<double> achievement_sum) const {
-  double weighted = 0.0;
+  // The period's draws together (MeasurementSampler's batch), then each
+  // indicator's achievement: the bits of achievement_of_period.
+  std::span<double> rate_sum(work.rate_sum);
+  work.draws.clear();
   for (std::size_t i = 0; i < rate_sum.size(); ++i) {
-    const double a =
-        measurements_[i].achievement_of_period(rate_sum[i], period, sampler, static_cast<int>(i));
+    const auto& measurement = measurements_[i];
+    if (measurement.sampled()) {
+      work.draws.push_back({static_cast<int>(i), measurement.cases(), measurement.mean_rate(rate_sum[i])});
+    }
+  }
+  std::span<int> met(work.met.data(), work.draws.size());
+  sampler.cases_met(period, work.draws, met);
+  double weighted = 0.0;
+  std::size_t next_draw = 0;
+  for (std::size_t i = 0; i < rate_sum.size(); ++i) {
+    const auto& measurement = measurements_[i];
+    const double a = measurement.sampled() ? measurement.achievement_of_count(met[next_draw++])
+                                           : measurement.achievement_of_rate(measurement.mean_rate(rate_sum[i]));
     achievement_sum[i] += a;
     weighted += scenario_.indicators[i].weight * a;
     rate_sum[i] = 0.0;  // the next period starts afresh
@@ -157,7 +172,7 @@ void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Wo
       if (is_period_end(t, period_months)) {
         const int period = t / period_months;
         achievement_by_period[index(period - 1)] =
-            measure_period(period, sampler, work.rate_sum, achievement_mean);
+            measure_period(period, sampler, work, achievement_mean);
       }
     }
     if (is_period_end(t, period_months)) {

@@ -43,6 +43,8 @@ class ProviderRunModel {
     std::vector<double> correlated_shocks;               // [T][K]
     std::vector<double> settlements_due;                 // [T], outcome money due in month t
     std::vector<double> latent, rate_sum;                // [K]
+    std::vector<MeasurementSampler::Draw> draws;         // a period's draws, at most K
+    std::vector<int> met;                                // [K], their counts
     std::vector<double> achievement_by_period;           // [S][P], sum_i w_i a_{i,k}
     // Outputs:
     std::vector<RunOutcome> outcomes;     // [S]
@@ -56,10 +58,10 @@ class ProviderRunModel {
 
  private:
   void simulate_structure(int structure, MeasurementSampler& sampler, Workspace& work) const;
-  // Measures period k from the summed monthly rates (then resets them), adds
-  // each indicator's achievement to `achievement_sum`, and returns
-  // sum_i w_i a_{i,k}.
-  double measure_period(int period, MeasurementSampler& sampler, std::span<double> rate_sum,
+  // Measures period k from the summed monthly rates in work.rate_sum (then
+  // resets them), adds each indicator's achievement to `achievement_sum`,
+  // and returns sum_i w_i a_{i,k}.
+  double measure_period(int period, MeasurementSampler& sampler, Workspace& work,
                         std::span<double> achievement_sum) const;
   // The earlier structure whose measured achievement, period by period, a
   // structure reuses: one whose indicator paths cannot differ (no stress

@@ -72,6 +72,9 @@ class BinomialSampler {
   // The least p (after mapping p > 1/2 to 1 - p) drawn by BTRD: inversion
   // exactly when p < inversion_below().
   double inversion_below() const { return inversion_below_; }
+  // ln C(n, k) for k = 0..n, or nullptr above k_table_max_cases: the vector
+  // path of binomial_batch.h reads the same table as draw().
+  const double* log_choose_table() const { return log_choose_.empty() ? nullptr : log_choose_.data(); }
 
   // X ~ Binomial(n, p). p <= 0 (or NaN) gives 0 and p >= 1 gives n, without
   // taking a word.

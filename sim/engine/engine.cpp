@@ -180,6 +180,16 @@ int RunDraws::cases_met(int period, int indicator, int cases, double probability
   return sampler_for(indicator, cases).draw(probability, stream);
 }
 
+void RunDraws::cases_met(int period, std::span<const Draw> draws, std::span<int> met) {
+  batch_.resize(draws.size());
+  for (std::size_t d = 0; d < draws.size(); ++d) {
+    const auto block = static_cast<std::size_t>((period - 1) * indicators_ + draws[d].indicator);
+    batch_[d] = {&sampler_for(draws[d].indicator, draws[d].cases), draws[d].probability,
+                 {{blocks_.word(block, 0), blocks_.word(block, 1), blocks_.word(block, 2), blocks_.word(block, 3)}}};
+  }
+  draw_binomials(batch_, met, isa_, [&](std::size_t d) { return measurement_stream(period, draws[d].indicator); });
+}
+
 TallyShape tally_shape(const Scenario& scenario, bool keep_runs) {
   const int providers = scenario.provider_count();
   return {scenario.structure_count() * providers, scenario.simulation.horizon_months,

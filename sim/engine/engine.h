@@ -16,6 +16,7 @@
 #include "models/network_run.h"
 #include "models/provider_run.h"
 #include "models/scenario.h"
+#include "sim/engine/binomial_batch.h"
 #include "sim/engine/binomial_sampler.h"
 #include "sim/engine/philox_batch.h"
 #include "sim/engine/random_streams.h"
@@ -57,6 +58,9 @@ class RunDraws final : public MeasurementSampler {
 
   // Y ~ Binomial(cases, probability) from the stream of (run, period, indicator).
   int cases_met(int period, int indicator, int cases, double probability) override;
+  // A period's draws together, side by side on the AVX-512 path
+  // (binomial_batch.h): the same counts as one at a time.
+  void cases_met(int period, std::span<const Draw> draws, std::span<int> met) override;
 
  private:
   // The counters of every block draw() opens, but for the run (set there).
@@ -75,6 +79,7 @@ class RunDraws final : public MeasurementSampler {
   int indicator_groups_;  // opening blocks of performance shocks per month: ceil(K / 4)
   RunShocks shocks_;
   std::vector<std::optional<BinomialSampler>> samplers_;  // [K]
+  std::vector<BinomialDraw> batch_;  // a period's draws, reused
   Isa isa_;             // the path that computes the run's blocks (philox_batch.h)
   // Every block a run opens, computed side by side; the measurement
   // streams' first blocks come first, [P][K].

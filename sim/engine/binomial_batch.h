@@ -1,0 +1,127 @@
+// Many exact Binomial(n, p) draws at once: each the same bits as
+// BinomialSampler::draw (binomial_sampler.h) on its own stream, on every
+// instruction-set path.
+//
+// Why: the measurement draws of one period (one per indicator) do not
+// depend on each other, and a BTRD draw is a chain of a square root,
+// divisions and, outside its central box, two logarithms, whose latency a
+// draw on its own cannot hide. On the AVX-512 path eight BTRD draws run
+// side by side. Each lane does the scalar algorithm's operations in the
+// scalar order: no FMA, the same correctly rounded square root and
+// division, the same portable logarithm. So each lane's count is the
+// scalar count.
+//
+// Words: a BTRD attempt takes one word when it lands in the box and two
+// when it does not, so a draw's attempt a starts at word 2(a - 1) whatever
+// happened before. The lanes therefore stay in step, and the first block of
+// the stream (four words, computed once per run for every structure) holds
+// two attempts. A lane still rejected after them, or one whose stream has
+// no table of ln C(n, k), is drawn again from the start by the scalar code
+// on a fresh stream: the same words, hence the same count. Inversion draws
+// (mean below 20) and the other paths draw one at a time.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "models/isa.h"
+#include "sim/engine/binomial_sampler.h"
+#include "sim/engine/random_streams.h"
+
+namespace shortfall {
+
+// One draw: X ~ Binomial(sampler->cases(), probability), from a stream whose
+// first four words are `first_block`.
+struct BinomialDraw {
+  const BinomialSampler* sampler = nullptr;
+  double probability = 0.0;
+  PhiloxBlock first_block{};
+};
+
+namespace detail {
+
+inline constexpr int k_btrd_lanes = 8;
+
+// Up to eight BTRD draws, one to a lane (structure of arrays).
+struct BtrdLanes {
+  alignas(64) double cases[k_btrd_lanes];
+  alignas(64) double probability[k_btrd_lanes];  // min(p, 1 - p), at or above the inversion limit
+  alignas(64) std::uint64_t words[4][k_btrd_lanes];  // the stream's first block, word by word
+  const double* log_choose[k_btrd_lanes];             // ln C(n, k), k = 0..n
+};
+
+// BTRD in every lane from its four words: writes counts[lane] for the lanes
+// that accept within two attempts and returns the bit mask of the others.
+// Needs AVX-512F and DQ (isa_in_use() == Isa::avx512).
+unsigned btrd_lanes_avx512(const BtrdLanes& lanes, int* counts);
+
+// portable_log of eight values, lane by lane the bits of portable_log (for
+// the tests of the lanes).
+void portable_log_lanes_avx512(const double* x, double* log_x);
+
+}  // namespace detail
+
+// counts[d] = draws[d].sampler->draw(draws[d].probability, stream_of(d)),
+// where stream_of(d) returns the draw's stream from its start (a
+// RandomStream whose first block is draws[d].first_block): the scalar path
+// calls it for every draw, the AVX-512 path only for the draws it hands to
+// the scalar code.
+template <class StreamOf>
+void draw_binomials(std::span<const BinomialDraw> draws, std::span<int> counts, Isa isa, StreamOf&& stream_of) {
+  const auto draw_alone = [&](std::size_t d) {
+    auto stream = stream_of(d);
+    counts[d] = draws[d].sampler->draw(draws[d].probability, stream);
+  };
+  if (isa != Isa::avx512) {
+    for (std::size_t d = 0; d < draws.size(); ++d) draw_alone(d);
+    return;
+  }
+  detail::BtrdLanes lanes;
+  std::array<std::size_t, detail::k_btrd_lanes> draw_of_lane{};
+  std::array<bool, detail::k_btrd_lanes> complement{};  // p > 1/2: X = n - Binomial(n, 1 - p)
+  int filled = 0;
+  const auto flush = [&] {
+    for (int lane = filled; lane < detail::k_btrd_lanes; ++lane) {  // idle lanes repeat lane 0
+      lanes.cases[lane] = lanes.cases[0];
+      lanes.probability[lane] = lanes.probability[0];
+      for (int w = 0; w < 4; ++w) lanes.words[w][lane] = lanes.words[w][0];
+      lanes.log_choose[lane] = lanes.log_choose[0];
+    }
+    std::array<int, detail::k_btrd_lanes> lane_counts{};
+    const unsigned unfinished = detail::btrd_lanes_avx512(lanes, lane_counts.data());
+    for (int lane = 0; lane < filled; ++lane) {
+      const std::size_t d = draw_of_lane[static_cast<std::size_t>(lane)];
+      if (unfinished & (1u << lane)) {
+        draw_alone(d);
+      } else {
+        const int x = lane_counts[static_cast<std::size_t>(lane)];
+        counts[d] = complement[static_cast<std::size_t>(lane)] ? draws[d].sampler->cases() - x : x;
+      }
+    }
+    filled = 0;
+  };
+  for (std::size_t d = 0; d < draws.size(); ++d) {
+    const BinomialSampler& sampler = *draws[d].sampler;
+    const double p = draws[d].probability;
+    // What draw() sends to BTRD: 0 < p < 1, min(p, 1 - p) at or above the limit.
+    const bool complemented = p > 0.5;
+    const double at_most_half = complemented ? 1.0 - p : p;
+    if (!(p > 0.0 && p < 1.0) || at_most_half < sampler.inversion_below() ||
+        sampler.log_choose_table() == nullptr) {
+      draw_alone(d);
+      continue;
+    }
+    const auto lane = static_cast<std::size_t>(filled);
+    lanes.cases[lane] = sampler.cases();
+    lanes.probability[lane] = at_most_half;
+    for (std::size_t w = 0; w < 4; ++w) lanes.words[w][lane] = draws[d].first_block.v[w];
+    lanes.log_choose[lane] = sampler.log_choose_table();
+    draw_of_lane[lane] = d;
+    complement[lane] = complemented;
+    if (++filled == detail::k_btrd_lanes) flush();
+  }
+  if (filled > 0) flush();
+}
+
+}  // namespace shortfall

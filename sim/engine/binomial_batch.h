@@ -15,10 +15,11 @@
 // when it does not, so a draw's attempt a starts at word 2(a - 1) whatever
 // happened before. The lanes therefore stay in step, and the first block of
 // the stream (four words, computed once per run for every structure) holds
-// two attempts. A lane still rejected after them, or one whose stream has
-// no table of ln C(n, k), is drawn again from the start by the scalar code
-// on a fresh stream: the same words, hence the same count. Inversion draws
-// (mean below 20) and the other paths draw one at a time.
+// two attempts. A lane still rejected after them goes on in the scalar code
+// from the stream's fifth word (BinomialSampler::draw_by_btrd: the attempts
+// are independent), so it reaches the scalar count. Draws without a table of
+// ln C(n, k), inversion draws (mean below 20) and the other paths draw one
+// at a time.
 #pragma once
 
 #include <array>
@@ -66,7 +67,7 @@ void portable_log_lanes_avx512(const double* x, double* log_x);
 // where stream_of(d) returns the draw's stream from its start (a
 // RandomStream whose first block is draws[d].first_block): the scalar path
 // calls it for every draw, the AVX-512 path only for the draws it hands to
-// the scalar code.
+// the scalar code, whole or after the lanes' two attempts.
 template <class StreamOf>
 void draw_binomials(std::span<const BinomialDraw> draws, std::span<int> counts, Isa isa, StreamOf&& stream_of) {
   const auto draw_alone = [&](std::size_t d) {
@@ -92,12 +93,13 @@ void draw_binomials(std::span<const BinomialDraw> draws, std::span<int> counts, 
     const unsigned unfinished = detail::btrd_lanes_avx512(lanes, lane_counts.data());
     for (int lane = 0; lane < filled; ++lane) {
       const std::size_t d = draw_of_lane[static_cast<std::size_t>(lane)];
+      int x = lane_counts[static_cast<std::size_t>(lane)];
       if (unfinished & (1u << lane)) {
-        draw_alone(d);
-      } else {
-        const int x = lane_counts[static_cast<std::size_t>(lane)];
-        counts[d] = complement[static_cast<std::size_t>(lane)] ? draws[d].sampler->cases() - x : x;
+        auto stream = stream_of(d);
+        for (int w = 0; w < 4; ++w) stream();  // the words of the lanes' two attempts
+        x = draws[d].sampler->draw_by_btrd(lanes.probability[lane], stream);
       }
+      counts[d] = complement[static_cast<std::size_t>(lane)] ? draws[d].sampler->cases() - x : x;
     }
     filled = 0;
   };

@@ -88,6 +88,14 @@ class BinomialSampler {
     return draw_at_most_half(probability, words);
   }
 
+  // BTRD for p in [inversion_below(), 1/2], from `words` on. Its attempts do
+  // not depend on one another (each starts from the set-up, a function of p
+  // alone, and takes one word in the box, two outside it), so a draw whose
+  // first attempts were made elsewhere and rejected (binomial_batch.h's
+  // lanes) continues here from the words after them, to the same count.
+  template <class Words>
+  int draw_by_btrd(double p, Words& words) const;
+
  private:
   template <class Words>
   int draw_at_most_half(double p, Words& words) const {
@@ -96,8 +104,6 @@ class BinomialSampler {
 
   template <class Words>
   int draw_by_inversion(double p, Words& words) const;
-  template <class Words>
-  int draw_by_btrd(double p, Words& words) const;
 
   // 1/f(0) = q^-n. For n up to k_power_max_cases by repeated squaring of
   // 1/q (fast; relative error at most about 2n ulp), beyond through

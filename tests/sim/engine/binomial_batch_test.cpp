@@ -100,7 +100,7 @@ TEST_CASE("binomial batch: every draw is the count the sampler draws alone, on e
   }
 }
 
-TEST_CASE("binomial batch: a lane rejected twice is drawn again from its start", "[binomial_batch]") {
+TEST_CASE("binomial batch: a lane rejected twice goes on from its fifth word to the count drawn alone", "[binomial_batch]") {
   // Words chosen so that BTRD leaves the box on both attempts with an
   // out-of-range candidate: w = v / v_r > 1 and u = 1/2 - 2^-53 (the
   // largest uniform) put k far beyond n. The lanes give up after four

@@ -104,18 +104,37 @@ void RunDraws::add_run_blocks() {
   for (int g = 0; demand_processes_ > 0 && 4 * g < months_; ++g) {
     const auto group = static_cast<std::uint32_t>(g);
     for (int segment = 0; segment < demand_processes_; ++segment) {
-      blocks_.add(counter({run, provider_, group, static_cast<std::uint32_t>(segment), Purpose::demand},
-                          detail::k_opening_flag));
+      const auto process = static_cast<std::uint32_t>(segment);
+      const std::size_t block =
+          blocks_.add(counter({run, provider_, group, process, Purpose::demand}, detail::k_opening_flag));
+      for (int word = 0; word < 4 && 4 * g + word < months_; ++word) {
+        const auto month = static_cast<std::uint32_t>(4 * g + word + 1);
+        normals_.push_back({block, word, {run, provider_, month, process, Purpose::demand}, &RunShocks::demand,
+                            static_cast<std::size_t>(segment * months_) + month - 1});
+      }
     }
-    blocks_.add(counter({run, provider_, group, 0, Purpose::cost}, detail::k_opening_flag));
+    const std::size_t block = blocks_.add(counter({run, provider_, group, 0, Purpose::cost}, detail::k_opening_flag));
+    for (int word = 0; word < 4 && 4 * g + word < months_; ++word) {
+      const auto month = static_cast<std::uint32_t>(4 * g + word + 1);
+      normals_.push_back({block, word, {run, provider_, month, 0, Purpose::cost}, &RunShocks::cost, month - 1});
+    }
   }
   for (int t = 1; t <= months_; ++t) {
+    const auto month = static_cast<std::uint32_t>(t);
     for (int g = 0; g < indicator_groups_; ++g) {
-      blocks_.add(counter({run, provider_, static_cast<std::uint32_t>(t), static_cast<std::uint32_t>(g),
-                           Purpose::performance},
-                          detail::k_opening_flag));
+      const std::size_t block = blocks_.add(counter(
+          {run, provider_, month, static_cast<std::uint32_t>(g), Purpose::performance}, detail::k_opening_flag));
+      for (int word = 0; word < 4 && 4 * g + word < indicators_; ++word) {
+        const auto indicator = static_cast<std::uint32_t>(4 * g + word);
+        normals_.push_back({block, word, {run, provider_, month, indicator, Purpose::performance},
+                            &RunShocks::performance,
+                            static_cast<std::size_t>((t - 1) * indicators_) + indicator});
+      }
     }
   }
+  opening_words_.resize(normals_.size());
+  normal_values_.resize(normals_.size());
+  undecided_.resize(normals_.size());
 }
 
 void RunDraws::draw(std::uint64_t run) {
@@ -124,39 +143,27 @@ void RunDraws::draw(std::uint64_t run) {
   blocks_.set_counter_word(0, run);
   blocks_.compute({key_.seed, key_.shock_key}, isa_);
 
-  // The next block of blocks_, in the order added: the measurement streams'
-  // first blocks come first and are read by measurement_stream().
-  std::size_t next = static_cast<std::size_t>(periods_ * indicators_);
-  for (int g = 0; demand_processes_ > 0 && 4 * g < months_; ++g) {
-    for (int segment = 0; segment < demand_processes_; ++segment) {
-      const auto process = static_cast<std::uint32_t>(segment);
-      const std::size_t demand_block = next++;
-      for (int word = 0; word < 4 && 4 * g + word < months_; ++word) {
-        const auto month = static_cast<std::uint32_t>(4 * g + word + 1);
-        DrawStream demand(key_, {run, provider_, month, process, Purpose::demand}, blocks_.word(demand_block, word));
-        shocks_.demand[static_cast<std::size_t>(segment * months_) + month - 1] = standard_normal(demand);
-      }
-    }
-    const std::size_t cost_block = next++;
-    for (int word = 0; word < 4 && 4 * g + word < months_; ++word) {
-      const auto month = static_cast<std::uint32_t>(4 * g + word + 1);
-      DrawStream cost(key_, {run, provider_, month, 0, Purpose::cost}, blocks_.word(cost_block, word));
-      shocks_.cost[month - 1] = standard_normal(cost);
-    }
+  // Each normal from its opening word: on the AVX-512 path the ziggurat's
+  // first step in vector lanes, the rest (and every normal on the other
+  // paths) by standard_normal. Both give the same bits.
+  const std::size_t count = normals_.size();
+  for (std::size_t j = 0; j < count; ++j) opening_words_[j] = blocks_.word(normals_[j].block, normals_[j].word);
+  std::size_t undecided = 0;
+  if (isa_ == Isa::avx512) {
+    undecided = normals_from_opening_words_avx512(opening_words_, normal_values_, undecided_);
+  } else {
+    for (std::size_t j = 0; j < count; ++j) undecided_[j] = static_cast<std::uint32_t>(j);
+    undecided = count;
   }
-  const auto indicators = static_cast<std::size_t>(indicators_);
-  for (int t = 1; t <= months_; ++t) {
-    const auto month = static_cast<std::uint32_t>(t);
-    double* shocks = shocks_.performance.data() + static_cast<std::size_t>(t - 1) * indicators;
-    for (int g = 0; g < indicator_groups_; ++g) {
-      const std::size_t block = next++;
-      for (int word = 0; word < 4 && 4 * g + word < indicators_; ++word) {
-        const auto indicator = static_cast<std::uint32_t>(4 * g + word);
-        DrawStream performance(key_, {run, provider_, month, indicator, Purpose::performance},
-                               blocks_.word(block, word));
-        shocks[indicator] = standard_normal(performance);
-      }
-    }
+  for (std::size_t u = 0; u < undecided; ++u) {
+    const std::size_t j = undecided_[u];
+    StreamAddress address = normals_[j].address;
+    address.run = run;
+    DrawStream stream(key_, address, opening_words_[j]);
+    normal_values_[j] = standard_normal(stream);
+  }
+  for (std::size_t j = 0; j < count; ++j) {
+    (shocks_.*(normals_[j].shocks))[normals_[j].position] = normal_values_[j];
   }
 }
 

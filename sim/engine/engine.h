@@ -63,7 +63,18 @@ class RunDraws final : public MeasurementSampler {
   void cases_met(int period, std::span<const Draw> draws, std::span<int> met) override;
 
  private:
-  // The counters of every block draw() opens, but for the run (set there).
+  // One standard normal of a run: where its opening word is, its stream's
+  // address (but for the run) and where its value goes.
+  struct NormalSlot {
+    std::size_t block = 0;
+    int word = 0;
+    StreamAddress address;
+    std::vector<double> RunShocks::*shocks = nullptr;
+    std::size_t position = 0;
+  };
+
+  // The counters of every block draw() opens, but for the run (set there),
+  // and the normals they open.
   void add_run_blocks();
   RandomStream measurement_stream(int period, int indicator) const;
   // The sampler for `cases` of stream indicator `indicator`, built on first use.
@@ -84,6 +95,12 @@ class RunDraws final : public MeasurementSampler {
   // Every block a run opens, computed side by side; the measurement
   // streams' first blocks come first, [P][K].
   PhiloxBatch blocks_;
+  std::vector<NormalSlot> normals_;  // in the order of their opening blocks
+  // Reused by draw(): each normal's opening word, its value from the
+  // vector path, and the normals that path left to the scalar ziggurat.
+  std::vector<std::uint64_t> opening_words_;
+  std::vector<double> normal_values_;
+  std::vector<std::uint32_t> undecided_;
 };
 
 // A scenario's kernel, built once and shared by the threads: the

@@ -7,7 +7,7 @@
 //
 // The layout of the standard normals (docs/model.md, "Random stream
 // layout"): a Philox block has four 64-bit words, and a ziggurat normal
-// accepts its first word 99 % of the time. So the four words of one
+// accepts its first word 97 % of the time. So the four words of one
 // *opening block* open four normals: four indicators of one (run, month), or
 // for demand and cost, which have no indicator, four consecutive months. A
 // rejected attempt takes its next words from the normal's own *fallback
@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include <Random123/philox.h>
 
@@ -181,5 +182,14 @@ class DrawStream {
 // portable exp and log in its rare wedge and tail steps (random_streams.cpp).
 double standard_normal(RandomStream& stream);
 double standard_normal(DrawStream& stream);
+
+// The ziggurat's first step for many normals at once, eight to an AVX-512
+// vector: values[j] is the normal that opening_words[j] opens, with
+// standard_normal's bits, when that word alone decides it (its point falls
+// inside a rectangle: 97.2 % of draws, the mean of x_{i+1}/x_i over the 128 layers). Returns how many it did not
+// decide and writes their positions to undecided[0..]: the caller draws
+// them with standard_normal. Needs AVX-512F and DQ (Isa::avx512).
+std::size_t normals_from_opening_words_avx512(std::span<const std::uint64_t> opening_words,
+                                              std::span<double> values, std::span<std::uint32_t> undecided);
 
 }  // namespace shortfall

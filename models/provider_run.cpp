@@ -70,11 +70,13 @@ ProviderRunModel::Workspace ProviderRunModel::make_workspace() const {
   work.risk_transfer.resize(months);
   work.efficient_payment.resize(months);
   work.correlated_shocks.resize(months * k);
-  work.settlements_due.resize(months);
-  work.latent.resize(k);
-  work.rate_sum.resize(k);
-  work.draws.reserve(k);
-  work.met.resize(k);
+  work.settlements_due.resize(s * months);
+  work.latent.resize(s * k);
+  work.rate_sum.resize(s * k);
+  work.draws.reserve(s * k);
+  work.met.resize(s * k);
+  work.accounts.reserve(s);
+  work.settlements.reserve(s);
   work.achievement_by_period.resize(s * index(periods_));
   work.outcomes.resize(s);
   work.cash.resize(s * months);
@@ -101,104 +103,126 @@ void ProviderRunModel::simulate(const RunShocks& shocks, MeasurementSampler& sam
                                                work.risk_transfer);
   }
 
-  for (int s = 0; s < structure_count(); ++s) {
-    simulate_structure(s, sampler, work);
-    work.outcomes[index(s)].receivable += risk_receivable;
-  }
+  simulate_structures(sampler, work);
+  for (auto& outcome : work.outcomes) outcome.receivable += risk_receivable;
 }
 
-double ProviderRunModel::measure_period(int period, MeasurementSampler& sampler, Workspace& work,
-                                        std::span<double> achievement_sum) const {
-  // The period's draws together (MeasurementSampler's batch), then each
-  // indicator's achievement: the bits of achievement_of_period.
-  std::span<double> rate_sum(work.rate_sum);
-  work.draws.clear();
-  for (std::size_t i = 0; i < rate_sum.size(); ++i) {
-    const auto& measurement = measurements_[i];
-    if (measurement.sampled()) {
-      work.draws.push_back({static_cast<int>(i), measurement.cases(), measurement.mean_rate(rate_sum[i])});
-    }
-  }
-  std::span<int> met(work.met.data(), work.draws.size());
-  sampler.cases_met(period, work.draws, met);
-  double weighted = 0.0;
-  std::size_t next_draw = 0;
-  for (std::size_t i = 0; i < rate_sum.size(); ++i) {
-    const auto& measurement = measurements_[i];
-    const double a = measurement.sampled() ? measurement.achievement_of_count(met[next_draw++])
-                                           : measurement.achievement_of_rate(measurement.mean_rate(rate_sum[i]));
-    achievement_sum[i] += a;
-    weighted += scenario_.indicators[i].weight * a;
-    rate_sum[i] = 0.0;  // the next period starts afresh
-  }
-  return weighted;
-}
-
-void ProviderRunModel::simulate_structure(int s, MeasurementSampler& sampler, Workspace& work) const {
-  const auto& provider = scenario_.provider;
-  const auto& contract = scenario_.contract;
-  const auto& schedule = schedules_[index(s)];
+void ProviderRunModel::measure_period(int period, MeasurementSampler& sampler, Workspace& work) const {
   const auto k = index(indicator_count());
-  const int period_months = contract.assessment_months;
-  const double effort = effort_[index(s)];
-  const int shared_with = structure_sharing_outcomes(s);
-  std::span<double> achievement_by_period(
-      work.achievement_by_period.data() + index(s) * index(periods_), index(periods_));
-  std::span<double> achievement_mean(work.achievement_mean.data() + index(s) * k, k);
-  std::span<double> cash_path(work.cash.data() + index(s) * index(months_), index(months_));
-
-  RunOutcome outcome;
-  SettlementBook settlements(work.settlements_due);
-  if (shared_with >= 0) {
-    const auto* source = work.achievement_by_period.data() + index(shared_with) * index(periods_);
-    std::copy(source, source + periods_, achievement_by_period.begin());
-    const auto* source_mean = work.achievement_mean.data() + index(shared_with) * k;
-    std::copy(source_mean, source_mean + k, achievement_mean.begin());
-  } else {
-    for (std::size_t i = 0; i < k; ++i) work.latent[i] = indicators_[i].logit_baseline;  // x_{i,0}
-    std::fill(work.rate_sum.begin(), work.rate_sum.end(), 0.0);
-    std::fill(achievement_mean.begin(), achievement_mean.end(), 0.0);
-  }
-
-  CashAccount account(provider);  // Cash_0 and s_0
-  for (int t = 1; t <= months_; ++t) {
-    const auto month_index = index(t - 1);
-    if (shared_with < 0) {
-      // Latent performance, then the period's measurement (docs/model.md 5).
-      const double feedback = effort - provider.stress_penalty * account.stress();
-      advance_indicators(indicator_arrays_, t, feedback,
-                         std::span<const double>(work.correlated_shocks.data() + month_index * k, k),
-                         work.latent, work.rate_sum);
-      if (is_period_end(t, period_months)) {
-        const int period = t / period_months;
-        achievement_by_period[index(period - 1)] =
-            measure_period(period, sampler, work, achievement_mean);
+  const auto structures = index(structure_count());
+  // The period's draws of every structure together (MeasurementSampler's
+  // batch), then each indicator's achievement: the bits of
+  // IndicatorMeasurement::achievement_of_period.
+  work.draws.clear();
+  for (std::size_t s = 0; s < structures; ++s) {
+    if (shares_outcomes_with_[s] >= 0) continue;
+    const double* rate_sum = work.rate_sum.data() + s * k;
+    for (std::size_t i = 0; i < k; ++i) {
+      const auto& measurement = measurements_[i];
+      if (measurement.sampled()) {
+        work.draws.push_back({static_cast<int>(i), measurement.cases(), measurement.mean_rate(rate_sum[i])});
       }
     }
-    if (is_period_end(t, period_months)) {
-      const int period = t / period_months;
-      // E_k from this structure's own pot (0 for a flat comparator).
-      settlements.settle(schedule, period,
-                         schedule.earned(period, achievement_by_period[index(period - 1)]));
+  }
+  const std::span<int> met(work.met.data(), work.draws.size());
+  sampler.cases_met(period, work.draws, met);
+  std::size_t next_draw = 0;
+  for (std::size_t s = 0; s < structures; ++s) {
+    if (shares_outcomes_with_[s] >= 0) continue;
+    double* rate_sum = work.rate_sum.data() + s * k;
+    double* achievement_sum = work.achievement_mean.data() + s * k;
+    double weighted = 0.0;
+    for (std::size_t i = 0; i < k; ++i) {
+      const auto& measurement = measurements_[i];
+      const double a = measurement.sampled() ? measurement.achievement_of_count(met[next_draw++])
+                                             : measurement.achievement_of_rate(measurement.mean_rate(rate_sum[i]));
+      achievement_sum[i] += a;
+      weighted += scenario_.indicators[i].weight * a;
+      rate_sum[i] = 0.0;  // the next period starts afresh
     }
+    work.achievement_by_period[s * index(periods_) + index(period - 1)] = weighted;
+  }
+}
 
-    // Cash (docs/model.md 4): the commissioner pays B_t + O_t + R_t.
-    const double base = schedule.base_income(t, work.activity[month_index]);
-    const double outcome_money = schedule.advance_payment(t) + settlements.due_in(t);
-    const double paid = base + outcome_money + work.risk_transfer[month_index];
-    account.step(t, paid, work.cost[month_index]);
-    cash_path[month_index] = account.cash();
+void ProviderRunModel::simulate_structures(MeasurementSampler& sampler, Workspace& work) const {
+  const auto& provider = scenario_.provider;
+  const auto& contract = scenario_.contract;
+  const auto k = index(indicator_count());
+  const auto months = index(months_);
+  const auto periods = index(periods_);
+  const auto structures = index(structure_count());
+  const int period_months = contract.assessment_months;
 
-    outcome.received += outcome_money;
-    outcome.commissioner_cost += paid;
+  work.accounts.clear();
+  work.settlements.clear();
+  for (std::size_t s = 0; s < structures; ++s) {
+    work.accounts.emplace_back(provider);  // Cash_0 and s_0
+    work.settlements.emplace_back(std::span<double>(work.settlements_due.data() + s * months, months));
+    work.outcomes[s] = RunOutcome{};
+    if (shares_outcomes_with_[s] >= 0) continue;
+    for (std::size_t i = 0; i < k; ++i) work.latent[s * k + i] = indicators_[i].logit_baseline;  // x_{i,0}
+    std::fill_n(work.rate_sum.begin() + static_cast<std::ptrdiff_t>(s * k), k, 0.0);
+    std::fill_n(work.achievement_mean.begin() + static_cast<std::ptrdiff_t>(s * k), k, 0.0);
   }
 
-  if (shared_with < 0) {
-    for (auto& mean : achievement_mean) mean /= periods_;
+  for (int t = 1; t <= months_; ++t) {
+    const auto month_index = index(t - 1);
+    // Latent performance, then the period's measurement (docs/model.md 5),
+    // for every structure with its own indicator paths.
+    for (std::size_t s = 0; s < structures; ++s) {
+      if (shares_outcomes_with_[s] >= 0) continue;
+      const double feedback = effort_[s] - provider.stress_penalty * work.accounts[s].stress();
+      advance_indicators(indicator_arrays_, t, feedback,
+                         std::span<const double>(work.correlated_shocks.data() + month_index * k, k),
+                         std::span<double>(work.latent.data() + s * k, k),
+                         std::span<double>(work.rate_sum.data() + s * k, k));
+    }
+    const bool period_end = is_period_end(t, period_months);
+    const int period = t / period_months;
+    if (period_end) {
+      measure_period(period, sampler, work);
+      // A structure that shares an earlier one's outcomes (structure_sharing_outcomes) takes its period.
+      for (std::size_t s = 0; s < structures; ++s) {
+        const int source = shares_outcomes_with_[s];
+        if (source >= 0) {
+          work.achievement_by_period[s * periods + index(period - 1)] =
+              work.achievement_by_period[index(source) * periods + index(period - 1)];
+        }
+      }
+    }
+    for (std::size_t s = 0; s < structures; ++s) {
+      const auto& schedule = schedules_[s];
+      auto& settlements = work.settlements[s];
+      auto& account = work.accounts[s];
+      RunOutcome& outcome = work.outcomes[s];
+      if (period_end) {
+        // E_k from this structure's own pot (0 for a flat comparator).
+        settlements.settle(schedule, period,
+                           schedule.earned(period, work.achievement_by_period[s * periods + index(period - 1)]));
+      }
+      // Cash (docs/model.md 4): the commissioner pays B_t + O_t + R_t.
+      const double base = schedule.base_income(t, work.activity[month_index]);
+      const double outcome_money = schedule.advance_payment(t) + settlements.due_in(t);
+      const double paid = base + outcome_money + work.risk_transfer[month_index];
+      account.step(t, paid, work.cost[month_index]);
+      work.cash[s * months + month_index] = account.cash();
+
+      outcome.received += outcome_money;
+      outcome.commissioner_cost += paid;
+    }
   }
-  account.finish(outcome);
-  settlements.finish(outcome);
-  work.outcomes[index(s)] = outcome;
+
+  for (std::size_t s = 0; s < structures; ++s) {
+    double* mean = work.achievement_mean.data() + s * k;
+    const int source = shares_outcomes_with_[s];
+    if (source < 0) {
+      for (std::size_t i = 0; i < k; ++i) mean[i] /= periods_;
+    } else {  // the source is an earlier structure, whose means are final
+      std::copy_n(work.achievement_mean.data() + index(source) * k, k, mean);
+    }
+    work.accounts[s].finish(work.outcomes[s]);
+    work.settlements[s].finish(work.outcomes[s]);
+  }
 }
 
 }  // namespace shortfall

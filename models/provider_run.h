@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "cash_account.h"
 #include "demand.h"
 #include "indicator.h"
 #include "measurement.h"
@@ -17,6 +18,7 @@
 #include "payment_structure.h"
 #include "run_outcome.h"
 #include "scenario.h"
+#include "settlement_book.h"
 #include "shock_correlation.h"
 
 namespace shortfall {
@@ -41,10 +43,12 @@ class ProviderRunModel {
   struct Workspace {
     std::vector<double> activity, cost, risk_transfer, efficient_payment;  // [T]
     std::vector<double> correlated_shocks;               // [T][K]
-    std::vector<double> settlements_due;                 // [T], outcome money due in month t
-    std::vector<double> latent, rate_sum;                // [K]
-    std::vector<MeasurementSampler::Draw> draws;         // a period's draws, at most K
-    std::vector<int> met;                                // [K], their counts
+    std::vector<double> settlements_due;                 // [S][T], outcome money due in month t
+    std::vector<double> latent, rate_sum;                // [S][K]
+    std::vector<MeasurementSampler::Draw> draws;         // a period's draws, at most S K
+    std::vector<int> met;                                // [S K], their counts
+    std::vector<CashAccount> accounts;                   // [S]
+    std::vector<SettlementBook> settlements;             // [S], over settlements_due
     std::vector<double> achievement_by_period;           // [S][P], sum_i w_i a_{i,k}
     // Outputs:
     std::vector<RunOutcome> outcomes;     // [S]
@@ -57,12 +61,17 @@ class ProviderRunModel {
   void simulate(const RunShocks& shocks, MeasurementSampler& sampler, Workspace& work) const;
 
  private:
-  void simulate_structure(int structure, MeasurementSampler& sampler, Workspace& work) const;
-  // Measures period k from the summed monthly rates in work.rate_sum (then
-  // resets them), adds each indicator's achievement to `achievement_sum`,
-  // and returns sum_i w_i a_{i,k}.
-  double measure_period(int period, MeasurementSampler& sampler, Workspace& work,
-                        std::span<double> achievement_sum) const;
+  // Every structure month by month, side by side: each structure's own
+  // steps in the order of docs/model.md, so the same bits as one structure
+  // after another, but a period's measurement draws of all structures go
+  // to the sampler in one batch, and one structure's arithmetic overlaps
+  // another's.
+  void simulate_structures(MeasurementSampler& sampler, Workspace& work) const;
+  // Measures period k of every structure with its own indicator paths from
+  // its summed monthly rates (then resets them): adds each indicator's
+  // achievement to the structure's achievement_mean and sets its
+  // achievement_by_period, sum_i w_i a_{i,k}.
+  void measure_period(int period, MeasurementSampler& sampler, Workspace& work) const;
   // The earlier structure whose measured achievement, period by period, a
   // structure reuses: one whose indicator paths cannot differ (no stress
   // feedback, same effort term), or the one it is told to take its

@@ -68,16 +68,17 @@ FloorTiming time_random_variates_alone(const Scenario& scenario, std::int64_t ru
     timing.checksum += draws.shocks().performance[0];
   }
   timing.normal_seconds = seconds_since(normals_start);
-  // The binomials as the kernel draws them: a period's indicators in one call.
+  // The binomials as the kernel draws them: a period's indicators of every
+  // structure in one call.
   std::vector<MeasurementSampler::Draw> period_draws;
-  std::vector<int> met(static_cast<std::size_t>(indicators));
+  std::vector<int> met(static_cast<std::size_t>(indicators * scenario.structure_count()));
   const double start = Clock::now();
   for (std::int64_t r = 0; r < runs; ++r) {
     draws.draw(static_cast<std::uint64_t>(r));  // every normal, and the measurement streams' first blocks
     timing.checksum += draws.shocks().performance[0];
-    for (int s = 0; s < scenario.structure_count(); ++s) {
-      for (int period = 1; period <= months / period_months; ++period) {
-        period_draws.clear();
+    for (int period = 1; period <= months / period_months; ++period) {
+      period_draws.clear();
+      for (int s = 0; s < scenario.structure_count(); ++s) {
         for (int i = 0; i < indicators; ++i) {
           const auto& indicator = scenario.indicators[static_cast<std::size_t>(i)];
           if (indicator.cases_per_month == 0) continue;
@@ -86,10 +87,10 @@ FloorTiming time_random_variates_alone(const Scenario& scenario, std::int64_t ru
               indicator.baseline * (1.0 - 1e-3 * static_cast<double>((r + s + period) % 17));
           period_draws.push_back({i, indicator.cases_per_month * period_months, probability});
         }
-        draws.cases_met(period, period_draws, std::span<int>(met.data(), period_draws.size()));
-        for (std::size_t d = 0; d < period_draws.size(); ++d) timing.checksum += met[d];
-        timing.binomials += static_cast<std::int64_t>(period_draws.size());
       }
+      draws.cases_met(period, period_draws, std::span<int>(met.data(), period_draws.size()));
+      for (std::size_t d = 0; d < period_draws.size(); ++d) timing.checksum += met[d];
+      timing.binomials += static_cast<std::int64_t>(period_draws.size());
     }
   }
   timing.seconds = seconds_since(start);

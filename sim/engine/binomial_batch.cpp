@@ -4,22 +4,21 @@
 
 #include <limits>
 
-#include "models/portable_log.h"
+#include "models/portable_math_avx512.h"
 
 namespace shortfall::detail {
 
 namespace {
 
-#define SHORTFALL_AVX512 __attribute__((target("avx512f,avx512dq")))
+using avx512::add;
+using avx512::constant;
+using avx512::div;
+using avx512::mul;
+using avx512::sub;
 
-// Each function below is the scalar code of binomial_sampler.h or
-// portable_log.h, operation for operation; a comment names what it mirrors.
+// Each function below is the scalar code of binomial_sampler.h, operation
+// for operation; a comment names what it mirrors.
 
-SHORTFALL_AVX512 inline __m512d constant(double value) { return _mm512_set1_pd(value); }
-SHORTFALL_AVX512 inline __m512d add(__m512d a, __m512d b) { return _mm512_add_pd(a, b); }
-SHORTFALL_AVX512 inline __m512d sub(__m512d a, __m512d b) { return _mm512_sub_pd(a, b); }
-SHORTFALL_AVX512 inline __m512d mul(__m512d a, __m512d b) { return _mm512_mul_pd(a, b); }
-SHORTFALL_AVX512 inline __m512d div(__m512d a, __m512d b) { return _mm512_div_pd(a, b); }
 SHORTFALL_AVX512 inline __m512d floor_of(__m512d x) {
   return _mm512_roundscale_pd(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
 }
@@ -31,59 +30,7 @@ SHORTFALL_AVX512 inline __m512d uniform_from_words(const std::uint64_t* words) {
   return mul(_mm512_cvtepu64_pd(top), constant(0x1p-53));
 }
 
-// detail::log_of_reduced.
-SHORTFALL_AVX512 inline __m512d log_of_reduced(__m512d f, __m512d exponent) {
-  constexpr double k_ln2_hi = 6.93147180369123816490e-01;
-  constexpr double k_ln2_lo = 1.90821492927058770002e-10;
-  const __m512d s = div(f, add(constant(2.0), f));
-  const __m512d z = mul(s, s);
-  const __m512d z2 = mul(z, z);
-  const __m512d z4 = mul(z2, z2);
-  const __m512d z8 = mul(z4, z4);
-  const __m512d c12 = add(constant(2.0 / 3.0), mul(z, constant(2.0 / 5.0)));
-  const __m512d c34 = add(constant(2.0 / 7.0), mul(z, constant(2.0 / 9.0)));
-  const __m512d c56 = add(constant(2.0 / 11.0), mul(z, constant(2.0 / 13.0)));
-  const __m512d c78 = add(constant(2.0 / 15.0), mul(z, constant(2.0 / 17.0)));
-  const __m512d c910 = add(constant(2.0 / 19.0), mul(z, constant(2.0 / 21.0)));
-  const __m512d r =
-      mul(z, add(add(add(c12, mul(z2, c34)), mul(z4, add(c56, mul(z2, c78)))), mul(z8, c910)));
-  const __m512d half_f_squared = mul(mul(constant(0.5), f), f);
-  return sub(mul(exponent, constant(k_ln2_hi)),
-             sub(sub(half_f_squared, add(mul(s, add(half_f_squared, r)), mul(exponent, constant(k_ln2_lo)))), f));
-}
-
-// portable_log. Lanes outside the normal positive range (0, subnormals,
-// negatives, infinity, NaN: none in a draw but v = 0) take the scalar
-// function, so every lane has its bits.
-SHORTFALL_AVX512 inline __m512d portable_log_lanes(__m512d x) {
-  const __m512i bits = _mm512_castpd_si512(x);
-  const __m512i high = _mm512_add_epi64(_mm512_srli_epi64(bits, 32), _mm512_set1_epi64(0x3ff00000 - 0x3fe6a09e));
-  const __m512i exponent = _mm512_sub_epi64(_mm512_srli_epi64(high, 20), _mm512_set1_epi64(0x3ff));
-  const __m512i mantissa_high =
-      _mm512_add_epi64(_mm512_and_si512(high, _mm512_set1_epi64(0x000fffff)), _mm512_set1_epi64(0x3fe6a09e));
-  const __m512i low = _mm512_and_si512(bits, _mm512_set1_epi64(0xffffffff));
-  const __m512d m = _mm512_castsi512_pd(_mm512_or_si512(_mm512_slli_epi64(mantissa_high, 32), low));
-  __m512d result = log_of_reduced(sub(m, constant(1.0)), _mm512_cvtepi64_pd(exponent));
-  const __mmask8 normal = _mm512_cmp_pd_mask(x, constant(0x1p-1022), _CMP_GE_OQ) &
-                          _mm512_cmp_pd_mask(x, constant(std::numeric_limits<double>::infinity()), _CMP_LT_OQ);
-  if (normal != 0xff) {
-    alignas(64) double lanes[k_btrd_lanes];
-    alignas(64) double logs[k_btrd_lanes];
-    _mm512_store_pd(lanes, x);
-    _mm512_store_pd(logs, result);
-    for (int lane = 0; lane < k_btrd_lanes; ++lane) {
-      if (!(normal & (1u << lane))) logs[lane] = portable_log(lanes[lane]);
-    }
-    result = _mm512_load_pd(logs);
-  }
-  return result;
-}
-
 }  // namespace
-
-SHORTFALL_AVX512 void portable_log_lanes_avx512(const double* x, double* log_x) {
-  _mm512_storeu_pd(log_x, portable_log_lanes(_mm512_loadu_pd(x)));
-}
 
 // BinomialSampler::draw_by_btrd, eight lanes, two attempts.
 SHORTFALL_AVX512 unsigned btrd_lanes_avx512(const BtrdLanes& lanes, int* counts) {
@@ -123,7 +70,7 @@ SHORTFALL_AVX512 unsigned btrd_lanes_avx512(const BtrdLanes& lanes, int* counts)
       alpha = mul(add(constant(2.83), mul(constant(5.1), inverse_b)), spread);
       v_r = sub(constant(0.92), mul(constant(4.2), inverse_b));
       mode = _mm512_roundscale_pd(mul(add(n, constant(1.0)), p), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-      log_odds = portable_log_lanes(div(p, q));
+      log_odds = avx512::portable_log(div(p, q));
       outside_box_set_up = true;
     }
     // Step 2: a point (u, v) under the hat outside the box.
@@ -153,12 +100,60 @@ SHORTFALL_AVX512 unsigned btrd_lanes_avx512(const BtrdLanes& lanes, int* counts)
     }
     // (k - mode) is exact in double, as the scalar int difference converted.
     const __m512d bound = add(_mm512_load_pd(log_ratios), mul(sub(candidate, mode), log_odds));
-    const __mmask8 accepted = in_range & _mm512_cmp_pd_mask(portable_log_lanes(v), bound, _CMP_LE_OQ);
+    const __mmask8 accepted = in_range & _mm512_cmp_pd_mask(avx512::portable_log(v), bound, _CMP_LE_OQ);
     count = _mm512_mask_mov_pd(count, accepted, candidate);
     pending &= static_cast<__mmask8>(~accepted);
   }
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(counts), _mm512_cvttpd_epi32(count));
   return pending;
+}
+
+// BinomialSampler::draw_by_inversion, eight lanes: the set-up
+// (inverse_probability_of_none) in vector, then the sequential search,
+// lanes leaving it as the scalar loop would end.
+SHORTFALL_AVX512 void inversion_lanes_avx512(const InversionLanes& lanes, int* counts) {
+  const __m512d n = _mm512_load_pd(lanes.cases);
+  const __m512d p = _mm512_load_pd(lanes.probability);
+  const __m512d one = constant(1.0);
+  const __m512d odds = div(p, sub(one, p));
+  // 1 / f(0) = q^-n: by squaring for n <= k_power_max_cases (64), else exp(-n ln(1 - p)).
+  const __m512i cases = _mm512_load_si512(lanes.case_count);
+  __m512d inverse_none = one;
+  __m512d square = div(one, sub(one, p));
+  for (int bit = 0; bit < 7; ++bit) {
+    const __mmask8 has_bit = _mm512_test_epi64_mask(cases, _mm512_set1_epi64(std::int64_t{1} << bit));
+    inverse_none = _mm512_mask_mul_pd(inverse_none, has_bit, inverse_none, square);
+    square = mul(square, square);
+  }
+  const __mmask8 large = _mm512_cmp_epi64_mask(cases, _mm512_set1_epi64(64), _MM_CMPINT_GT);
+  if (large != 0) {
+    const __m512d by_exp = avx512::portable_exp(mul(sub(_mm512_setzero_pd(), n), avx512::portable_log1p(sub(_mm512_setzero_pd(), p))));
+    inverse_none = _mm512_mask_blend_pd(large, inverse_none, by_exp);
+  }
+  const __m512d threshold = mul(uniform_from_words(lanes.word), inverse_none);  // u / f(0)
+  // The sums run in every lane without masks, so that a step's chain is one
+  // product and one sum; a lane's count is the step at which the scalar
+  // loop would have left (sums stopped moving, passed the threshold, or
+  // k = n), recorded once. Every lane still searching is at the same k, the
+  // step number, so the ratio (n - k + 1)/k comes from it, off the chain.
+  __m512d term = one;
+  __m512d cumulative = one;
+  __m512d count = _mm512_setzero_pd();
+  __mmask8 searching = _mm512_cmp_pd_mask(threshold, cumulative, _CMP_GE_OQ) &
+                       _mm512_cmp_pd_mask(count, n, _CMP_LT_OQ);
+  for (double k = 1.0; searching != 0; k += 1.0) {
+    const __m512d step = constant(k);
+    const __m512d ratio = div(add(sub(n, step), one), step);
+    term = mul(term, mul(ratio, odds));
+    const __m512d next = add(cumulative, term);
+    const __mmask8 leaves = searching & (_mm512_cmp_pd_mask(next, cumulative, _CMP_EQ_OQ) |
+                                         _mm512_cmp_pd_mask(threshold, next, _CMP_NGE_UQ) |
+                                         _mm512_cmp_pd_mask(step, n, _CMP_NLT_UQ));
+    count = _mm512_mask_mov_pd(count, leaves, step);
+    searching &= static_cast<__mmask8>(~leaves);
+    cumulative = next;
+  }
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(counts), _mm512_cvttpd_epi32(count));
 }
 
 }  // namespace shortfall::detail

@@ -18,8 +18,11 @@
 // two attempts. A lane still rejected after them goes on in the scalar code
 // from the stream's fifth word (BinomialSampler::draw_by_btrd: the attempts
 // are independent), so it reaches the scalar count. Draws without a table of
-// ln C(n, k), inversion draws (mean below 20) and the other paths draw one
-// at a time.
+// ln C(n, k) and the other paths draw one at a time.
+//
+// Inversion draws (mean below 20) take one word each and run in lanes of
+// their own: the set-up q^-n in vector (portable exp and log), then the
+// sequential search, each lane leaving it where the scalar loop ends.
 #pragma once
 
 #include <array>
@@ -52,14 +55,21 @@ struct BtrdLanes {
   const double* log_choose[k_btrd_lanes];             // ln C(n, k), k = 0..n
 };
 
+// Up to eight inversion draws (mean below the limit), one to a lane.
+struct InversionLanes {
+  alignas(64) double cases[k_btrd_lanes];
+  alignas(64) std::int64_t case_count[k_btrd_lanes];  // the same n, as an integer
+  alignas(64) double probability[k_btrd_lanes];      // min(p, 1 - p), below the inversion limit
+  alignas(64) std::uint64_t word[k_btrd_lanes];      // the stream's first word: inversion takes one
+};
+
+// Inversion in every lane from its one word: writes counts[lane] for all.
+void inversion_lanes_avx512(const InversionLanes& lanes, int* counts);
+
 // BTRD in every lane from its four words: writes counts[lane] for the lanes
 // that accept within two attempts and returns the bit mask of the others.
 // Needs AVX-512F and DQ (isa_in_use() == Isa::avx512).
 unsigned btrd_lanes_avx512(const BtrdLanes& lanes, int* counts);
-
-// portable_log of eight values, lane by lane the bits of portable_log (for
-// the tests of the lanes).
-void portable_log_lanes_avx512(const double* x, double* log_x);
 
 }  // namespace detail
 
@@ -78,52 +88,90 @@ void draw_binomials(std::span<const BinomialDraw> draws, std::span<int> counts, 
     for (std::size_t d = 0; d < draws.size(); ++d) draw_alone(d);
     return;
   }
-  detail::BtrdLanes lanes;
-  std::array<std::size_t, detail::k_btrd_lanes> draw_of_lane{};
-  std::array<bool, detail::k_btrd_lanes> complement{};  // p > 1/2: X = n - Binomial(n, 1 - p)
-  int filled = 0;
-  const auto flush = [&] {
-    for (int lane = filled; lane < detail::k_btrd_lanes; ++lane) {  // idle lanes repeat lane 0
-      lanes.cases[lane] = lanes.cases[0];
-      lanes.probability[lane] = lanes.probability[0];
-      for (int w = 0; w < 4; ++w) lanes.words[w][lane] = lanes.words[w][0];
-      lanes.log_choose[lane] = lanes.log_choose[0];
+  // Draws wait in lanes of their method until eight are there, or the end.
+  struct Waiting {
+    std::array<std::size_t, detail::k_btrd_lanes> draw{};
+    std::array<bool, detail::k_btrd_lanes> complement{};  // p > 1/2: X = n - Binomial(n, 1 - p)
+    int filled = 0;
+  };
+  detail::BtrdLanes btrd;
+  detail::InversionLanes inversion;
+  Waiting btrd_waiting;
+  Waiting inversion_waiting;
+  std::array<int, detail::k_btrd_lanes> lane_counts{};
+  const auto finish = [&](Waiting& waiting, int lane, int x) {
+    const std::size_t d = waiting.draw[static_cast<std::size_t>(lane)];
+    counts[d] = waiting.complement[static_cast<std::size_t>(lane)] ? draws[d].sampler->cases() - x : x;
+  };
+  const auto flush_btrd = [&] {
+    for (int lane = btrd_waiting.filled; lane < detail::k_btrd_lanes; ++lane) {  // idle lanes repeat lane 0
+      btrd.cases[lane] = btrd.cases[0];
+      btrd.probability[lane] = btrd.probability[0];
+      for (int w = 0; w < 4; ++w) btrd.words[w][lane] = btrd.words[w][0];
+      btrd.log_choose[lane] = btrd.log_choose[0];
     }
-    std::array<int, detail::k_btrd_lanes> lane_counts{};
-    const unsigned unfinished = detail::btrd_lanes_avx512(lanes, lane_counts.data());
-    for (int lane = 0; lane < filled; ++lane) {
-      const std::size_t d = draw_of_lane[static_cast<std::size_t>(lane)];
+    const unsigned unfinished = detail::btrd_lanes_avx512(btrd, lane_counts.data());
+    for (int lane = 0; lane < btrd_waiting.filled; ++lane) {
       int x = lane_counts[static_cast<std::size_t>(lane)];
       if (unfinished & (1u << lane)) {
+        const std::size_t d = btrd_waiting.draw[static_cast<std::size_t>(lane)];
         auto stream = stream_of(d);
         for (int w = 0; w < 4; ++w) stream();  // the words of the lanes' two attempts
-        x = draws[d].sampler->draw_by_btrd(lanes.probability[lane], stream);
+        x = draws[d].sampler->draw_by_btrd(btrd.probability[lane], stream);
       }
-      counts[d] = complement[static_cast<std::size_t>(lane)] ? draws[d].sampler->cases() - x : x;
+      finish(btrd_waiting, lane, x);
     }
-    filled = 0;
+    btrd_waiting.filled = 0;
+  };
+  const auto flush_inversion = [&] {
+    for (int lane = inversion_waiting.filled; lane < detail::k_btrd_lanes; ++lane) {
+      inversion.cases[lane] = inversion.cases[0];
+      inversion.case_count[lane] = inversion.case_count[0];
+      inversion.probability[lane] = inversion.probability[0];
+      inversion.word[lane] = inversion.word[0];
+    }
+    detail::inversion_lanes_avx512(inversion, lane_counts.data());
+    for (int lane = 0; lane < inversion_waiting.filled; ++lane) {
+      finish(inversion_waiting, lane, lane_counts[static_cast<std::size_t>(lane)]);
+    }
+    inversion_waiting.filled = 0;
   };
   for (std::size_t d = 0; d < draws.size(); ++d) {
     const BinomialSampler& sampler = *draws[d].sampler;
     const double p = draws[d].probability;
-    // What draw() sends to BTRD: 0 < p < 1, min(p, 1 - p) at or above the limit.
-    const bool complemented = p > 0.5;
-    const double at_most_half = complemented ? 1.0 - p : p;
-    if (!(p > 0.0 && p < 1.0) || at_most_half < sampler.inversion_below() ||
-        sampler.log_choose_table() == nullptr) {
+    // What draw() does: 0 and n at the ends, min(p, 1 - p) to its method.
+    if (!(p > 0.0 && p < 1.0)) {
       draw_alone(d);
       continue;
     }
-    const auto lane = static_cast<std::size_t>(filled);
-    lanes.cases[lane] = sampler.cases();
-    lanes.probability[lane] = at_most_half;
-    for (std::size_t w = 0; w < 4; ++w) lanes.words[w][lane] = draws[d].first_block.v[w];
-    lanes.log_choose[lane] = sampler.log_choose_table();
-    draw_of_lane[lane] = d;
-    complement[lane] = complemented;
-    if (++filled == detail::k_btrd_lanes) flush();
+    const bool complemented = p > 0.5;
+    const double at_most_half = complemented ? 1.0 - p : p;
+    if (at_most_half < sampler.inversion_below()) {
+      const auto lane = static_cast<std::size_t>(inversion_waiting.filled);
+      inversion.cases[lane] = sampler.cases();
+      inversion.case_count[lane] = sampler.cases();
+      inversion.probability[lane] = at_most_half;
+      inversion.word[lane] = draws[d].first_block.v[0];
+      inversion_waiting.draw[lane] = d;
+      inversion_waiting.complement[lane] = complemented;
+      if (++inversion_waiting.filled == detail::k_btrd_lanes) flush_inversion();
+      continue;
+    }
+    if (sampler.log_choose_table() == nullptr) {
+      draw_alone(d);
+      continue;
+    }
+    const auto lane = static_cast<std::size_t>(btrd_waiting.filled);
+    btrd.cases[lane] = sampler.cases();
+    btrd.probability[lane] = at_most_half;
+    for (std::size_t w = 0; w < 4; ++w) btrd.words[w][lane] = draws[d].first_block.v[w];
+    btrd.log_choose[lane] = sampler.log_choose_table();
+    btrd_waiting.draw[lane] = d;
+    btrd_waiting.complement[lane] = complemented;
+    if (++btrd_waiting.filled == detail::k_btrd_lanes) flush_btrd();
   }
-  if (filled > 0) flush();
+  if (btrd_waiting.filled > 0) flush_btrd();
+  if (inversion_waiting.filled > 0) flush_inversion();
 }
 
 }  // namespace shortfall

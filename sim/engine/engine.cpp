@@ -146,21 +146,24 @@ void RunDraws::draw(std::uint64_t run) {
   // Each normal from its opening word: on the AVX-512 path the ziggurat's
   // first step in vector lanes, the rest (and every normal on the other
   // paths) by standard_normal. Both give the same bits.
+  const auto scalar_normal = [&](const NormalSlot& normal, std::uint64_t opening_word) {
+    StreamAddress address = normal.address;
+    address.run = run;
+    DrawStream stream(key_, address, opening_word);
+    return standard_normal(stream);
+  };
+  if (isa_ != Isa::avx512) {
+    for (const NormalSlot& normal : normals_) {
+      (shocks_.*(normal.shocks))[normal.position] = scalar_normal(normal, blocks_.word(normal.block, normal.word));
+    }
+    return;
+  }
   const std::size_t count = normals_.size();
   for (std::size_t j = 0; j < count; ++j) opening_words_[j] = blocks_.word(normals_[j].block, normals_[j].word);
-  std::size_t undecided = 0;
-  if (isa_ == Isa::avx512) {
-    undecided = normals_from_opening_words_avx512(opening_words_, normal_values_, undecided_);
-  } else {
-    for (std::size_t j = 0; j < count; ++j) undecided_[j] = static_cast<std::uint32_t>(j);
-    undecided = count;
-  }
+  const std::size_t undecided = normals_from_opening_words_avx512(opening_words_, normal_values_, undecided_);
   for (std::size_t u = 0; u < undecided; ++u) {
     const std::size_t j = undecided_[u];
-    StreamAddress address = normals_[j].address;
-    address.run = run;
-    DrawStream stream(key_, address, opening_words_[j]);
-    normal_values_[j] = standard_normal(stream);
+    normal_values_[j] = scalar_normal(normals_[j], opening_words_[j]);
   }
   for (std::size_t j = 0; j < count; ++j) {
     (shocks_.*(normals_[j].shocks))[normals_[j].position] = normal_values_[j];
@@ -188,6 +191,12 @@ int RunDraws::cases_met(int period, int indicator, int cases, double probability
 }
 
 void RunDraws::cases_met(int period, std::span<const Draw> draws, std::span<int> met) {
+  if (isa_ != Isa::avx512) {  // one at a time: the batch would only add copies
+    for (std::size_t d = 0; d < draws.size(); ++d) {
+      met[d] = cases_met(period, draws[d].indicator, draws[d].cases, draws[d].probability);
+    }
+    return;
+  }
   batch_.resize(draws.size());
   for (std::size_t d = 0; d < draws.size(); ++d) {
     const auto block = static_cast<std::size_t>((period - 1) * indicators_ + draws[d].indicator);

@@ -13,18 +13,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/split_mix.h"
+
 
 namespace shortfall {
 namespace {
 
-std::uint64_t split_mix(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+using testing::split_mix;
 
-double uniform(std::uint64_t& state) { return static_cast<double>(split_mix(state) >> 11) * 0x1p-53; }
+double uniform(std::uint64_t& state) { return testing::split_mix_uniform(state); }
 
 // A probability in every regime the sampler has: 0, 1, NaN and beyond; tiny
 // and near 1; inversion and BTRD on both sides of 1/2; exactly 1/2.

@@ -8,17 +8,14 @@
 #include <Random123/philox.h>
 #include <catch2/catch.hpp>
 
+#include "support/split_mix.h"
+
 namespace shortfall {
 namespace {
 
 // Counters from a fixed 64-bit generator (SplitMix64), so that the high and
 // low halves of every word take all values.
-std::uint64_t split_mix(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+using testing::split_mix;
 
 }  // namespace
 

@@ -2,7 +2,9 @@
 // section 5): the mean of the period's monthly rates pi-bar, the observed
 // rate y = Y/N with Y ~ Binomial(N, pi-bar) (or y = pi-bar without sampling
 // noise), and the achievement a(y) under the contract's payment rule. Every
-// kernel measures through this one function, so both give the same bits.
+// kernel measures through these functions (the network kernel one indicator
+// at a time through achievement_of_period, the single-provider kernel a
+// period's draws together through its steps), so both give the same bits.
 #pragma once
 
 #include <span>

@@ -88,12 +88,12 @@ SHORTFALL_AVX512 unsigned btrd_lanes_avx512(const BtrdLanes& lanes, int* counts)
                               _mm512_cmp_pd_mask(candidate, n, _CMP_LE_OQ);
     if (in_range == 0) continue;
     const __m512d v = div(mul(v_drawn, alpha), add(mul(mul(a, inverse_us), inverse_us), b));
-    alignas(64) double candidates[k_btrd_lanes];
-    alignas(64) double modes[k_btrd_lanes];
-    alignas(64) double log_ratios[k_btrd_lanes] = {};
+    alignas(64) double candidates[k_lanes];
+    alignas(64) double modes[k_lanes];
+    alignas(64) double log_ratios[k_lanes] = {};
     _mm512_store_pd(candidates, candidate);
     _mm512_store_pd(modes, mode);
-    for (int lane = 0; lane < k_btrd_lanes; ++lane) {
+    for (int lane = 0; lane < k_lanes; ++lane) {
       if (!(in_range & (1u << lane))) continue;
       const double* log_choose = lanes.log_choose[lane];
       log_ratios[lane] = log_choose[static_cast<int>(candidates[lane])] - log_choose[static_cast<int>(modes[lane])];

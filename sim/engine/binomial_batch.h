@@ -45,22 +45,23 @@ struct BinomialDraw {
 
 namespace detail {
 
-inline constexpr int k_btrd_lanes = 8;
+// Eight double lanes to an AVX-512 vector.
+inline constexpr int k_lanes = 8;
 
 // Up to eight BTRD draws, one to a lane (structure of arrays).
 struct BtrdLanes {
-  alignas(64) double cases[k_btrd_lanes];
-  alignas(64) double probability[k_btrd_lanes];  // min(p, 1 - p), at or above the inversion limit
-  alignas(64) std::uint64_t words[4][k_btrd_lanes];  // the stream's first block, word by word
-  const double* log_choose[k_btrd_lanes];             // ln C(n, k), k = 0..n
+  alignas(64) double cases[k_lanes];
+  alignas(64) double probability[k_lanes];  // min(p, 1 - p), at or above the inversion limit
+  alignas(64) std::uint64_t words[4][k_lanes];  // the stream's first block, word by word
+  const double* log_choose[k_lanes];             // ln C(n, k), k = 0..n
 };
 
 // Up to eight inversion draws (mean below the limit), one to a lane.
 struct InversionLanes {
-  alignas(64) double cases[k_btrd_lanes];
-  alignas(64) std::int64_t case_count[k_btrd_lanes];  // the same n, as an integer
-  alignas(64) double probability[k_btrd_lanes];      // min(p, 1 - p), below the inversion limit
-  alignas(64) std::uint64_t word[k_btrd_lanes];      // the stream's first word: inversion takes one
+  alignas(64) double cases[k_lanes];
+  alignas(64) std::int64_t case_count[k_lanes];  // the same n, as an integer
+  alignas(64) double probability[k_lanes];      // min(p, 1 - p), below the inversion limit
+  alignas(64) std::uint64_t word[k_lanes];      // the stream's first word: inversion takes one
 };
 
 // Inversion in every lane from its one word: writes counts[lane] for all.
@@ -90,21 +91,21 @@ void draw_binomials(std::span<const BinomialDraw> draws, std::span<int> counts, 
   }
   // Draws wait in lanes of their method until eight are there, or the end.
   struct Waiting {
-    std::array<std::size_t, detail::k_btrd_lanes> draw{};
-    std::array<bool, detail::k_btrd_lanes> complement{};  // p > 1/2: X = n - Binomial(n, 1 - p)
+    std::array<std::size_t, detail::k_lanes> draw{};
+    std::array<bool, detail::k_lanes> complement{};  // p > 1/2: X = n - Binomial(n, 1 - p)
     int filled = 0;
   };
   detail::BtrdLanes btrd;
   detail::InversionLanes inversion;
   Waiting btrd_waiting;
   Waiting inversion_waiting;
-  std::array<int, detail::k_btrd_lanes> lane_counts{};
+  std::array<int, detail::k_lanes> lane_counts{};
   const auto finish = [&](Waiting& waiting, int lane, int x) {
     const std::size_t d = waiting.draw[static_cast<std::size_t>(lane)];
     counts[d] = waiting.complement[static_cast<std::size_t>(lane)] ? draws[d].sampler->cases() - x : x;
   };
   const auto flush_btrd = [&] {
-    for (int lane = btrd_waiting.filled; lane < detail::k_btrd_lanes; ++lane) {  // idle lanes repeat lane 0
+    for (int lane = btrd_waiting.filled; lane < detail::k_lanes; ++lane) {  // idle lanes repeat lane 0
       btrd.cases[lane] = btrd.cases[0];
       btrd.probability[lane] = btrd.probability[0];
       for (int w = 0; w < 4; ++w) btrd.words[w][lane] = btrd.words[w][0];
@@ -124,7 +125,7 @@ void draw_binomials(std::span<const BinomialDraw> draws, std::span<int> counts, 
     btrd_waiting.filled = 0;
   };
   const auto flush_inversion = [&] {
-    for (int lane = inversion_waiting.filled; lane < detail::k_btrd_lanes; ++lane) {
+    for (int lane = inversion_waiting.filled; lane < detail::k_lanes; ++lane) {
       inversion.cases[lane] = inversion.cases[0];
       inversion.case_count[lane] = inversion.case_count[0];
       inversion.probability[lane] = inversion.probability[0];
@@ -154,7 +155,7 @@ void draw_binomials(std::span<const BinomialDraw> draws, std::span<int> counts, 
       inversion.word[lane] = draws[d].first_block.v[0];
       inversion_waiting.draw[lane] = d;
       inversion_waiting.complement[lane] = complemented;
-      if (++inversion_waiting.filled == detail::k_btrd_lanes) flush_inversion();
+      if (++inversion_waiting.filled == detail::k_lanes) flush_inversion();
       continue;
     }
     if (sampler.log_choose_table() == nullptr) {
@@ -168,7 +169,7 @@ void draw_binomials(std::span<const BinomialDraw> draws, std::span<int> counts, 
     btrd.log_choose[lane] = sampler.log_choose_table();
     btrd_waiting.draw[lane] = d;
     btrd_waiting.complement[lane] = complemented;
-    if (++btrd_waiting.filled == detail::k_btrd_lanes) flush_btrd();
+    if (++btrd_waiting.filled == detail::k_lanes) flush_btrd();
   }
   if (btrd_waiting.filled > 0) flush_btrd();
   if (inversion_waiting.filled > 0) flush_inversion();

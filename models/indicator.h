@@ -66,9 +66,9 @@ struct IndicatorProcesses {
 //   latent[i] = step(latent[i], target_level(month, feedback), shock[i])
 //   rate_sum[i] += logistic(latent[i])
 // for i = 0..K-1, the same bits as those calls one indicator at a time (the
-// same operations in the same order, no FMA). Built twice, for SSE2 and for
-// AVX2, and picked at load time: AVX2 steps four indicators at once where
-// SSE2 steps two. The spans have K elements.
+// same operations in the same order, no FMA). Built three times, for SSE2,
+// AVX2 and AVX-512, and picked by the instruction-set path (isa.h): they
+// step two, four and eight indicators at once. The spans have K elements.
 void advance_indicators(const IndicatorProcesses& processes, int month, double feedback,
                         std::span<const double> shock, std::span<double> latent,
                         std::span<double> rate_sum);

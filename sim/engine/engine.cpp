@@ -192,9 +192,7 @@ int RunDraws::cases_met(int period, int indicator, int cases, double probability
 
 void RunDraws::cases_met(int period, std::span<const Draw> draws, std::span<int> met) {
   if (isa_ != Isa::avx512) {  // one at a time: the batch would only add copies
-    for (std::size_t d = 0; d < draws.size(); ++d) {
-      met[d] = cases_met(period, draws[d].indicator, draws[d].cases, draws[d].probability);
-    }
+    MeasurementSampler::cases_met(period, draws, met);
     return;
   }
   batch_.resize(draws.size());

@@ -69,9 +69,21 @@ struct IndicatorProcesses {
 // same operations in the same order, no FMA). Built three times, for SSE2,
 // AVX2 and AVX-512, and picked by the instruction-set path (isa.h): they
 // step two, four and eight indicators at once. The spans have K elements.
+// advance_indicators is step_indicators then add_rates; the kernel calls
+// the two apart so that add_rates takes every structure's indicators in one
+// call (the logistic is most of the step's time, and K = 10 leaves two
+// lanes of a structure to scalar code).
 void advance_indicators(const IndicatorProcesses& processes, int month, double feedback,
                         std::span<const double> shock, std::span<double> latent,
                         std::span<double> rate_sum);
+void step_indicators(const IndicatorProcesses& processes, int month, double feedback,
+                     std::span<const double> shock, std::span<double> latent);
+// rate_sum[j] += logistic(latent[j]) for every j: any number of lanes, each
+// on its own, so a caller may lay several structures' indicators end to end
+// and pad them to whole vectors (indicator_lanes).
+void add_rates(std::span<const double> latent, std::span<double> rate_sum);
+// n lanes rounded up to whole vectors of the widest path (eight doubles).
+constexpr std::size_t indicator_lanes(std::size_t n) { return (n + 7) / 8 * 8; }
 
 // Achievement a_{i,k} in [0, 1] for an observed rate y (docs/model.md section 5).
 // threshold: 1 when the target is met (y >= target, or y <= target when lower

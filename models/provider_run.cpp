@@ -71,8 +71,9 @@ ProviderRunModel::Workspace ProviderRunModel::make_workspace() const {
   work.efficient_payment.resize(months);
   work.correlated_shocks.resize(months * k);
   work.settlements_due.resize(s * months);
-  work.latent.resize(s * k);
-  work.rate_sum.resize(s * k);
+  // Padded to whole vectors for add_rates; the pad lanes are never read.
+  work.latent.resize(indicator_lanes(s * k));
+  work.rate_sum.resize(indicator_lanes(s * k));
   work.draws.reserve(s * k);
   work.met.resize(s * k);
   work.accounts.reserve(s);
@@ -161,9 +162,11 @@ void ProviderRunModel::simulate_structures(MeasurementSampler& sampler, Workspac
     work.outcomes[s] = RunOutcome{};
     if (shares_outcomes_with_[s] >= 0) continue;
     for (std::size_t i = 0; i < k; ++i) work.latent[s * k + i] = indicators_[i].logit_baseline;  // x_{i,0}
-    std::fill_n(work.rate_sum.begin() + static_cast<std::ptrdiff_t>(s * k), k, 0.0);
     std::fill_n(work.achievement_mean.begin() + static_cast<std::ptrdiff_t>(s * k), k, 0.0);
   }
+  // Every lane, those of structures that share another's outcomes and the
+  // pad included: add_rates sums them all, and only the used ones are read.
+  std::fill(work.rate_sum.begin(), work.rate_sum.end(), 0.0);
 
   for (int t = 1; t <= months_; ++t) {
     const auto month_index = index(t - 1);
@@ -172,11 +175,11 @@ void ProviderRunModel::simulate_structures(MeasurementSampler& sampler, Workspac
     for (std::size_t s = 0; s < structures; ++s) {
       if (shares_outcomes_with_[s] >= 0) continue;
       const double feedback = effort_[s] - provider.stress_penalty * work.accounts[s].stress();
-      advance_indicators(indicator_arrays_, t, feedback,
-                         std::span<const double>(work.correlated_shocks.data() + month_index * k, k),
-                         std::span<double>(work.latent.data() + s * k, k),
-                         std::span<double>(work.rate_sum.data() + s * k, k));
+      step_indicators(indicator_arrays_, t, feedback,
+                      std::span<const double>(work.correlated_shocks.data() + month_index * k, k),
+                      std::span<double>(work.latent.data() + s * k, k));
     }
+    add_rates(work.latent, work.rate_sum);  // pi_{i,t} of every structure at once
     const bool period_end = is_period_end(t, period_months);
     const int period = t / period_months;
     if (period_end) {

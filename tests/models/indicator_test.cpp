@@ -110,3 +110,39 @@ TEST_CASE("advance_indicators gives the bits of the scalar step and logistic", "
     }
   }
 }
+
+TEST_CASE("add_rates over several structures' lanes gives the bits of logistic", "[indicator][batch]") {
+  // The kernel lays every structure's indicators end to end, padded to whole
+  // vectors (indicator_lanes), and sums their rates in one call: each lane
+  // must be logistic() of its own latent value, whatever the length (vector
+  // bodies, remainders) and wherever it sits.
+  std::uint64_t state = 777;
+  const auto uniform = [&state](double low, double high) {  // splitmix64, reproducible
+    state += 0x9E3779B97F4A7C15ULL;
+    std::uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return low + (high - low) * static_cast<double>(z >> 11) * 0x1p-53;
+  };
+  CHECK(indicator_lanes(0) == 0);
+  CHECK(indicator_lanes(1) == 8);
+  CHECK(indicator_lanes(30) == 32);
+  CHECK(indicator_lanes(32) == 32);
+  const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
+  for (std::size_t n = 1; n <= 45; ++n) {
+    std::vector<double> latent(n), sum(n), expected(n);
+    for (std::size_t j = 0; j < n; ++j) {
+      latent[j] = uniform(-800.0, 800.0) * (j % 4 == 0 ? 1.0 : 0.01);  // clamps and the usual range
+      sum[j] = expected[j] = uniform(0.0, 30.0);
+    }
+    for (int month = 0; month < 3; ++month) {
+      add_rates(latent, sum);
+      for (std::size_t j = 0; j < n; ++j) expected[j] += logistic(latent[j]);
+    }
+    for (std::size_t j = 0; j < n; ++j) {
+      CAPTURE(n, j, latent[j]);
+      REQUIRE(bits(sum[j]) == bits(expected[j]));
+    }
+  }
+}

@@ -14,6 +14,7 @@
 #include <boost/random/binomial_distribution.hpp>
 #include <CLI/CLI.hpp>
 
+#include "sim/engine/binomial_batch.h"
 #include "sim/engine/binomial_sampler.h"
 #include "sim/engine/random_streams.h"
 #include "sim/input/scenario_loader.h"
@@ -117,6 +118,52 @@ Figures time_structures_sharing_streams(const std::vector<DrawCase>& mix, std::i
   return figures;
 }
 
+// The batch of binomial_batch.h on the instruction-set path in use, with
+// the first blocks computed beforehand (the engine computes them with the
+// run's normals): ns per draw when each call takes `batch` draws. The
+// engine hands over one run's period: 3 structures x the indicators. Eight
+// runs side by side would hand over eight times as many, so the difference
+// says what runs in lanes could take off the binomials (full vectors, no
+// idle lanes, one call per eight runs).
+double time_batches(const std::vector<DrawCase>& mix, std::size_t batch, std::int64_t draws, int repeats,
+                    long long& checksum) {
+  constexpr int structures = 3;
+  const StreamKey key{20261207, 1};
+  std::vector<BinomialSampler> samplers;
+  for (const auto& c : mix) samplers.emplace_back(c.cases);
+  // A ring of 7,680 draws for every batch size (430 KB: in the L2 cache),
+  // long enough that the branches do not repeat.
+  const std::size_t batches_in_ring = 7680 / batch;
+  const std::size_t ring = batches_in_ring * batch;
+  std::vector<BinomialDraw> pending(ring);
+  std::vector<StreamAddress> addresses(ring);
+  for (std::size_t j = 0; j < ring; ++j) {
+    const std::size_t per_run = structures * mix.size();
+    const auto run = static_cast<std::int64_t>(j / per_run);
+    const std::size_t indicator = j % mix.size();
+    const auto structure = static_cast<std::int64_t>((j % per_run) / mix.size());
+    addresses[j] = {static_cast<std::uint64_t>(run), 0, 1, static_cast<std::uint32_t>(indicator), Purpose::measurement};
+    pending[j] = {&samplers[indicator], probability_of_draw(mix[indicator].probability, run + 5 * structure),
+                  RandomStream::first_block(key, addresses[j])};
+  }
+  std::vector<int> counts(batch);
+  const Isa isa = isa_in_use();
+  const std::int64_t calls = std::max<std::int64_t>(1, draws / static_cast<std::int64_t>(batch));
+  double best = 1e300;
+  for (int r = 0; r < repeats; ++r) {
+    const double start = seconds_now();
+    for (std::int64_t c = 0; c < calls; ++c) {
+      const std::size_t first = static_cast<std::size_t>(c) % batches_in_ring * batch;
+      draw_binomials(std::span<const BinomialDraw>(pending.data() + first, batch), counts, isa, [&](std::size_t d) {
+        return RandomStream(key, addresses[first + d], pending[first + d].first_block);
+      });
+      checksum += counts[static_cast<std::size_t>(c) % batch];
+    }
+    best = std::min(best, seconds_now() - start);
+  }
+  return 1e9 * best / static_cast<double>(calls * static_cast<std::int64_t>(batch));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -159,6 +206,12 @@ int main(int argc, char** argv) {
     const auto shared = time_structures_sharing_streams(workload, draws, repeats, checksum);
     std::printf("%-44s %7.1f ns %7.1f ns %7.2fx\n", "  as the engine: 3 structures share a stream", shared.sampler,
                 shared.boost, shared.boost / shared.sampler);
+    std::printf("  in batches, first blocks ready, %s path:\n", isa_name(isa_in_use()));
+    for (const std::size_t runs_side_by_side : {1, 8}) {
+      const std::size_t batch = runs_side_by_side * 3 * workload.size();
+      std::printf("    %zu %s period a call (%3zu draws)   %7.1f ns\n", runs_side_by_side,
+                  runs_side_by_side == 1 ? "run's" : "runs'", batch, time_batches(workload, batch, draws, repeats, checksum));
+    }
     for (const auto& c : workload) {
       const double mean = c.cases * std::min(c.probability, 1.0 - c.probability);
       report("  N = " + std::to_string(c.cases) + ", p = " + std::to_string(c.probability).substr(0, 4) +

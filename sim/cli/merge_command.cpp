@@ -38,7 +38,8 @@ struct Part {
 };
 
 Part read_part(const fs::path& path) {
-  Part part{path, {}};
+  Part part;
+  part.path = path;
   try {
     part.data = read_results_header(path);
   } catch (const ResultsFileError& error) {

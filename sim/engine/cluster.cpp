@@ -174,20 +174,20 @@ int serve_study(const mpi::Message& first, const StudyFromText& load_study) {
       arena.execute([&] {
         tbb::parallel_for(std::size_t{0}, spans.size(), [&](std::size_t i) {
           const auto& span = spans[i];
-          const WorkUnit& first = span.front();
-          const auto& scenario = scenarios[static_cast<std::size_t>(first.scenario)];
-          const ScenarioModel& model = *models.at(first.scenario);
+          const WorkUnit& first_unit = span.front();
+          const auto& scenario = scenarios[static_cast<std::size_t>(first_unit.scenario)];
+          const ScenarioModel& model = *models.at(first_unit.scenario);
           ByteWriter writer;
-          writer.put_i32(first.scenario);
-          writer.put_i64(first.block);
+          writer.put_i32(first_unit.scenario);
+          writer.put_i64(first_unit.block);
           writer.put_i32(static_cast<std::int32_t>(span.size()));
           std::vector<std::byte> payload;
           if (keep_runs) {
             writer.put_u8(0);
-            payload = serialize(simulate_block(scenario, model, first, true));
+            payload = serialize(simulate_block(scenario, model, first_unit, true));
           } else {
             writer.put_u8(1);
-            ScenarioTally merged(tally_shape(scenario, false), first.first_run);
+            ScenarioTally merged(tally_shape(scenario, false), first_unit.first_run);
             for (const WorkUnit& unit : span) merged.add(simulate_block(scenario, model, unit, false));
             payload = serialize(merged);
           }

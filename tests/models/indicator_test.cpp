@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/split_mix.h"
+
 using namespace shortfall;
 
 namespace {
@@ -70,13 +72,8 @@ TEST_CASE("advance_indicators gives the bits of the scalar step and logistic", "
   // (no FMA, no reordering). Random constants and states over a wide range,
   // K from 1 to 13 (vector bodies and remainders), many months.
   std::uint64_t state = 12345;
-  const auto uniform = [&state](double low, double high) {  // splitmix64, reproducible
-    state += 0x9E3779B97F4A7C15ULL;
-    std::uint64_t z = state;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return low + (high - low) * static_cast<double>(z >> 11) * 0x1p-53;
+  const auto uniform = [&state](double low, double high) {
+    return low + (high - low) * testing::split_mix_uniform(state);
   };
   for (std::size_t k = 1; k <= 13; ++k) {
     std::vector<IndicatorProcess> scalar;
@@ -117,13 +114,8 @@ TEST_CASE("add_rates over several structures' lanes gives the bits of logistic",
   // must be logistic() of its own latent value, whatever the length (vector
   // bodies, remainders) and wherever it sits.
   std::uint64_t state = 777;
-  const auto uniform = [&state](double low, double high) {  // splitmix64, reproducible
-    state += 0x9E3779B97F4A7C15ULL;
-    std::uint64_t z = state;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return low + (high - low) * static_cast<double>(z >> 11) * 0x1p-53;
+  const auto uniform = [&state](double low, double high) {
+    return low + (high - low) * testing::split_mix_uniform(state);
   };
   CHECK(indicator_lanes(0) == 0);
   CHECK(indicator_lanes(1) == 8);

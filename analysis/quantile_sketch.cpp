@@ -81,6 +81,10 @@ double QuantileSketch::middle_of(std::int64_t bucket) {
   return bucket < 0 ? -magnitude : magnitude;
 }
 
+void QuantileSketch::add(std::span<const double> values) {
+  for (const double value : values) add(value);
+}
+
 void QuantileSketch::make_room(std::int64_t bucket) {
   if (counts_.empty()) {
     first_bucket_ = bucket;

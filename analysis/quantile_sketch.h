@@ -52,9 +52,8 @@ class QuantileSketch {
     if (value < smallest_) smallest_ = value;
     if (value > largest_) largest_ = value;
   }
-  void add(std::span<const double> values) {
-    for (const double value : values) add(value);
-  }
+  // Many values: out of line, where bucket_of inlines into the loop.
+  void add(std::span<const double> values);
   void add(const QuantileSketch& other);
 
   std::int64_t count() const { return count_; }

@@ -71,7 +71,7 @@ ProviderRunModel::Workspace ProviderRunModel::make_workspace() const {
   work.efficient_payment.resize(months);
   work.correlated_shocks.resize(months * k);
   work.settlements_due.resize(s * months);
-  // Padded to whole vectors for add_rates; the pad lanes are never read.
+  // Padded to whole vectors for add_rates; the pad lanes' sums are never used.
   work.latent.resize(indicator_lanes(s * k));
   work.rate_sum.resize(indicator_lanes(s * k));
   work.draws.reserve(s * k);

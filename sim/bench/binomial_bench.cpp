@@ -27,6 +27,10 @@ double seconds_now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// The struggling trust's structures: each (run, period, indicator) stream
+// is drawn from by this many, each with its own probability.
+constexpr int k_structures = 3;
+
 RandomStream bench_stream() { return RandomStream({20261207, 1}, {0, 0, 1, 0, Purpose::measurement}); }
 
 // One draw's (n, p): p moves a little from draw to draw, as a period's
@@ -87,7 +91,7 @@ Figures time_mix(const std::vector<DrawCase>& mix, std::int64_t draws, int repea
 // own copy with its own, slightly different probability. ns per draw.
 Figures time_structures_sharing_streams(const std::vector<DrawCase>& mix, std::int64_t draws, int repeats,
                                         long long& checksum) {
-  constexpr int structures = 3;
+  constexpr int structures = k_structures;
   const StreamKey key{20261207, 1};
   std::vector<BinomialSampler> samplers;
   for (const auto& c : mix) samplers.emplace_back(c.cases);
@@ -130,7 +134,7 @@ Figures time_structures_sharing_streams(const std::vector<DrawCase>& mix, std::i
 // taken off. The probabilities move as the floor's of shortfall_bench.
 double time_batches(const std::vector<DrawCase>& mix, int periods, std::size_t runs_side_by_side,
                     std::int64_t draws, int repeats, long long& checksum) {
-  constexpr std::size_t structures = 3;
+  constexpr std::size_t structures = k_structures;
   const StreamKey key{20261207, 1};
   std::vector<BinomialSampler> samplers;
   for (const auto& c : mix) samplers.emplace_back(c.cases);
@@ -224,7 +228,7 @@ int main(int argc, char** argv) {
     std::printf("  in batches (binomial_batch.h), %s path, every draw new:\n", isa_name(isa_in_use()));
     const int periods = scenario.simulation.horizon_months / scenario.contract.assessment_months;
     for (const std::size_t runs_side_by_side : {1, 8}) {
-      const std::size_t batch = runs_side_by_side * 3 * workload.size();
+      const std::size_t batch = runs_side_by_side * k_structures * workload.size();
       std::printf("    %zu %s period a call (%3zu draws)   %7.1f ns\n", runs_side_by_side,
                   runs_side_by_side == 1 ? "run's" : "runs'", batch,
                   time_batches(workload, periods, runs_side_by_side, draws, repeats, checksum));
